@@ -1,0 +1,37 @@
+import type { JsonPatch } from '@braid-live/core/protocol';
+
+/** One accepted version of a resource, as the server applied it (absolute indices, already transformed). */
+export interface VersionRecord {
+  /** The version id (the writer's `Version`, or a server-made one). */
+  version: string;
+  /** The head this version was applied on (the previous version in the linear history). */
+  parents: string[];
+  /** Patches relative to `parents`. A snapshot write is one patch with range '' (the whole document). */
+  patches: JsonPatch[];
+  /** Who wrote it (the `Peer` header, or 'server' for server-side writes), when (ms since epoch). */
+  peer?: string;
+  time: number;
+}
+
+/** The durable state of one resource: a base value (after compaction) followed by the versions after it. */
+export interface StoredResource {
+  /** Value at `base.version` ([] = the resource's initial value, before any version). */
+  base?: { version: string[]; value: unknown };
+  records: VersionRecord[];
+}
+
+/**
+ * Durable, append-only history per resource. The server owns the in-memory state; a store only has to keep
+ * what it was given, in order, and give it back after a restart.
+ */
+export interface BraidStore {
+  /** Everything stored for the resource at `path`, or undefined if nothing was ever stored. */
+  load(path: string): Promise<StoredResource | undefined>;
+  /** Resolves only once the record is durable (fsync'd for a file store). Records arrive in history order. */
+  append(path: string, record: VersionRecord): Promise<void>;
+  /** Bytes appended since the last compaction (the server compacts past a threshold). */
+  logSize(path: string): number;
+  /** Atomically replace the stored history with `base` followed by `records`. */
+  compact(path: string, state: StoredResource): Promise<void>;
+  close(): Promise<void>;
+}
