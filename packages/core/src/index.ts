@@ -1,0 +1,2 @@
+// @braid-live/core: the Braid-HTTP protocol and a framework-agnostic live resource store.
+export * from './protocol/index';

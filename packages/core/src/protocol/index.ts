@@ -1,0 +1,29 @@
+// @braid-live/core/protocol: Braid-HTTP wire format and json ranges, shared by client and server.
+// Pure TypeScript: no Node built-ins, no React.
+export { applyJsonPatch, applyJsonPatches, resolveJsonPatches } from './applyJsonPatch';
+export { codePointLength } from './codePoints';
+export { diffJson } from './diffJson';
+export { BraidProtocolError } from './errors';
+export { type ImmerPatch, immerPatchesToBraid } from './immerPatches';
+export { checkJsonContent, parseJsonContent } from './jsonContent';
+export { FORBIDDEN_KEYS, formatJsonRange, parseJsonRange } from './jsonRange';
+export { createUpdateParser, type UpdateParser, type UpdateParserOptions } from './parseUpdateStream';
+export {
+  type PatchInput,
+  parsePatchesBody,
+  serializeUpdate,
+  serializeWrite,
+  type UpdateInput,
+  type WireContent,
+  type WriteInput,
+  type WriteRequest,
+} from './serialize';
+export { transformPatch, transformPatches, transformPatchLists } from './transform';
+export type { JsonPatch, ParsedRange, PatchFrame, PathSegment, Update } from './types';
+export {
+  formatVersions,
+  isSubscribeRequest,
+  parseContentRange,
+  parseHeartbeats,
+  parseVersions,
+} from './versions';
