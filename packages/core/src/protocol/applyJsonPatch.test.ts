@@ -89,6 +89,7 @@ describe('applyJsonPatch', () => {
     ['slice of an object', { range: '.nested[0:1]', content: [] }],
     ['array slice with non-array content', { range: '.list[0:1]', content: 'x' }],
     ['string slice with non-string content', { range: '.text[0:1]', content: [1] }],
+    ['string index set', { range: '.text[0]', content: 'x' }],
     ['delete the whole document', { range: '' }],
     ['bad range', { range: '.a[' }],
   ] as [string, JsonPatch][])('refuses %s', (_name, patch) => {

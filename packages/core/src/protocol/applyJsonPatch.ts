@@ -1,7 +1,7 @@
 import { codePointLength, codePointToIndex } from './codePoints';
 import { BraidProtocolError } from './errors';
 import { FORBIDDEN_KEYS } from './jsonRange';
-import { contentLength, fromOp, type Op, toOp } from './ops';
+import { fromOp, type Op, toOp } from './ops';
 import type { JsonPatch, PathSegment } from './types';
 
 type JsonObject = Record<string, unknown>;
@@ -93,21 +93,20 @@ function applyLeaf(node: unknown, op: Op, at: PathSegment[]): { value: unknown; 
     if (length < 0) bad(`index [${last}] into a value that is neither an array nor a string at ${where(at)}`);
     const i = resolveIndex(last, length);
     if (i < 0 || i >= length) bad(`index [${last}] out of range (length ${length}) at ${where(at)}`);
-    if (op.t === 'del' || typeof node === 'string') {
-      // Removing an element, or setting one code point of a string, is the splice [i:i+1].
-      const content = op.t === 'del' ? undefined : (op.value as string);
-      if (content !== undefined && typeof content !== 'string')
-        bad(`content for a string index must be a string at ${where(at)}`);
+    if (op.t === 'del') {
+      // Removing an element (or a code point) is the splice [i:i+1].
       const splice: Op = {
         t: 'splice',
         path: op.path.slice(0, -1),
         start: i,
         end: i + 1,
-        content,
-        n: contentLength(content),
+        content: undefined,
+        n: 0,
       };
       return spliceValue(node, splice, at);
     }
+    // Setting `[i]` is for array elements only: a string changes by slices (the transform relies on it).
+    if (typeof node === 'string') bad(`cannot set index [${last}] of a string (use a slice) at ${where(at)}`);
     const arr = node as unknown[];
     const resolved = i === last ? op : { ...op, path: [...op.path.slice(0, -1), i] };
     if (arr[i] === op.value) return { value: node, op: resolved };

@@ -134,6 +134,20 @@ describe('transformPatch rules', () => {
     ).toBeNull();
   });
 
+  it('an inner edit does not resolve in a replacement of another type', () => {
+    const doc = { c: [1, 2, 3] };
+    for (const f of [true, false]) {
+      const a = { range: '.c[1]', content: 'xyz' };
+      const b = { range: '.c', content: 'abcdef' };
+      const left = applyMaybe(applyJsonPatch(doc, b), transformPatch(a, b, f));
+      const right = applyMaybe(applyJsonPatch(doc, a), transformPatch(b, a, !f));
+      expect(left).toEqual(right);
+    }
+    expect(
+      transformPatch({ range: '.c[1]', content: 'xyz' }, { range: '.c', content: 'abcdef' }, true),
+    ).toBeNull();
+  });
+
   it('refuses relative (negative) indices', () => {
     expect(() =>
       transformPatch({ range: '.list[-1]', content: 1 }, { range: '.k', content: 1 }, true),

@@ -1,0 +1,29 @@
+/**
+ * What went wrong, as a value the UI can show:
+ * - rejected: the server refused a write (4xx/5xx with its reason); the write was rolled back;
+ * - conflict: some local edits were overridden by concurrent edits the server ordered differently;
+ * - http: the subscription was refused (e.g. 401, 403, 404) — the resource stops retrying;
+ * - network: the connection failed or went silent (retried automatically);
+ * - protocol: the server sent something that is not valid Braid-HTTP or JSON (the resource resubscribes).
+ */
+export type BraidErrorKind = 'rejected' | 'conflict' | 'http' | 'network' | 'protocol';
+
+export class BraidError extends Error {
+  override name = 'BraidError';
+  readonly kind: BraidErrorKind;
+  /** HTTP status, when there was one. */
+  readonly status?: number;
+  readonly url: string;
+
+  constructor(
+    kind: BraidErrorKind,
+    url: string,
+    message: string,
+    options?: { status?: number; cause?: unknown },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.kind = kind;
+    this.url = url;
+    this.status = options?.status;
+  }
+}

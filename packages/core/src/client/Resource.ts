@@ -1,0 +1,482 @@
+import { produce } from 'immer';
+import {
+  diffJson,
+  formatVersions,
+  type JsonPatch,
+  parseJsonContent,
+  parseVersions,
+  type Update,
+} from '../protocol/index';
+import { BraidError } from './BraidError';
+import { backoffDelay, parseRetryAfter, RETRYABLE_STATUS } from './backoff';
+import { encodeWrite } from './encodeWrite';
+import { type InflightWrite, OptimisticState } from './OptimisticState';
+import { readSubscription } from './readSubscription';
+import { Subscribable } from './Subscribable';
+import { sleep } from './sleep';
+import type { ConnectionState, FetchLike, ResourceStatus, SetAction } from './types';
+
+/** What a Resource needs from its client (shared settings, ids, error fan-out). */
+export interface ResourceContext {
+  fetch: FetchLike;
+  peer: string;
+  heartbeats: number;
+  retry: { baseMs?: number; maxMs?: number };
+  gracePeriodMs: number;
+  headers: Record<string, string>;
+  nextVersionId(): string;
+  isOnline(): boolean;
+  reportError(error: BraidError): void;
+}
+
+/** Thrown inside the connection loop to stop it (a refusal that retrying will not fix). */
+class FatalError extends Error {
+  constructor(readonly error: BraidError) {
+    super(error.message);
+  }
+}
+/** Thrown inside the connection loop to wait at least `delayMs` before retrying (Retry-After). */
+class RetryLater extends Error {
+  constructor(
+    readonly error: BraidError,
+    readonly delayMs?: number,
+  ) {
+    super(error.message);
+  }
+}
+
+const MAX_PATCHES_PER_WRITE = 1000;
+/** A plain value whose diff is this many patches or more is sent whole, when that is smaller. */
+const SNAPSHOT_CHECK_PATCHES = 32;
+
+/**
+ * One live remote value (one per URL per client): a subscription that reconnects and resumes, optimistic writes
+ * reconciled with the server's versions, and a status. Framework-free; React binds to subscribe/getSnapshot.
+ */
+export class Resource<T = unknown> extends Subscribable<() => void> {
+  private state = new OptimisticState();
+  private status: ResourceStatus = { state: 'connecting', pending: 0 };
+  private waitingSets: SetAction<T>[] = [];
+  private running?: AbortController;
+  private stream?: AbortController;
+  private graceTimer?: ReturnType<typeof setTimeout>;
+  private flushQueued = false;
+  private sending?: Promise<void>;
+  private forceSnapshot = false;
+  private readyPromise?: Promise<void>;
+  private resolveReady?: () => void;
+  private rejectReady?: (error: BraidError) => void;
+  private wakeUp?: () => void;
+  private closed = false;
+  private errorListeners = new Set<(error: BraidError) => void>();
+
+  constructor(
+    readonly url: string,
+    private readonly ctx: ResourceContext,
+  ) {
+    super();
+  }
+
+  /** The current value (confirmed + pending local edits), or undefined before the first snapshot. */
+  getSnapshot = (): T | undefined => this.state.view as T | undefined;
+
+  getStatus = (): ResourceStatus => this.status;
+
+  /** Resolves once the first value has arrived. Awaiting it connects the resource. */
+  get ready(): Promise<void> {
+    if (!this.readyPromise) {
+      this.readyPromise = new Promise<void>((resolve, reject) => {
+        this.resolveReady = resolve;
+        this.rejectReady = reject;
+      });
+      this.readyPromise.catch(() => {}); // a refusal also shows in status; don't make it unhandled
+      if (this.state.loaded) this.resolveReady!();
+    }
+    this.activate();
+    if (!this.hasListeners()) this.scheduleRelease();
+    return this.readyPromise;
+  }
+
+  /**
+   * Changes the value: an immer recipe (`d => { d.x = 1 }`) or a new value. Shown at once, sent as json range
+   * patches, reconciled with concurrent writes by the server. Before the first value arrives, edits wait for it.
+   */
+  set = (action: SetAction<T>): void => {
+    if (this.closed) throw new BraidError('rejected', this.url, 'the client is closed');
+    if (!this.state.loaded) {
+      this.waitingSets.push(action);
+      this.activate();
+      this.updateStatus({});
+      return;
+    }
+    const prev = this.state.view as T;
+    const next = typeof action === 'function' ? produce(prev, action as (draft: T) => T | undefined) : action;
+    if (next === prev) return;
+    let patches = diffJson(prev, next);
+    if (patches.length === 0) return;
+    if (typeof action !== 'function' && patches.length >= SNAPSHOT_CHECK_PATCHES)
+      patches = smallerOf(patches, next);
+    this.state.localEdit(next, patches);
+    this.updateStatus({}, true);
+    this.scheduleFlush();
+  };
+
+  // ---- lifecycle: connect on the first listener, release a grace period after the last one leaves ----
+
+  protected override onSubscribe(): void {
+    this.activate();
+  }
+
+  protected override onUnsubscribe(): void {
+    if (!this.hasListeners()) this.scheduleRelease();
+  }
+
+  private activate(): void {
+    if (this.closed) return;
+    clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    if (!this.running) {
+      this.running = new AbortController();
+      void this.connectionLoop(this.running.signal);
+    }
+  }
+
+  private scheduleRelease(): void {
+    clearTimeout(this.graceTimer);
+    this.graceTimer = setTimeout(() => {
+      this.graceTimer = undefined;
+      // Unsent edits keep the connection until the server has them.
+      if (this.hasListeners()) return;
+      const awaited = this.readyPromise && !this.state.loaded && this.status.state !== 'error';
+      if (this.state.pending > 0 || this.waitingSets.length > 0 || awaited) return this.scheduleRelease();
+      this.deactivate();
+    }, this.ctx.gracePeriodMs);
+  }
+
+  private deactivate(): void {
+    this.running?.abort();
+    this.running = undefined;
+    this.stream?.abort();
+  }
+
+  /** Stops everything for good (client.close()). */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.graceTimer);
+    this.deactivate();
+  }
+
+  /** The browser's online/offline events (from the client). */
+  networkChanged(online: boolean): void {
+    if (!this.running) return;
+    if (!online) {
+      this.stream?.abort();
+      this.updateStatus({ state: 'offline' });
+    } else this.wakeUp?.();
+  }
+
+  // ---- the connection loop: settle the write in doubt, subscribe (resuming), read, back off, repeat ----
+
+  private async connectionLoop(signal: AbortSignal): Promise<void> {
+    let attempt = 0;
+    while (!signal.aborted) {
+      if (!this.ctx.isOnline()) {
+        this.updateStatus({ state: 'offline' });
+        await new Promise<void>((resolve) => {
+          this.wakeUp = resolve;
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        this.wakeUp = undefined;
+        continue;
+      }
+      let delayMs: number | undefined;
+      try {
+        this.updateStatus({ state: this.state.loaded ? 'reconnecting' : 'connecting' });
+        await this.settleInflight();
+        await this.subscribeOnce(signal, () => {
+          attempt = 0;
+        });
+      } catch (error) {
+        if (signal.aborted) break;
+        if (error instanceof FatalError) {
+          this.fail(error.error);
+          this.running = undefined;
+          return;
+        }
+        const braidError =
+          error instanceof RetryLater
+            ? error.error
+            : error instanceof BraidError
+              ? error
+              : new BraidError('network', this.url, describe(error), { cause: error });
+        if (error instanceof RetryLater) delayMs = error.delayMs;
+        this.updateStatus({ state: 'reconnecting', error: braidError });
+      }
+      if (signal.aborted) break;
+      this.updateStatus({ state: 'reconnecting' });
+      const wait = Math.max(delayMs ?? 0, backoffDelay(attempt++, this.ctx.retry));
+      await Promise.race([
+        sleep(wait, signal),
+        new Promise<void>((resolve) => {
+          this.wakeUp = resolve;
+        }),
+      ]);
+      this.wakeUp = undefined;
+    }
+  }
+
+  private async subscribeOnce(signal: AbortSignal, onLive: () => void): Promise<void> {
+    const stream = new AbortController();
+    this.stream = stream;
+    const stop = () => stream.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      const headers: Record<string, string> = {
+        ...this.ctx.headers,
+        Subscribe: 'true',
+        Accept: 'application/json',
+      };
+      const confirmed = this.state.confirmed;
+      if (confirmed?.version.length && !this.forceSnapshot)
+        headers.Parents = formatVersions(confirmed.version);
+      if (this.ctx.heartbeats > 0) headers.Heartbeats = `${this.ctx.heartbeats}s`;
+      const response = await this.ctx.fetch(this.url, { headers, signal: stream.signal, cache: 'no-store' });
+      if (response.status !== 209 && !response.ok) throw await this.refusal(response);
+      if (!response.body) throw new BraidError('protocol', this.url, 'the subscription response has no body');
+      this.forceSnapshot = false;
+      if (response.status !== 209) {
+        // Not a Braid server (no subscriptions): take the body as a snapshot and poll after a backoff.
+        this.receive({
+          version: readVersion(response),
+          parents: [],
+          headers: {},
+          body: new Uint8Array(await response.arrayBuffer()),
+        });
+        this.goLive(onLive);
+        return;
+      }
+      this.goLive(onLive);
+      await readSubscription(response, (update) => this.receive(update), stop);
+      if (!signal.aborted) throw new BraidError('network', this.url, 'the subscription ended');
+    } catch (error) {
+      const name = (error as Error)?.name;
+      if (name === 'BraidProtocolError' || (error instanceof BraidError && error.kind === 'protocol')) {
+        // We cannot trust our confirmed state any more: start over from a snapshot.
+        this.forceSnapshot = true;
+        throw new BraidError('protocol', this.url, (error as Error).message, { cause: error });
+      }
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', stop);
+      if (this.stream === stream) this.stream = undefined;
+      stream.abort();
+    }
+  }
+
+  private goLive(onLive: () => void): void {
+    onLive();
+    this.updateStatus({ state: 'live', error: undefined });
+    this.scheduleFlush();
+  }
+
+  /** Maps a non-success answer to what the loop should do: retry (maybe later), or stop. */
+  private async refusal(response: Response): Promise<Error> {
+    const reason = (await response.text().catch(() => '')).trim().slice(0, 300);
+    const message = `${response.status} ${reason || response.statusText}`.trim();
+    const error = new BraidError('http', this.url, message, { status: response.status });
+    if (RETRYABLE_STATUS.has(response.status) || response.status >= 500) {
+      return new RetryLater(error, parseRetryAfter(response.headers.get('retry-after')));
+    }
+    return new FatalError(error);
+  }
+
+  private fail(error: BraidError): void {
+    this.updateStatus({ state: 'error', error });
+    this.reportError(error);
+    this.rejectReady?.(error);
+  }
+
+  // ---- receiving ----
+
+  private receive(update: Update): void {
+    let dropped = 0;
+    if (update.body) {
+      const value = parseJsonContent(update.body, 512);
+      const firstValue = !this.state.loaded;
+      dropped = this.state.receiveSnapshot(update.version, value).dropped;
+      if (firstValue) this.applyWaitingSets();
+      this.resolveReady?.();
+    } else if (update.patches) {
+      if (!this.state.loaded)
+        throw new BraidError('protocol', this.url, 'a patch arrived before any snapshot');
+      const patches: JsonPatch[] = update.patches.map((p) => {
+        if (p.unit !== 'json') throw new BraidError('protocol', this.url, `unsupported range unit ${p.unit}`);
+        const content = parseJsonContent(p.content, 512);
+        return content === undefined ? { range: p.range } : { range: p.range, content };
+      });
+      const result = this.state.receivePatches(update.version, patches);
+      dropped = result.dropped;
+      if (result.ours) this.scheduleFlush();
+    } else return;
+    if (dropped > 0) this.reportConflict(dropped);
+    this.updateStatus({}, true);
+  }
+
+  private applyWaitingSets(): void {
+    const sets = this.waitingSets;
+    this.waitingSets = [];
+    for (const action of sets) this.set(action);
+  }
+
+  private reportConflict(dropped: number): void {
+    const message = `${dropped} local change${dropped === 1 ? ' was' : 's were'} overridden by a concurrent edit`;
+    this.reportError(new BraidError('conflict', this.url, message));
+  }
+
+  /** Listens for errors of this resource: rejected writes, conflicts, refusals. Returns the unsubscribe. */
+  onError(listener: (error: BraidError) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  private reportError(error: BraidError): void {
+    for (const listener of [...this.errorListeners]) listener(error);
+    this.ctx.reportError(error);
+  }
+
+  // ---- writing: one write in flight, the rest buffered ----
+
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      if (this.status.state !== 'live' || this.sending) return;
+      const inflight = this.state.inflight;
+      // A re-based write (after a 409 and a fresh snapshot) goes again; otherwise the buffer takes off.
+      const write =
+        inflight && !inflight.sent && !inflight.conflicted
+          ? inflight
+          : inflight
+            ? null
+            : this.state.takeWrite(this.ctx.nextVersionId(), MAX_PATCHES_PER_WRITE);
+      if (write) void this.send(write).catch(() => {});
+    });
+  }
+
+  /** Before (re)subscribing, find out whether the server has the write in doubt (same Version: retries are safe). */
+  private async settleInflight(): Promise<void> {
+    if (this.sending) await this.sending.catch(() => {});
+    const write = this.state.inflight;
+    if (write && !write.acked && !write.conflicted) await this.send(write);
+  }
+
+  private send(write: InflightWrite): Promise<void> {
+    const sending = this.sendOnce(write).finally(() => {
+      if (this.sending === sending) this.sending = undefined;
+    });
+    this.sending = sending;
+    return sending;
+  }
+
+  private async sendOnce(write: InflightWrite): Promise<void> {
+    const confirmed = this.state.confirmed!;
+    write.sent = true;
+    const request = encodeWrite(write.id, confirmed.version, write.patches);
+    let response: Response;
+    try {
+      response = await this.ctx.fetch(this.url, {
+        method: 'PUT',
+        headers: { ...this.ctx.headers, ...request.headers, Peer: this.ctx.peer },
+        body: request.body as BodyInit,
+      });
+    } catch (error) {
+      // Not a rejection: the write stays pending and is resent with the same Version.
+      write.sent = false;
+      this.stream?.abort();
+      throw new BraidError('network', this.url, `write failed: ${describe(error)}`, { cause: error });
+    }
+    const reason = (await response.text().catch(() => '')).trim().slice(0, 300);
+    if (this.state.inflight !== write) return; // its echo already arrived
+    if (response.ok) {
+      write.acked = true;
+      return;
+    }
+    if (response.status === 409) {
+      // The server no longer knows our Parents: re-subscribe for a fresh snapshot, re-base, resend.
+      write.conflicted = true;
+      this.forceSnapshot = true;
+      this.stream?.abort();
+      return;
+    }
+    if (RETRYABLE_STATUS.has(response.status)) {
+      const delay = parseRetryAfter(response.headers.get('retry-after')) ?? backoffDelay(1, this.ctx.retry);
+      await sleep(delay, this.running?.signal);
+      if (this.state.inflight === write && this.running) return this.sendOnce(write);
+      return;
+    }
+    this.rejected(response, reason);
+  }
+
+  private rejected(response: Response, reason: string): void {
+    const message = `write refused: ${response.status} ${reason || response.statusText}`;
+    const error = new BraidError('rejected', this.url, message, { status: response.status });
+    this.state.rejectInflight();
+    this.updateStatus({ error }, true);
+    this.reportError(error);
+    this.scheduleFlush();
+  }
+
+  // ---- status ----
+
+  /** Recomputes the status; notifies listeners when it changed, or always when the value changed too. */
+  private updateStatus(
+    change: Partial<ResourceStatus> & { state?: ConnectionState },
+    valueChanged = false,
+  ): void {
+    const next: ResourceStatus = {
+      state: change.state ?? this.status.state,
+      version: this.state.confirmed?.version,
+      pending: this.state.pending + this.waitingSets.length,
+      error: 'error' in change ? change.error : this.status.error,
+    };
+    const prev = this.status;
+    if (
+      prev.state === next.state &&
+      prev.version === next.version &&
+      prev.pending === next.pending &&
+      prev.error === next.error
+    ) {
+      if (valueChanged) this.emit();
+      return;
+    }
+    if (next.error === undefined) delete next.error;
+    if (next.version === undefined) delete next.version;
+    this.status = next;
+    this.emit();
+  }
+}
+
+function readVersion(response: Response): string[] {
+  try {
+    return parseVersions(response.headers.get('version') ?? '');
+  } catch {
+    return [];
+  }
+}
+
+function describe(error: unknown): string {
+  const e = error as { message?: string; cause?: { message?: string; code?: string } };
+  return [e?.message, e?.cause?.code ?? e?.cause?.message].filter(Boolean).join(': ') || String(error);
+}
+
+/** For a plain value: whichever is smaller on the wire, the patches or one whole-document write. */
+function smallerOf(patches: JsonPatch[], next: unknown): JsonPatch[] {
+  const whole = JSON.stringify(next).length;
+  let size = 0;
+  for (const p of patches) {
+    size += p.range.length + 40 + (p.content === undefined ? 0 : JSON.stringify(p.content).length);
+    if (size > whole) return [{ range: '', content: next }];
+  }
+  return patches;
+}

@@ -1,0 +1,39 @@
+import type { BraidError } from './BraidError';
+import type { RetryOptions } from './backoff';
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'error';
+
+/** Status is state, not logs: what the UI shows next to the data. */
+export interface ResourceStatus {
+  state: ConnectionState;
+  /** The server version the confirmed value is at. */
+  version?: string[];
+  /** Local edits not yet confirmed by the server (one per `set` call). */
+  pending: number;
+  /** The last error (a rejected write, a refused subscription, a network failure), cleared when live again. */
+  error?: BraidError;
+}
+
+/** A recipe (immer draft mutation, may also return a new value) or a plain new value. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a recipe that only mutates the draft returns void
+export type SetAction<T> = T | ((draft: T) => T | undefined | void);
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface BraidClientOptions {
+  /** Defaults to globalThis.fetch (browsers, Node 20 undici). */
+  fetch?: FetchLike;
+  /** Identifies this client in version ids (`<peer>-<n>`) and the `Peer` header. Default: random. */
+  peer?: string;
+  /** Ask the server for a heartbeat every N seconds (default 20); silence for 1.2·N+3 s means reconnect. 0 = off. */
+  heartbeats?: number;
+  retry?: RetryOptions;
+  /** How long a resource stays subscribed after its last listener leaves (ms, default 3000). */
+  gracePeriodMs?: number;
+  /** Base URL for relative resource URLs outside browsers. */
+  baseUrl?: string;
+  /** Extra request headers (e.g. Authorization) for every request. */
+  headers?: Record<string, string>;
+  /** Called for every error of any resource (rejected writes, refused subscriptions...). */
+  onError?: (error: BraidError) => void;
+}
