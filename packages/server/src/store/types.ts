@@ -25,13 +25,27 @@ export interface StoredResource {
  * what it was given, in order, and give it back after a restart.
  */
 export interface BraidStore {
-  /** Everything stored for the resource at `path`, or undefined if nothing was ever stored. */
+  /**
+   * Everything stored for the resource at `path`, or undefined if nothing was ever stored. A file store cuts
+   * a torn or corrupt tail here and returns only the good records before it.
+   */
   load(path: string): Promise<StoredResource | undefined>;
-  /** Resolves only once the record is durable (fsync'd for a file store). Records arrive in history order. */
+  /**
+   * Resolves only once the record is durable (fsync'd for a file store). Records arrive in history order and
+   * are stored in call order. Rejects for a record that JSON cannot carry back with a valid shape, and after
+   * `close()`. A rejected append may or may not be in the log after a restart (it was not acknowledged).
+   */
   append(path: string, record: VersionRecord): Promise<void>;
-  /** Bytes appended since the last compaction (the server compacts past a threshold). */
+  /**
+   * Bytes appended since the last compaction (the server compacts past a threshold). Known once the resource
+   * was loaded or written by this store (0 before); a file store keeps it across restarts.
+   */
   logSize(path: string): number;
-  /** Atomically replace the stored history with `base` followed by `records`. */
+  /**
+   * Atomically replace the stored history with `base` followed by `records` (a crash leaves the old or the
+   * new history, never a mix). Runs after the appends called before it; appends called after it follow it.
+   */
   compact(path: string, state: StoredResource): Promise<void>;
+  /** Waits for pending writes, then releases files. Idempotent; later calls reject. */
   close(): Promise<void>;
 }

@@ -1,0 +1,265 @@
+import { mkdtemp, open as openFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type FileStore, type FileStoreOptions, fileStore } from './fileStore';
+import { encodeVersionFrame } from './logFormat';
+import { sampleRecord, sampleRecords } from './testRecords';
+import type { VersionRecord } from './types';
+
+let root: string;
+let dir: string;
+const open: FileStore[] = [];
+
+function openStore(options: FileStoreOptions = {}): FileStore {
+  const store = fileStore(dir, { onRepair: () => {}, ...options });
+  open.push(store);
+  return store;
+}
+
+/** Bytes the given records take in a log. */
+function frameBytes(records: VersionRecord[]): number {
+  return records.reduce((sum, record) => sum + encodeVersionFrame(record).length, 0);
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'braid-file-store-'));
+  dir = join(root, 'logs');
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((store) => store.close()));
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('fileStore round trip', () => {
+  it('reloads exactly the appended records, in order, from a new store', async () => {
+    const records = sampleRecords(60);
+    const store = openStore();
+    for (const record of records) await store.append('/api/doc', record);
+    await store.close();
+
+    const reopened = openStore();
+    const loaded = await reopened.load('/api/doc');
+    expect(loaded).toStrictEqual({ records });
+    expect(loaded!.records.some((r) => r.patches.some((p) => !('content' in p)))).toBe(true);
+    expect(reopened.logSize('/api/doc')).toBe(frameBytes(records));
+  });
+
+  it('returns undefined for a resource never stored, and {records: []} for one compacted empty', async () => {
+    const store = openStore();
+    expect(await store.load('/nothing')).toBeUndefined();
+    expect(store.logSize('/nothing')).toBe(0);
+    await store.compact('/empty', { records: [] });
+    expect(await store.load('/empty')).toStrictEqual({ records: [] });
+  });
+
+  it('compacts to a base, keeps appending after it, and resets logSize', async () => {
+    const store = openStore();
+    const before = sampleRecords(10);
+    for (const record of before) await store.append('/doc', record);
+    expect(store.logSize('/doc')).toBe(frameBytes(before));
+
+    const base = { version: ['v-9'], value: { title: 'ünïcode 🌍', items: [1, 2, { deep: null }] } };
+    await store.compact('/doc', { base, records: [] });
+    expect(store.logSize('/doc')).toBe(0);
+
+    const after = sampleRecords(5, 'v', 10);
+    for (const record of after) await store.append('/doc', record);
+    expect(store.logSize('/doc')).toBe(frameBytes(after));
+    await store.close();
+
+    const reopened = openStore();
+    expect(await reopened.load('/doc')).toStrictEqual({ base, records: after });
+    // logSize counts what came after the compaction, across a restart too.
+    expect(reopened.logSize('/doc')).toBe(frameBytes(after));
+  });
+
+  it('keeps the records a compaction wrote, without counting them in logSize', async () => {
+    const store = openStore();
+    const kept = sampleRecords(3, 'v', 7);
+    await store.compact('/doc', { base: { version: ['v-6'], value: 'text' }, records: kept });
+    expect(store.logSize('/doc')).toBe(0);
+    await store.append('/doc', sampleRecord(10));
+    await store.close();
+
+    const reopened = openStore();
+    expect(await reopened.load('/doc')).toStrictEqual({
+      base: { version: ['v-6'], value: 'text' },
+      records: [...kept, sampleRecord(10)],
+    });
+    expect(reopened.logSize('/doc')).toBe(frameBytes([sampleRecord(10)]));
+  });
+
+  it('keeps a base whose value is undefined, null or falsy', async () => {
+    const store = openStore();
+    for (const value of [undefined, null, 0, '', false]) {
+      await store.compact('/doc', { base: { version: [], value }, records: [] });
+      expect(await openStore().load('/doc')).toStrictEqual({ base: { version: [], value }, records: [] });
+    }
+  });
+
+  it('serializes appends and compactions in call order', async () => {
+    const store = openStore();
+    const early = sampleRecords(5).map((record) => store.append('/doc', record));
+    const base = { version: ['v-4'], value: { at: 4 } };
+    const compaction = store.compact('/doc', { base, records: [] });
+    const late = sampleRecords(5, 'v', 5).map((record) => store.append('/doc', record));
+    await Promise.all([...early, compaction, ...late]);
+    await store.close();
+    expect(await openStore().load('/doc')).toStrictEqual({ base, records: sampleRecords(5, 'v', 5) });
+  });
+
+  it('compacts the state as it was at the call, even if the caller keeps growing it', async () => {
+    const store = openStore();
+    const records = sampleRecords(3);
+    const compaction = store.compact('/doc', { records });
+    for (const record of sampleRecords(2, 'v', 3)) {
+      records.push(record);
+      void store.append('/doc', record);
+    }
+    await compaction;
+    await store.close();
+    // Each record once: the compaction holds 0..2, the appends made after it add 3..4.
+    expect(await openStore().load('/doc')).toStrictEqual({ records: sampleRecords(5) });
+  });
+
+  it('rejects a record that would not read back, without failing its batch neighbours', async () => {
+    const store = openStore();
+    const good = store.append('/doc', sampleRecord(0));
+    const nan = store.append('/doc', { ...sampleRecord(1), time: Number.NaN });
+    const bigint = store.append('/doc', { ...sampleRecord(1), patches: [{ range: '', content: 1n }] });
+    const noVersion = store.append('/doc', { ...sampleRecord(1), version: undefined as unknown as string });
+    const good2 = store.append('/doc', sampleRecord(1));
+    await expect(nan).rejects.toThrow(/valid shape/);
+    await expect(bigint).rejects.toThrow(TypeError);
+    await expect(noVersion).rejects.toThrow(/valid shape/);
+    await Promise.all([good, good2]);
+    await expect(
+      store.compact('/doc', { records: [{ ...sampleRecord(0), time: Infinity }] }),
+    ).rejects.toThrow();
+    expect(await store.load('/doc')).toStrictEqual({ records: sampleRecords(2) });
+  });
+});
+
+describe('fileStore write failures', () => {
+  it('fails the batch whose fsync failed and every later append, until a reload', async () => {
+    const store = openStore();
+    await store.append('/doc', sampleRecord(0));
+    const probe = await openFile(join(dir, 'probe'), 'w');
+    const handleProto = Object.getPrototypeOf(probe);
+    await probe.close();
+    const datasync = vi.spyOn(handleProto, 'datasync').mockRejectedValueOnce(new Error('EIO: fsync failed'));
+    try {
+      await expect(store.append('/doc', sampleRecord(1))).rejects.toThrow('EIO');
+      // What the kernel kept after a failed fsync is unknown: nothing is written past it.
+      await expect(store.append('/doc', sampleRecord(1))).rejects.toThrow(/earlier write of this log failed/);
+      // Other resources are not affected.
+      await store.append('/other', sampleRecord(0));
+    } finally {
+      datasync.mockRestore();
+    }
+    // A reload re-reads the file (here the record did reach the page cache) and appends work again.
+    const reloaded = await store.load('/doc');
+    expect(reloaded!.records.slice(0, 1)).toStrictEqual([sampleRecord(0)]);
+    await store.append('/doc', sampleRecord(reloaded!.records.length));
+    expect(await openStore().load('/doc')).toStrictEqual({
+      records: sampleRecords(reloaded!.records.length + 1),
+    });
+  });
+});
+
+describe('fileStore close', () => {
+  it('waits for pending appends, is idempotent, and rejects later calls', async () => {
+    const store = openStore();
+    const pending = sampleRecords(20).map((record) => store.append('/doc', record));
+    await Promise.all([store.close(), store.close()]);
+    await store.close();
+    await Promise.all(pending);
+    await expect(store.append('/doc', sampleRecord(20))).rejects.toThrow(/closed/);
+    await expect(store.load('/doc')).rejects.toThrow(/closed/);
+    await expect(store.compact('/doc', { records: [] })).rejects.toThrow(/closed/);
+    expect(await openStore().load('/doc')).toStrictEqual({ records: sampleRecords(20) });
+  });
+
+  it('creates the directory (and parents) when missing', async () => {
+    dir = join(dir, 'a', 'b');
+    const store = openStore();
+    await store.append('/doc', sampleRecord(0));
+    expect((await stat(dir)).isDirectory()).toBe(true);
+  });
+
+  it('removes temp files left by a compaction cut short, and keeps the old log', async () => {
+    const first = openStore();
+    await first.append('/doc', sampleRecord(0));
+    await first.close();
+    await writeFile(join(dir, 'pending-0123456789abcdef.tmp'), 'half a compaction');
+
+    const store = openStore();
+    expect(await store.load('/doc')).toStrictEqual({ records: [sampleRecord(0)] });
+    expect(await readdir(dir)).toEqual([store.fileOf('/doc').slice(dir.length + 1)]);
+  });
+});
+
+describe('fileStore group commit', () => {
+  it('writes appends made together with one write + fsync per resource', async () => {
+    const store = openStore();
+    const paths = ['/a', '/b', '/c'];
+    await Promise.all(paths.map((path) => store.compact(path, { records: [] }))); // create the files first
+    const before = store.stats();
+
+    await Promise.all(sampleRecords(200).map((record, i) => store.append(paths[i % 3], record)));
+    const stats = store.stats();
+    expect(stats.batches - before.batches).toBe(3);
+    expect(stats.fsyncs - before.fsyncs).toBe(3);
+    expect(stats.appends).toBe(200);
+  });
+
+  it('batches the appends that arrive while a write + fsync is in progress', async () => {
+    const store = openStore();
+    await store.compact('/doc', { records: [] });
+    const first = store.append('/doc', sampleRecord(0));
+    await new Promise((resolve) => setImmediate(resolve)); // the first batch is now being written
+    const rest = sampleRecords(50, 'v', 1).map((record) => store.append('/doc', record));
+    await Promise.all([first, ...rest]);
+    expect(store.stats()).toMatchObject({ appends: 51, batches: 2, largestBatch: 50 });
+    expect(await store.load('/doc')).toStrictEqual({ records: sampleRecords(51) });
+  });
+
+  it('resolves 200 appends arriving over time across 3 resources with far fewer fsyncs, in order', async () => {
+    const store = openStore();
+    const paths = ['/a', '/b', '/c'];
+    const expected = new Map<string, VersionRecord[]>(paths.map((path) => [path, []]));
+    const appends: Promise<void>[] = [];
+    for (let wave = 0; wave < 20; wave++) {
+      for (let k = 0; k < 10; k++) {
+        const i = wave * 10 + k;
+        const path = paths[i % 3];
+        const record = sampleRecord(expected.get(path)!.length, path);
+        expected.get(path)!.push(record);
+        appends.push(store.append(path, record));
+      }
+      await new Promise((resolve) => setImmediate(resolve)); // let writes start between waves
+    }
+    await Promise.all(appends);
+    const stats = store.stats();
+    expect(stats.appends).toBe(200);
+    expect(stats.fsyncs).toBeLessThan(50);
+    await store.close();
+
+    const reopened = openStore();
+    for (const path of paths)
+      expect(await reopened.load(path)).toStrictEqual({ records: expected.get(path) });
+  });
+
+  it('syncs nothing with fsync: false, yet keeps the same log', async () => {
+    const store = openStore({ fsync: false });
+    await Promise.all(sampleRecords(10).map((record) => store.append('/doc', record)));
+    await store.compact('/doc', { base: { version: ['v-9'], value: 1 }, records: [] });
+    expect(store.stats().fsyncs).toBe(0);
+    await store.close();
+    expect(await openStore().load('/doc')).toStrictEqual({
+      base: { version: ['v-9'], value: 1 },
+      records: [],
+    });
+  });
+});

@@ -1,0 +1,151 @@
+import { resolve } from 'node:path';
+import { CommitQueue } from './commitQueue';
+import { ensureDirectory, removeTempFiles, Syncer } from './durableFiles';
+import { encodeLogFile, encodeVersionFrame } from './logFormat';
+import { resourceFileName } from './resourceFileName';
+import { type LogRepair, ResourceLog } from './resourceLog';
+import type { BraidStore, StoredResource, VersionRecord } from './types';
+
+export interface FileStoreOptions {
+  /**
+   * fsync every batch before acknowledging it (default true). Off only for tests and throwaway data: the
+   * write order and the torn-tail checks stay, but an OS crash or power loss can lose acknowledged writes.
+   */
+  fsync?: boolean;
+  /**
+   * Called when loading cut a torn or corrupt tail off a log. Default: a console warning. A torn last
+   * frame is the normal trace of a crash mid-write; a bad frame in the middle means the disk or someone
+   * else damaged the file, and everything from it on was dropped (it cannot be trusted).
+   */
+  onRepair?: (repair: LogRepair) => void;
+}
+
+export interface FileStoreStats {
+  /** Appends acknowledged as durable. */
+  appends: number;
+  /** Append batches written (one write + one fdatasync each). */
+  batches: number;
+  /** Largest number of appends written by one batch. */
+  largestBatch: number;
+  /** fsync/fdatasync calls of any kind: batches, cut tails, compactions/creations and their directory. */
+  fsyncs: number;
+  compactions: number;
+}
+
+export interface FileStore extends BraidStore {
+  /** The absolute directory of the logs. */
+  readonly dir: string;
+  /** The log file of a resource path, inside `dir` (see resourceFileName). */
+  fileOf(path: string): string;
+  stats(): FileStoreStats;
+}
+
+/**
+ * The embedded default store: one append-only, checksummed log file per resource in `dir`.
+ *
+ * - `append` resolves once its frame is written and fdatasync'd. Group commit: appends to a resource that
+ *   arrive while its previous batch is being written and synced are written together by the next batch, with
+ *   one write and one fsync. Resources are independent (each file needs its own fsync anyway), so a slow
+ *   fsync on one does not hold back the others.
+ * - Every call for a resource (append batches, load, compact) runs in call order, one at a time.
+ * - `load` cuts a torn or corrupt tail off the file (see FileStoreOptions.onRepair) and returns the rest.
+ * - A write or fsync error fails that batch and every later append of that resource until `load` re-reads
+ *   the file (after an fsync error the kernel may have dropped the data: restarting the process is safest).
+ * - One process per directory: there is no lock against two stores writing the same files.
+ */
+export function fileStore(dir: string, options: FileStoreOptions = {}): FileStore {
+  const root = resolve(dir);
+  const syncer = new Syncer(options.fsync ?? true);
+  const onRepair = options.onRepair ?? warnRepair;
+  const resources = new Map<string, { log: ResourceLog; queue: CommitQueue<Buffer> }>();
+  const counts = { appends: 0, batches: 0, largestBatch: 0, compactions: 0 };
+  let closing: Promise<void> | undefined;
+
+  // Started now, awaited by every file operation (inside the queues, so calls keep their order).
+  const ready = ensureDirectory(syncer, root).then(() => removeTempFiles(root));
+  ready.catch(() => {}); // reported by the operations that await it
+
+  function resource(path: string) {
+    let entry = resources.get(path);
+    if (!entry) {
+      const log = new ResourceLog(root, resourceFileName(path), path, syncer, onRepair);
+      const queue = new CommitQueue<Buffer>(async (frames) => {
+        await ready;
+        await log.append(frames);
+        counts.appends += frames.length;
+        counts.batches++;
+        counts.largestBatch = Math.max(counts.largestBatch, frames.length);
+      });
+      entry = { log, queue };
+      resources.set(path, entry);
+    }
+    return entry;
+  }
+
+  function checkOpen(path: string): void {
+    if (closing) throw new Error(`fileStore(${JSON.stringify(root)}) is closed (${JSON.stringify(path)})`);
+  }
+
+  return {
+    dir: root,
+
+    async load(path: string): Promise<StoredResource | undefined> {
+      checkOpen(path);
+      const { log, queue } = resource(path);
+      return queue.exclusive(async () => {
+        await ready;
+        return log.load();
+      });
+    },
+
+    append(path: string, record: VersionRecord): Promise<void> {
+      try {
+        checkOpen(path);
+        // Encoded now, in the caller's turn: a record that cannot be stored fails alone, not its batch.
+        return resource(path).queue.append(encodeVersionFrame(record));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+
+    logSize(path: string): number {
+      return resources.get(path)?.log.appendedBytes ?? 0;
+    },
+
+    async compact(path: string, state: StoredResource): Promise<void> {
+      checkOpen(path);
+      // Encoded now: `state` is what the caller holds at this call, even if its arrays grow afterwards
+      // (the appends made after this call follow the compaction; they must not also be inside it).
+      const bytes = encodeLogFile(path, state);
+      const { log, queue } = resource(path);
+      await queue.exclusive(async () => {
+        await ready;
+        await log.replace(bytes);
+        counts.compactions++;
+      });
+    },
+
+    close(): Promise<void> {
+      closing ??= (async () => {
+        await Promise.all([...resources.values()].map(({ queue }) => queue.idle()));
+        await Promise.all([...resources.values()].map(({ log }) => log.close()));
+      })();
+      return closing;
+    },
+
+    fileOf(path: string): string {
+      return resolve(root, resourceFileName(path));
+    },
+
+    stats(): FileStoreStats {
+      return { ...counts, fsyncs: syncer.count };
+    },
+  };
+}
+
+function warnRepair({ path, file, keptBytes, droppedBytes, reason }: LogRepair): void {
+  console.warn(
+    `braid-live fileStore: cut ${droppedBytes} bytes off the log of ${JSON.stringify(path)} (${file}) ` +
+      `after byte ${keptBytes}: ${reason}`,
+  );
+}

@@ -1,0 +1,7 @@
+export type { FileStore, FileStoreOptions, FileStoreStats } from './fileStore';
+export { fileStore } from './fileStore';
+export { LogHeaderError } from './logFormat';
+export { memoryStore } from './memoryStore';
+export { resourceFileName } from './resourceFileName';
+export type { LogRepair } from './resourceLog';
+export type { BraidStore, StoredResource, VersionRecord } from './types';

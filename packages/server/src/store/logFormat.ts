@@ -1,0 +1,166 @@
+import { crc32 } from 'node:zlib';
+import { isBase, isVersionRecord } from './recordShape';
+import type { StoredResource, VersionRecord } from './types';
+
+/**
+ * The on-disk format of one resource log (format version 1):
+ *
+ *   file   = magic "BRAIDLOG" (8 bytes) | u32 format version | frame(log header) | [frame(base)] | frame(version)*
+ *   frame  = u32 payload length | u32 CRC-32 of the payload | payload (UTF-8 JSON)
+ *
+ * All integers are little-endian. Payloads, told apart by their `type` field:
+ *   {"type":"log","path":"/api/doc","compactedRecords":3}  first frame: the exact resource path (checked on
+ *       load, so a file-name hash collision is caught) and how many version frames the last compaction wrote
+ *       (so logSize survives a restart);
+ *   {"type":"base","version":[..],"value":..}  only right after the log header, written by a compaction;
+ *   {"type":"version","record":{..}}           one accepted version.
+ *
+ * A file is only ever created whole (temp file + rename), so a missing or bad magic/header is not a crash
+ * artifact: it is reported as an error instead of being cut. Frames after the header are appended, so the
+ * last one may be torn by a crash: decoding stops at the first frame that is short, oversized, fails its
+ * CRC, is not JSON or has the wrong shape, and reports how many bytes were good.
+ */
+
+export const FILE_MAGIC = Buffer.from('BRAIDLOG', 'latin1');
+export const FORMAT_VERSION = 1;
+const FILE_PREFIX_BYTES = FILE_MAGIC.length + 4;
+export const FRAME_HEADER_BYTES = 8;
+/** Well below V8's string limit (~512 MiB), and far above anything the server accepts in one write. */
+export const MAX_PAYLOAD_BYTES = 256 * 1024 * 1024;
+
+/** The log file is not one we can read (bad magic, unknown format version, bad header frame, other path). */
+export class LogHeaderError extends Error {
+  override name = 'LogHeaderError';
+}
+
+export interface DecodedLog extends StoredResource {
+  /** Bytes of the file up to the end of the last good frame: the file is cut to this length. */
+  goodBytes: number;
+  /** Bytes of version frames appended after the ones the last compaction wrote. */
+  appendedBytes: number;
+  /** Why decoding stopped before the end of the file (undefined when the whole file was good). */
+  stoppedBecause?: string;
+}
+
+/** The bytes of a new log file: prefix, log header, then the base and records of a compaction. */
+export function encodeLogFile(path: string, state: StoredResource): Buffer {
+  const prefix = Buffer.alloc(FILE_PREFIX_BYTES);
+  FILE_MAGIC.copy(prefix);
+  prefix.writeUInt32LE(FORMAT_VERSION, FILE_MAGIC.length);
+  const header = { type: 'log', path, compactedRecords: state.records.length };
+  const frames = [prefix, encodeFrame(JSON.stringify(header))];
+  if (state.base) {
+    const { version, value } = state.base;
+    frames.push(encodeFrame(checkedJson({ type: 'base', version, value }, isBase, 'base')));
+  }
+  for (const record of state.records) frames.push(encodeVersionFrame(record));
+  return Buffer.concat(frames);
+}
+
+/** One version frame. Throws (before anything is written) if the record would not read back as valid. */
+export function encodeVersionFrame(record: VersionRecord): Buffer {
+  return encodeFrame(`{"type":"version","record":${checkedJson(record, isVersionRecord, 'version record')}}`);
+}
+
+function encodeFrame(json: string): Buffer {
+  const payload = Buffer.from(json, 'utf8');
+  if (payload.length > MAX_PAYLOAD_BYTES)
+    throw new RangeError(`store record too large (${payload.length} bytes)`);
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  frame.writeUInt32LE(payload.length, 0);
+  frame.writeUInt32LE(crc32(payload), 4);
+  payload.copy(frame, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+/**
+ * The JSON of `value`, checked to read back with a valid shape: what we write must be what a later load
+ * accepts (e.g. `time: NaN` would come back as null). Throws on values JSON cannot hold (BigInt, cycles).
+ */
+function checkedJson(value: unknown, check: (parsed: unknown) => boolean, what: string): string {
+  const json = JSON.stringify(value);
+  if (json === undefined || !check(JSON.parse(json))) {
+    throw new TypeError(`cannot store this ${what}: it does not survive JSON with a valid shape`);
+  }
+  return json;
+}
+
+/** Decodes a whole log file for `path`; see the format notes above for what stops decoding. */
+export function decodeLogFile(bytes: Buffer, path: string): DecodedLog {
+  if (bytes.length < FILE_PREFIX_BYTES || !bytes.subarray(0, FILE_MAGIC.length).equals(FILE_MAGIC)) {
+    throw new LogHeaderError(`not a braid-live log (bad magic) for ${JSON.stringify(path)}`);
+  }
+  const format = bytes.readUInt32LE(FILE_MAGIC.length);
+  if (format !== FORMAT_VERSION) {
+    throw new LogHeaderError(`unsupported log format version ${format} for ${JSON.stringify(path)}`);
+  }
+  const frames = new FrameReader(bytes, FILE_PREFIX_BYTES);
+  const header = frames.next();
+  if (!header.ok || header.payload.type !== 'log' || !isCount(header.payload.compactedRecords)) {
+    throw new LogHeaderError(`bad log header frame for ${JSON.stringify(path)}`);
+  }
+  if (header.payload.path !== path) {
+    throw new LogHeaderError(
+      `log file for ${JSON.stringify(path)} holds ${JSON.stringify(header.payload.path)}`,
+    );
+  }
+  const compactedRecords = header.payload.compactedRecords;
+  const afterHeader = frames.offset;
+
+  const log: DecodedLog = { records: [], goodBytes: frames.offset, appendedBytes: 0 };
+  while (frames.offset < bytes.length) {
+    const start = frames.offset;
+    const frame = frames.next();
+    if (!frame.ok) return { ...log, stoppedBecause: `${frame.reason} at byte ${start}` };
+    const { payload } = frame;
+    const type = String(payload.type);
+    if (type === 'version' && isVersionRecord(payload.record)) {
+      log.records.push(payload.record);
+      if (log.records.length > compactedRecords) log.appendedBytes += frames.offset - start;
+    } else if (type === 'base' && isBase(payload) && start === afterHeader) {
+      // A base is only valid as the first frame after the header (a compaction writes it there).
+      log.base = { version: payload.version, value: payload.value };
+    } else {
+      return { ...log, stoppedBecause: `invalid ${type} frame at byte ${start}` };
+    }
+    log.goodBytes = frames.offset;
+  }
+  return log;
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+type FrameResult = { ok: true; payload: Record<string, any> } | { ok: false; reason: string };
+
+/** Reads frames one by one; `offset` only moves past frames that are whole, checksummed JSON objects. */
+class FrameReader {
+  constructor(
+    private readonly bytes: Buffer,
+    public offset: number,
+  ) {}
+
+  next(): FrameResult {
+    const { bytes, offset } = this;
+    if (bytes.length - offset < FRAME_HEADER_BYTES) return { ok: false, reason: 'torn frame header' };
+    const length = bytes.readUInt32LE(offset);
+    if (length === 0 || length > MAX_PAYLOAD_BYTES)
+      return { ok: false, reason: `bad frame length ${length}` };
+    const end = offset + FRAME_HEADER_BYTES + length;
+    if (end > bytes.length) return { ok: false, reason: 'torn frame' };
+    const payloadBytes = bytes.subarray(offset + FRAME_HEADER_BYTES, end);
+    if (crc32(payloadBytes) !== bytes.readUInt32LE(offset + 4)) return { ok: false, reason: 'CRC mismatch' };
+    let payload: unknown;
+    try {
+      payload = JSON.parse(payloadBytes.toString('utf8'));
+    } catch {
+      return { ok: false, reason: 'payload is not JSON' };
+    }
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+      return { ok: false, reason: 'payload is not an object' };
+    }
+    this.offset = end;
+    return { ok: true, payload: payload as Record<string, any> };
+  }
+}
