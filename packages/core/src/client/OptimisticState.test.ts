@@ -79,7 +79,7 @@ function run(seed: number) {
       const patch = randomPatch(r, c.state.view);
       c.state.localEdit(applyJsonPatches(c.state.view, [patch]), [patch]);
     } else if (roll < 10) {
-      const w = c.state.takeWrite(`c${i}-${++c.seq}`);
+      const w = c.state.takeWrite(() => `c${i}-${++c.seq}`);
       if (w)
         toServer.push({ client: i, id: w.id, parents: c.state.confirmed!.version[0], patches: w.patches });
     } else if (roll < 13 && toServer.length) serve();
@@ -91,7 +91,7 @@ function run(seed: number) {
   // Drain.
   for (let guard = 0; guard < 1000; guard++) {
     clients.forEach((c, i) => {
-      const w = c.state.takeWrite(`c${i}-${++c.seq}`);
+      const w = c.state.takeWrite(() => `c${i}-${++c.seq}`);
       if (w)
         toServer.push({ client: i, id: w.id, parents: c.state.confirmed!.version[0], patches: w.patches });
     });
@@ -135,7 +135,7 @@ describe('OptimisticState against an in-memory server', () => {
     const s = new OptimisticState();
     s.receiveSnapshot(['v0'], { a: 1, list: [1, 2] });
     s.localEdit({ a: 2, list: [1, 2] }, [{ range: '.a', content: 2 }]);
-    s.takeWrite('me-1');
+    s.takeWrite(() => 'me-1');
     s.localEdit({ a: 2, list: [1, 2, 3] }, [{ range: '.list[2:2]', content: [3] }]);
     s.rejectInflight();
     expect(s.view).toEqual({ a: 1, list: [1, 2, 3] });

@@ -49,8 +49,9 @@ export class OptimisticState {
   }
 
   /** Moves the buffer into flight when nothing is in flight (at most `maxPatches` patches per write). */
-  takeWrite(id: string, maxPatches = 1000): InflightWrite | null {
+  takeWrite(newId: () => string, maxPatches = 1000): InflightWrite | null {
     if (this.inflight || this.buffer.length === 0 || !this.confirmed) return null;
+    const id = newId();
     const patches = this.buffer.length > maxPatches ? this.buffer.splice(0, maxPatches) : this.buffer;
     const count = patches === this.buffer ? this.bufferCount : 1;
     if (patches === this.buffer) {

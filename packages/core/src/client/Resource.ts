@@ -359,7 +359,7 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
           ? inflight
           : inflight
             ? null
-            : this.state.takeWrite(this.ctx.nextVersionId(), MAX_PATCHES_PER_WRITE);
+            : this.state.takeWrite(this.ctx.nextVersionId, MAX_PATCHES_PER_WRITE);
       if (write) void this.send(write).catch(() => {});
     });
   }
@@ -373,7 +373,9 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
 
   private send(write: InflightWrite): Promise<void> {
     const sending = this.sendOnce(write).finally(() => {
-      if (this.sending === sending) this.sending = undefined;
+      if (this.sending !== sending) return;
+      this.sending = undefined;
+      this.scheduleFlush(); // whatever was buffered behind it (or a re-based resend) goes next
     });
     this.sending = sending;
     return sending;

@@ -1,0 +1,87 @@
+// A real @braid-live/server on 127.0.0.1 for client tests: start, stop and restart on the same port (and store).
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { type BraidServer, type BraidServerOptions, createBraidServer } from '@braid-live/server';
+
+export interface TestServer {
+  braid: BraidServer;
+  port: number;
+  base: string;
+  /** Open sockets (to cut connections on purpose). */
+  sockets: Set<Socket>;
+  stop(): Promise<void>;
+  /** Stops, then starts again on the same port with a new BraidServer from `setup`. */
+  restart(): Promise<void>;
+}
+
+export async function startServer(
+  setup: () => { options?: BraidServerOptions; define: (braid: BraidServer) => void },
+  port = 0,
+): Promise<TestServer> {
+  const sockets = new Set<Socket>();
+  const { options, define } = setup();
+  const braid = createBraidServer(options);
+  define(braid);
+  const server = http.createServer(braid.handler);
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  const self: TestServer = {
+    braid,
+    port: actualPort,
+    base: `http://127.0.0.1:${actualPort}`,
+    sockets,
+    async stop() {
+      await braid.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    async restart() {
+      await self.stop();
+      const next = await startServer(setup, actualPort);
+      Object.assign(self, {
+        braid: next.braid,
+        sockets: next.sockets,
+        stop: next.stop,
+        restart: next.restart,
+      });
+    },
+  };
+  return self;
+}
+
+/** Polls until `check` returns truthy (or throws after `timeoutMs`). */
+export async function waitFor<T>(check: () => T, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let last: unknown;
+    try {
+      const value = check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A fetch that records each request (method, url, headers), to assert what the client sent. */
+export function recordingFetch() {
+  const requests: { method: string; url: string; headers: Record<string, string> }[] = [];
+  const fetchFn = (input: string, init?: RequestInit) => {
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((v, k) => {
+      headers[k] = v;
+    });
+    requests.push({ method: init?.method ?? 'GET', url: String(input), headers });
+    return fetch(input, init);
+  };
+  return { fetch: fetchFn, requests, subscriptions: () => requests.filter((r) => r.headers.subscribe) };
+}
