@@ -1,8 +1,17 @@
 import type { BraidError } from './BraidError';
+import { Multiplexer } from './multiplex/Multiplexer';
 import { Resource, type ResourceContext } from './Resource';
-import type { BraidClientOptions } from './types';
+import type { BraidClientOptions, FetchLike } from './types';
 
 const randomPeer = () => Math.random().toString(36).slice(2, 10);
+
+/** HTTP/2 and 3 carry any number of requests on one connection: no need to multiplex on top. */
+function pageOriginUsesHttp2(origin: string): boolean {
+  if (typeof location === 'undefined' || location.origin !== origin || typeof performance === 'undefined')
+    return false;
+  const nav = performance.getEntriesByType?.('navigation')?.[0] as { nextHopProtocol?: string } | undefined;
+  return nav?.nextHopProtocol === 'h2' || nav?.nextHopProtocol === 'h3';
+}
 
 /**
  * Owns the live resources of an app: one Resource (one subscription) per URL however many readers it has,
@@ -14,6 +23,8 @@ export class BraidClient {
   private context: ResourceContext;
   private seq = 0;
   private removeNetworkListeners?: () => void;
+  private multiplexers = new Map<string, Multiplexer>();
+  private openSubscriptions = new Map<string, number>();
 
   constructor(private readonly options: BraidClientOptions = {}) {
     this.peer = options.peer ?? randomPeer();
@@ -21,6 +32,7 @@ export class BraidClient {
     if (!fetchImpl) throw new Error('BraidClient needs fetch (pass options.fetch)');
     this.context = {
       fetch: fetchImpl,
+      subscribeFetch: (url, init) => this.subscribeFetch(fetchImpl, url, init),
       peer: this.peer,
       heartbeats: options.heartbeats ?? 20,
       retry: options.retry ?? {},
@@ -49,6 +61,31 @@ export class BraidClient {
     this.removeNetworkListeners?.();
     for (const resource of this.resources.values()) resource.close();
     this.resources.clear();
+    for (const mux of this.multiplexers.values()) mux.close();
+    this.multiplexers.clear();
+  }
+
+  /** Opens a subscription, through the origin's multiplexer when the `multiplex` option says so. */
+  private subscribeFetch(fetchImpl: FetchLike, url: string, init: RequestInit = {}): Promise<Response> {
+    const origin = new URL(url).origin;
+    const open = this.openSubscriptions.get(origin) ?? 0;
+    this.openSubscriptions.set(origin, open + 1);
+    init.signal?.addEventListener(
+      'abort',
+      () => this.openSubscriptions.set(origin, (this.openSubscriptions.get(origin) ?? 1) - 1),
+      {
+        once: true,
+      },
+    );
+    const mode = this.options.multiplex ?? 'auto';
+    const multiplex = mode === true || (mode === 'auto' && open >= 1 && !pageOriginUsesHttp2(origin));
+    if (!multiplex) return fetchImpl(url, init);
+    let mux = this.multiplexers.get(origin);
+    if (!mux) {
+      mux = new Multiplexer(origin, fetchImpl, this.options.headers);
+      this.multiplexers.set(origin, mux);
+    }
+    return mux.fetch(url, init);
   }
 
   private resolve(url: string): string {

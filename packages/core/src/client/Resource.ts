@@ -19,6 +19,8 @@ import type { ConnectionState, FetchLike, ResourceStatus, SetAction } from './ty
 /** What a Resource needs from its client (shared settings, ids, error fan-out). */
 export interface ResourceContext {
   fetch: FetchLike;
+  /** The fetch for subscriptions (may go through a multiplexer). */
+  subscribeFetch: FetchLike;
   peer: string;
   heartbeats: number;
   retry: { baseMs?: number; maxMs?: number };
@@ -240,7 +242,11 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
       if (confirmed?.version.length && !this.forceSnapshot)
         headers.Parents = formatVersions(confirmed.version);
       if (this.ctx.heartbeats > 0) headers.Heartbeats = `${this.ctx.heartbeats}s`;
-      const response = await this.ctx.fetch(this.url, { headers, signal: stream.signal, cache: 'no-store' });
+      const response = await this.ctx.subscribeFetch(this.url, {
+        headers,
+        signal: stream.signal,
+        cache: 'no-store',
+      });
       if (response.status !== 209 && !response.ok) throw await this.refusal(response);
       if (!response.body) throw new BraidError('protocol', this.url, 'the subscription response has no body');
       this.forceSnapshot = false;

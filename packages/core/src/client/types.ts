@@ -34,6 +34,13 @@ export interface BraidClientOptions {
   baseUrl?: string;
   /** Extra request headers (e.g. Authorization) for every request. */
   headers?: Record<string, string>;
+  /**
+   * Share one connection among the subscriptions to an origin (Multiplexing v1.0): browsers open at most 6
+   * HTTP/1.1 connections per origin. 'auto' (default) multiplexes from the second concurrent subscription on,
+   * unless the page itself came over HTTP/2 or 3; true always; false never. Servers without multiplexing get
+   * plain requests.
+   */
+  multiplex?: boolean | 'auto';
   /** Called for every error of any resource (rejected writes, refused subscriptions...). */
   onError?: (error: BraidError) => void;
 }

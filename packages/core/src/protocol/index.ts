@@ -7,6 +7,18 @@ export { BraidProtocolError } from './errors';
 export { type ImmerPatch, immerPatchesToBraid } from './immerPatches';
 export { checkJsonContent, parseJsonContent } from './jsonContent';
 export { FORBIDDEN_KEYS, formatJsonRange, parseJsonRange } from './jsonRange';
+export {
+  createMultiplexParser,
+  isMultiplexId,
+  MULTIPLEX_VERSION,
+  MULTIPLEXER_PATH,
+  type MultiplexHandlers,
+  multiplexCloseFrame,
+  multiplexDataHeader,
+  multiplexStartFrame,
+  parseResponseHead,
+  type ResponseHead,
+} from './multiplexFrames';
 export { createUpdateParser, type UpdateParser, type UpdateParserOptions } from './parseUpdateStream';
 export {
   type PatchInput,

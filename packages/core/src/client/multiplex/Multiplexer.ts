@@ -1,0 +1,181 @@
+import { createMultiplexParser, MULTIPLEX_VERSION, MULTIPLEXER_PATH } from '../../protocol/index';
+import type { FetchLike } from '../types';
+import { MultiplexedResponse } from './MultiplexedResponse';
+import { randomId } from './randomId';
+
+/** Close an idle multiplexer stream after this long without requests (it holds a connection). */
+const IDLE_MS = 20_000;
+/** After a server refused multiplexing, try again only after this long. */
+const UNSUPPORTED_RETRY_MS = 60_000;
+
+/**
+ * Multiplexing v1.0 to one origin: one long-lived `POST /.well-known/multiplexer/<id>` stream carries the
+ * responses of many requests, each sent with `Multiplex-Through` and answered `293`. Browsers allow 6 HTTP/1.1
+ * connections per origin; this lets any number of subscriptions share one. Against a server without
+ * multiplexing it falls back to plain requests.
+ */
+export class Multiplexer {
+  private id?: string;
+  private opening?: Promise<boolean>;
+  private streamAbort?: AbortController;
+  private responses = new Map<string, MultiplexedResponse>();
+  private unsupportedUntil = 0;
+  private idleTimer?: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly origin: string,
+    private readonly plainFetch: FetchLike,
+    private readonly headers: Record<string, string> = {},
+  ) {}
+
+  /** Whether requests currently go through a multiplexer stream. */
+  get active(): boolean {
+    return this.id !== undefined;
+  }
+
+  /** A fetch whose response arrives through the multiplexer (or plainly, when the server cannot). */
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    clearTimeout(this.idleTimer);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (!(await this.open()) || !this.id) return this.plainFetch(url, init);
+      const muxId = this.id;
+      const requestId = randomId();
+      const entry = new MultiplexedResponse(requestId);
+      this.responses.set(requestId, entry);
+      const through = `${MULTIPLEXER_PATH}${muxId}/${requestId}`;
+      const headers = new Headers(init.headers);
+      headers.set('Multiplex-Through', through);
+      headers.set('Multiplex-Version', MULTIPLEX_VERSION);
+      const onAbort = () => this.cancel(muxId, requestId, init.signal?.reason);
+      init.signal?.addEventListener('abort', onAbort, { once: true });
+      let answer: Response;
+      try {
+        answer = await this.plainFetch(url, { ...init, headers });
+      } catch (error) {
+        this.forget(requestId, error);
+        throw error;
+      }
+      if (answer.status === 293) {
+        void answer.body?.cancel().catch(() => {});
+        const response = await entry.response;
+        return response;
+      }
+      this.forget(requestId);
+      init.signal?.removeEventListener('abort', onAbort);
+      if (answer.status === 424) {
+        // The multiplexer is gone (server restarted): open a new one and retry.
+        this.reset(new Error('multiplexer gone'));
+        continue;
+      }
+      if (answer.status === 409) continue; // request id taken: retry with another
+      return answer; // answered directly (e.g. the server does not multiplex this request)
+    }
+    return this.plainFetch(url, init);
+  }
+
+  /** Ends the multiplexer stream and every response on it. */
+  close(): void {
+    clearTimeout(this.idleTimer);
+    this.reset(new Error('multiplexer closed'));
+  }
+
+  private open(): Promise<boolean> {
+    if (this.id) return Promise.resolve(true);
+    if (Date.now() < this.unsupportedUntil) return Promise.resolve(false);
+    this.opening ??= this.create().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async create(): Promise<boolean> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const id = randomId();
+      const abort = new AbortController();
+      let response: Response;
+      try {
+        response = await this.plainFetch(`${this.origin}${MULTIPLEXER_PATH}${id}`, {
+          method: 'POST',
+          headers: { ...this.headers, 'Multiplex-Version': MULTIPLEX_VERSION },
+          signal: abort.signal,
+          cache: 'no-store',
+        });
+      } catch {
+        return false; // the network, not the server's choice: plain requests will report it
+      }
+      if (response.status === 409) continue; // id taken
+      if (!response.ok || response.headers.get('multiplex-version') !== MULTIPLEX_VERSION || !response.body) {
+        void response.body?.cancel().catch(() => {});
+        this.unsupportedUntil = Date.now() + UNSUPPORTED_RETRY_MS;
+        return false;
+      }
+      this.id = id;
+      this.streamAbort = abort;
+      void this.read(id, response.body);
+      return true;
+    }
+    return false;
+  }
+
+  private async read(id: string, body: ReadableStream<Uint8Array>): Promise<void> {
+    const parser = createMultiplexParser({
+      start: () => {},
+      data: (requestId, bytes) => this.responses.get(requestId)?.data(bytes),
+      close: (requestId) => {
+        this.responses.get(requestId)?.close();
+        this.responses.delete(requestId);
+        this.scheduleIdleClose();
+      },
+    });
+    const reader = body.getReader();
+    let failure: unknown = new Error('multiplexer stream ended');
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parser.push(value);
+      }
+    } catch (error) {
+      failure = error;
+    }
+    if (this.id === id) this.reset(failure);
+  }
+
+  private reset(error: unknown): void {
+    this.id = undefined;
+    this.streamAbort?.abort();
+    this.streamAbort = undefined;
+    const entries = [...this.responses.values()];
+    this.responses.clear();
+    for (const entry of entries) entry.fail(error);
+  }
+
+  private forget(requestId: string, error?: unknown): void {
+    this.responses.get(requestId)?.fail(error ?? new Error('not multiplexed'));
+    this.responses.delete(requestId);
+    this.scheduleIdleClose();
+  }
+
+  /** Aborted by the caller: end it locally, and tell the server to stop sending it. */
+  private cancel(muxId: string, requestId: string, reason: unknown): void {
+    const entry = this.responses.get(requestId);
+    if (!entry) return;
+    this.forget(requestId, reason ?? new DOMException('aborted', 'AbortError'));
+    if (this.id !== muxId) return;
+    void this.plainFetch(`${this.origin}${MULTIPLEXER_PATH}${muxId}/${requestId}`, {
+      method: 'DELETE',
+      headers: { ...this.headers, 'Multiplex-Version': MULTIPLEX_VERSION },
+    })
+      .then((r) => r.body?.cancel())
+      .catch(() => {});
+  }
+
+  private scheduleIdleClose(): void {
+    clearTimeout(this.idleTimer);
+    if (this.responses.size > 0 || !this.id) return;
+    this.idleTimer = setTimeout(() => {
+      if (this.responses.size === 0) this.reset(new Error('idle'));
+    }, IDLE_MS);
+    (this.idleTimer as { unref?: () => void }).unref?.(); // never keeps a Node process alive
+  }
+}
