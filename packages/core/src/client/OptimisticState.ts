@@ -94,7 +94,8 @@ export class OptimisticState {
       base = applyJsonPatches(base, this.inflight.patches);
       this.inflight = null;
     }
-    const change = diffJson(base, value);
+    // Precise: a coarse diff would merge distant remote changes into one splice, dropping local edits between.
+    const change = diffJson(base, value, { precise: true });
     this.confirmed = { version, value };
     if (this.inflight) {
       // Not part of the snapshot: re-based below, then sent again with the new Parents.
@@ -107,8 +108,7 @@ export class OptimisticState {
   /** The server refused the inflight write: undo it as if the undo were a concurrent update ordered first. */
   rejectInflight(): void {
     if (!this.inflight || !this.confirmed) return;
-    const withInflight = applyJsonPatches(this.confirmed.value, this.inflight.patches);
-    const undo = diffJson(withInflight, this.confirmed.value);
+    const undo = invertPatches(this.confirmed.value, this.inflight.patches);
     this.inflight = null;
     const [buffer, overBuffer] = transformPatchLists(this.buffer, undo, true);
     this.buffer = buffer;

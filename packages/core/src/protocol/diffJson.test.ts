@@ -60,6 +60,26 @@ describe('diffJson', () => {
     }
   });
 
+  it('precise mode finds each changed run (values that share no structure)', () => {
+    const r = rng(12);
+    for (let i = 0; i < 2_000; i++) {
+      const prev = randomDoc(r);
+      const { value: next } = randomPatches(r, prev, 4);
+      const copy = JSON.parse(JSON.stringify(next));
+      expect(applyJsonPatches(prev, diffJson(prev, copy, { precise: true }))).toEqual(next);
+    }
+    expect(diffJson({ t: 'abcd' }, { t: 'aXbcYd' }, { precise: true })).toEqual([
+      { range: '.t[1:1]', content: 'X' },
+      { range: '.t[4:4]', content: 'Y' },
+    ]);
+    expect(
+      diffJson([{ a: 1 }, { b: 2 }, { c: 3 }], [{ a: 1 }, { x: 0 }, { b: 2 }, { c: 4 }], { precise: true }),
+    ).toEqual([
+      { range: '[1:1]', content: [{ x: 0 }] },
+      { range: '[3].c', content: 4 },
+    ]);
+  });
+
   it('returns nothing for equal values', () => {
     expect(diffJson({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toEqual([]);
   });

@@ -1,15 +1,26 @@
 import { codePointLength } from './codePoints';
 import { formatJsonRange } from './jsonRange';
+import { type Change, myersChanges } from './myers';
 import type { JsonPatch, PathSegment } from './types';
 
 // Turns "the value before" and "the value after" into json range patches. Unchanged subtrees are skipped by
 // identity first (immer and spreads keep them), so the cost follows what changed, not the document size.
-// Strings become one code-point splice of the changed span, so concurrent typists keep each other's characters.
+// Strings become code-point splices of what changed, so concurrent typists keep each other's characters.
+
+export interface DiffOptions {
+  /**
+   * Find each changed run inside strings and arrays (Myers diff; array items compared by value) instead of one
+   * splice from the first to the last difference. Costs more; use it when the two values share no structure
+   * (e.g. a fresh snapshot against what we had), so that concurrent edits between the changes survive.
+   */
+  precise?: boolean;
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-/** Longest middle for which arrays are diffed element by element (LCS by identity); longer ones are spliced whole. */
-const LCS_LIMIT = 256;
+const isContainer = (v: unknown) => typeof v === 'object' && v !== null;
+/** Longest changed middle of an array diffed element by element; longer ones are spliced whole. */
+const ARRAY_DIFF_LIMIT = 2000;
 
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -28,92 +39,77 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/** The splice that turns string `a` into `b`: common prefix and suffix kept, in code points. */
-function diffString(path: PathSegment[], a: string, b: string, out: JsonPatch[]): void {
-  let p = 0;
-  const max = Math.min(a.length, b.length);
-  while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
-  if (p > 0 && isHighSurrogate(a.charCodeAt(p - 1))) p--; // never split a surrogate pair
-  let s = 0;
-  while (s < max - p && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
-  if (s > 0 && isLowSurrogate(a.charCodeAt(a.length - s))) s--;
-  const start = codePointLength(a.slice(0, p));
-  const removed = codePointLength(a.slice(p, a.length - s));
-  const inserted = b.slice(p, b.length - s);
-  const range = formatJsonRange({ path, slice: [start, start + removed] });
-  out.push(inserted ? { range, content: inserted } : { range });
-}
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
-function diffArray(path: PathSegment[], a: unknown[], b: unknown[], out: JsonPatch[]): void {
-  let p = 0;
-  const max = Math.min(a.length, b.length);
-  while (p < max && a[p] === b[p]) p++;
-  let s = 0;
-  while (s < max - p && a[a.length - 1 - s] === b[b.length - 1 - s]) s++;
-  const am = a.slice(p, a.length - s);
-  const bm = b.slice(p, b.length - s);
-  if (am.length === 0 && bm.length === 0) return;
-  // Shared elements in the changed middle mean moves, inserts or removals: splice around what stayed.
-  const shared = am.length <= LCS_LIMIT && bm.length <= LCS_LIMIT && am.some((x) => bm.includes(x));
-  if (shared) {
-    diffByIdentity(path, p, am, bm, out);
-    return;
-  }
-  if (am.length === bm.length) {
-    // Same shape: edit element by element, so concurrent edits to other fields of an element survive.
-    for (let i = 0; i < am.length; i++) diffValue([...path, p + i], am[i], bm[i], out);
-    return;
-  }
-  out.push({ range: formatJsonRange({ path, slice: [p, p + am.length] }), content: bm });
+function splice(path: PathSegment[], start: number, end: number, content: unknown[] | string): JsonPatch {
+  const range = formatJsonRange({ path, slice: [start, end] });
+  return content.length ? { range, content } : { range };
 }
 
-/** Elements were reordered: keep the longest common subsequence (by identity) in place, splice the rest. */
-function diffByIdentity(
+/** Common prefix and suffix (in UTF-16 units, never splitting a surrogate pair). */
+function trimStrings(a: string, b: string): [number, number] {
+  let p = 0;
+  const max = Math.min(a.length, b.length);
+  while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  if (p > 0 && isHighSurrogate(a.charCodeAt(p - 1))) p--;
+  let s = 0;
+  while (s < max - p && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
+  if (s > 0 && isLowSurrogate(a.charCodeAt(a.length - s))) s--;
+  return [p, s];
+}
+
+function diffString(path: PathSegment[], a: string, b: string, out: JsonPatch[], precise: boolean): void {
+  const [p, s] = trimStrings(a, b);
+  const start = codePointLength(a.slice(0, p));
+  const am = a.slice(p, a.length - s);
+  const bm = b.slice(p, b.length - s);
+  const changes = precise && am && bm ? myersChanges([...am], [...bm], (x, y) => x === y) : undefined;
+  if (!changes) {
+    out.push(splice(path, start, start + codePointLength(am), bm));
+    return;
+  }
+  const bPoints = [...bm];
+  let shift = 0; // earlier changes already applied
+  for (const c of changes) {
+    const inserted = bPoints.slice(c.bStart, c.bEnd).join('');
+    out.push(splice(path, start + c.aStart + shift, start + c.aEnd + shift, inserted));
+    shift += c.bEnd - c.bStart - (c.aEnd - c.aStart);
+  }
+}
+
+function diffArray(
   path: PathSegment[],
-  offset: number,
   a: unknown[],
   b: unknown[],
   out: JsonPatch[],
+  precise: boolean,
 ): void {
-  const n = a.length;
-  const m = b.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--)
-    for (let j = m - 1; j >= 0; j--)
-      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-  // Walk the table, emitting splices for runs outside the common subsequence. `at` tracks the index in the
-  // partially edited array (earlier splices already applied).
-  let i = 0;
-  let j = 0;
-  let at = offset;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) {
-      i++;
-      j++;
-      at++;
-      continue;
-    }
-    const i0 = i;
-    const j0 = j;
-    while ((i < n || j < m) && !(i < n && j < m && a[i] === b[j])) {
-      if (j >= m || (i < n && lcs[i + 1][j] >= lcs[i][j + 1])) i++;
-      else j++;
-    }
-    const items = b.slice(j0, j);
-    const range = formatJsonRange({ path, slice: [at, at + (i - i0)] });
-    out.push(items.length ? { range, content: items } : { range });
-    at += items.length;
+  const same = precise ? deepEqual : Object.is;
+  let p = 0;
+  const max = Math.min(a.length, b.length);
+  while (p < max && same(a[p], b[p])) p++;
+  let s = 0;
+  while (s < max - p && same(a[a.length - 1 - s], b[b.length - 1 - s])) s++;
+  const am = a.slice(p, a.length - s);
+  const bm = b.slice(p, b.length - s);
+  if (am.length === 0 && bm.length === 0) return;
+  // Items kept in the changed middle (moves, inserts, removals around them): splice only the runs between.
+  const small = am.length <= ARRAY_DIFF_LIMIT && bm.length <= ARRAY_DIFF_LIMIT;
+  const kept = small && (precise || am.some((x) => bm.includes(x)));
+  const changes: Change[] | undefined = kept ? myersChanges(am, bm, same) : undefined;
+  const runs = changes ?? [{ aStart: 0, aEnd: am.length, bStart: 0, bEnd: bm.length }];
+  let shift = p;
+  for (const c of runs) {
+    const removed = am.slice(c.aStart, c.aEnd);
+    const added = bm.slice(c.bStart, c.bEnd);
+    if (removed.length === added.length && removed.every((x, i) => isContainer(x) && isContainer(added[i]))) {
+      // Same shape: edit item by item, so concurrent edits to other fields of an item survive.
+      for (let i = 0; i < removed.length; i++)
+        diffValue([...path, c.aStart + shift + i], removed[i], added[i], out, precise);
+    } else out.push(splice(path, c.aStart + shift, c.aEnd + shift, added));
+    shift += added.length - removed.length;
   }
-}
-
-function diffValue(path: PathSegment[], a: unknown, b: unknown, out: JsonPatch[]): void {
-  if (a === b) return;
-  if (typeof a === 'string' && typeof b === 'string') diffString(path, a, b, out);
-  else if (Array.isArray(a) && Array.isArray(b)) diffArray(path, a, b, out);
-  else if (isObject(a) && isObject(b)) diffObject(path, a, b, out);
-  else if (!deepEqual(a, b)) out.push({ range: formatJsonRange(path), content: b });
 }
 
 function diffObject(
@@ -121,21 +117,30 @@ function diffObject(
   a: Record<string, unknown>,
   b: Record<string, unknown>,
   out: JsonPatch[],
+  precise: boolean,
 ): void {
   for (const k of Object.keys(a))
     if (!Object.hasOwn(b, k)) out.push({ range: formatJsonRange([...path, k]) });
   for (const k of Object.keys(b)) {
     if (!Object.hasOwn(a, k)) out.push({ range: formatJsonRange([...path, k]), content: b[k] });
-    else diffValue([...path, k], a[k], b[k], out);
+    else diffValue([...path, k], a[k], b[k], out, precise);
   }
 }
 
+function diffValue(path: PathSegment[], a: unknown, b: unknown, out: JsonPatch[], precise: boolean): void {
+  if (a === b) return;
+  if (typeof a === 'string' && typeof b === 'string') diffString(path, a, b, out, precise);
+  else if (Array.isArray(a) && Array.isArray(b)) diffArray(path, a, b, out, precise);
+  else if (isObject(a) && isObject(b)) diffObject(path, a, b, out, precise);
+  else if (!deepEqual(a, b)) out.push({ range: formatJsonRange(path), content: b });
+}
+
 /**
- * Minimal json range patches that turn `prev` into `next` (applied in order). Identical references are skipped
- * without looking inside; strings change by a code-point splice; arrays by splices.
+ * Json range patches that turn `prev` into `next` (applied in order). Identical references are skipped without
+ * looking inside; strings change by code-point splices; arrays by splices around the items that stayed.
  */
-export function diffJson(prev: unknown, next: unknown): JsonPatch[] {
+export function diffJson(prev: unknown, next: unknown, options: DiffOptions = {}): JsonPatch[] {
   const out: JsonPatch[] = [];
-  diffValue([], prev, next, out);
+  diffValue([], prev, next, out, options.precise ?? false);
   return out;
 }

@@ -2,9 +2,10 @@
 // Pure TypeScript: no Node built-ins, no React.
 export { applyJsonPatch, applyJsonPatches, resolveJsonPatches } from './applyJsonPatch';
 export { codePointLength } from './codePoints';
-export { diffJson } from './diffJson';
+export { type DiffOptions, diffJson } from './diffJson';
 export { BraidProtocolError } from './errors';
 export { type ImmerPatch, immerPatchesToBraid } from './immerPatches';
+export { invertPatches } from './invertPatches';
 export { checkJsonContent, parseJsonContent } from './jsonContent';
 export { FORBIDDEN_KEYS, formatJsonRange, parseJsonRange } from './jsonRange';
 export {

@@ -1,7 +1,9 @@
 // Faults: the server (fileStore) stops and restarts mid-session; connections are cut while writes are in flight.
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { fileStore } from '@braid-live/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BraidClient } from '../../src/client/index';
@@ -117,6 +119,6 @@ describe('reconnect and resume', () => {
     const value = srv.braid.get('/doc').value as Doc;
     expect(value.count).toBe(10);
     expect([...value.items].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `w${i}`).sort());
-    await waitFor(() => JSON.stringify(res.getSnapshot()) === JSON.stringify(value));
+    await waitFor(() => isDeepStrictEqual(res.getSnapshot(), value));
   }, 20_000);
 });

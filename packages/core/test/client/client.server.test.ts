@@ -1,4 +1,5 @@
 // BraidClient against a real @braid-live/server on 127.0.0.1: subscribe, receive, write, echo, reject, share.
+import { isDeepStrictEqual } from 'node:util';
 import { memoryStore } from '@braid-live/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BraidError } from '../../src/client/BraidError';
@@ -204,8 +205,8 @@ describe('BraidClient with @braid-live/server', () => {
       d.title = 'from b';
     });
     await waitFor(() => a.getStatus().pending === 0 && b.getStatus().pending === 0);
-    await waitFor(() => JSON.stringify(a.getSnapshot()) === JSON.stringify(server.braid.get('/doc').value));
-    await waitFor(() => JSON.stringify(b.getSnapshot()) === JSON.stringify(server.braid.get('/doc').value));
+    await waitFor(() => isDeepStrictEqual(a.getSnapshot(), server.braid.get('/doc').value));
+    await waitFor(() => isDeepStrictEqual(b.getSnapshot(), server.braid.get('/doc').value));
     expect(server.braid.get('/doc').value).toMatchObject({
       text: '>> hello world!',
       list: [0, 1, 2, 3, 4],
