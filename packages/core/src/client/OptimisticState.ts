@@ -1,6 +1,7 @@
 import {
   applyJsonPatches,
   diffJson,
+  invertPatches,
   type JsonPatch,
   resolveJsonPatches,
   transformPatchLists,
