@@ -1,0 +1,169 @@
+import {
+  BraidProtocolError,
+  formatJsonRange,
+  type JsonPatch,
+  type PatchFrame,
+  parseContentRange,
+  parseJsonContent,
+  parseJsonRange,
+  parsePatchesBody,
+  parseVersions,
+} from '@braid-live/core/protocol';
+import { HttpError } from '../errors';
+import type { BraidLimits } from '../limits';
+import type { BraidRequest } from '../types';
+import { header } from './headers';
+
+/** How the body of a write is framed, read from its headers alone. */
+export type WriteForm =
+  | { kind: 'snapshot' }
+  | { kind: 'inline'; unit: string; range: string }
+  | { kind: 'patches'; count: number };
+
+export interface WriteHeaders {
+  version?: string;
+  parents?: string[];
+  peer?: string;
+  form: WriteForm;
+}
+
+const PATCHES_COUNT = /^\s*(\d{1,9})\s*$/;
+const HTTP_PATCHES_TYPE = /^\s*application\/http-patches\s*(?:;(.*))?$/i;
+const COUNT_PARAM = /(?:^|;)\s*count\s*=\s*"?(\d{1,9})"?\s*(?:;|$)/i;
+
+/**
+ * Reads a PUT/PATCH's Braid headers: Version (exactly one id, or none for a server-made one), Parents (none =
+ * the head), Peer, and the body's form: `Patches: N` or `Content-Type: application/http-patches; count=N`
+ * (both recorded dialects), an inlined single patch (`Content-Range`), or else a snapshot. Checked before the
+ * body is read, so a malformed write costs nothing. Throws HttpError(400).
+ */
+export function parseWriteHeaders(req: BraidRequest, limits: BraidLimits): WriteHeaders {
+  const out: WriteHeaders = { form: { kind: 'snapshot' } };
+
+  const versionHeader = header(req, 'version');
+  if (versionHeader !== undefined) {
+    const ids = versions(versionHeader, 'Version', limits);
+    if (ids.length > 1) throw new HttpError(400, 'a write has exactly one Version');
+    out.version = ids[0];
+  }
+  const parentsHeader = header(req, 'parents');
+  if (parentsHeader !== undefined) out.parents = versions(parentsHeader, 'Parents', limits);
+
+  const peer = header(req, 'peer');
+  if (peer !== undefined) out.peer = parsePeer(peer, limits);
+
+  const count = patchesCount(req, limits);
+  const contentRange = header(req, 'content-range');
+  if (count !== undefined && contentRange !== undefined) {
+    throw new HttpError(400, 'a write has either Patches or an inlined Content-Range, not both');
+  }
+  if (count !== undefined) out.form = { kind: 'patches', count };
+  else if (contentRange !== undefined)
+    out.form = { kind: 'inline', ...protocol(() => parseContentRange(contentRange)) };
+  return out;
+}
+
+/**
+ * Turns a write's body into json patches, all-or-nothing: every patch is checked (unit, range syntax and
+ * depth, forbidden keys, UTF-8, JSON and its nesting) before any is applied. Throws HttpError(400).
+ */
+export function parseWriteBody(form: WriteForm, body: Uint8Array, limits: BraidLimits): JsonPatch[] {
+  switch (form.kind) {
+    case 'snapshot': {
+      if (body.length === 0) throw new HttpError(400, 'empty body: a snapshot write needs a JSON document');
+      return [{ range: '', content: protocol(() => parseJsonContent(body, limits.maxJsonDepth)) }];
+    }
+    case 'inline':
+      return [toJsonPatch(form.unit, form.range, body, limits, '')];
+    case 'patches': {
+      const frames: PatchFrame[] = protocol(() => parsePatchesBody(body, form.count));
+      return frames.map((frame, i) =>
+        toJsonPatch(frame.unit, frame.range, frame.content, limits, ` ${i + 1}`),
+      );
+    }
+  }
+}
+
+function toJsonPatch(unit: string, range: string, content: Uint8Array, limits: BraidLimits, which: string) {
+  if (unit !== 'json') {
+    throw new HttpError(
+      400,
+      `unknown range unit ${JSON.stringify(unit)} in patch${which} (this resource takes "json")`,
+    );
+  }
+  const parsed = protocol(() => parseJsonRange(range), `patch${which}: `);
+  if (parsed.path.length > limits.maxPathDepth) {
+    throw new HttpError(400, `range of patch${which} is nested too deep (limit ${limits.maxPathDepth})`);
+  }
+  const value = protocol(() => parseJsonContent(content, limits.maxJsonDepth), `patch${which}: `);
+  // Canonical form (non-ASCII escaped): stored, transformed and re-sent as is.
+  const patch: JsonPatch = { range: formatJsonRange(parsed) };
+  if (value !== undefined) patch.content = value;
+  return patch;
+}
+
+function versions(value: string, name: string, limits: BraidLimits): string[] {
+  const ids = protocol(() => parseVersions(value));
+  for (const id of ids) {
+    if (id.length === 0 || id.length > limits.maxVersionIdLength) {
+      throw new HttpError(400, `bad ${name}: ids must be 1 to ${limits.maxVersionIdLength} characters`);
+    }
+  }
+  return ids;
+}
+
+/** `Peer: peer-A` (1.3.x) or `Peer: "peer-A"` (1.4.x). */
+function parsePeer(value: string, limits: BraidLimits): string {
+  let peer = value.trim();
+  if (peer.startsWith('"')) {
+    try {
+      peer = JSON.parse(peer);
+    } catch {
+      throw new HttpError(400, 'bad Peer: not a JSON string');
+    }
+    if (typeof peer !== 'string') throw new HttpError(400, 'bad Peer: not a JSON string');
+  }
+  if (peer.length > limits.maxVersionIdLength) throw new HttpError(400, 'bad Peer: too long');
+  return peer;
+}
+
+function patchesCount(req: BraidRequest, limits: BraidLimits): number | undefined {
+  const patches = header(req, 'patches');
+  let count: number | undefined;
+  if (patches !== undefined) {
+    const m = PATCHES_COUNT.exec(patches);
+    if (!m)
+      throw new HttpError(
+        400,
+        `bad Patches header ${JSON.stringify(patches.slice(0, 40))}: expected a count`,
+      );
+    count = Number(m[1]);
+  }
+  const type = HTTP_PATCHES_TYPE.exec(header(req, 'content-type') ?? '');
+  if (type) {
+    const m = COUNT_PARAM.exec(type[1] ?? '');
+    if (m) {
+      const typeCount = Number(m[1]);
+      if (count !== undefined && count !== typeCount) {
+        throw new HttpError(400, `Patches: ${count} disagrees with Content-Type count=${typeCount}`);
+      }
+      count = typeCount;
+    } else if (count === undefined) {
+      throw new HttpError(400, 'Content-Type application/http-patches needs a count (or a Patches header)');
+    }
+  }
+  if (count !== undefined && count > limits.maxPatches) {
+    throw new HttpError(400, `too many patches (${count}; the limit is ${limits.maxPatches})`);
+  }
+  return count;
+}
+
+/** Runs a protocol parser; its BraidProtocolError becomes a 400 with its message. */
+function protocol<T>(parse: () => T, prefix = ''): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof BraidProtocolError) throw new HttpError(400, `${prefix}${error.message}`);
+    throw error;
+  }
+}

@@ -1,0 +1,101 @@
+import {
+  BraidProtocolError,
+  formatVersions,
+  isSubscribeRequest,
+  parseVersions,
+} from '@braid-live/core/protocol';
+import { HttpError } from '../errors';
+import type { Resource } from '../resource/resource';
+import type { ServerCore } from '../serverCore';
+import type { BraidRequest, BraidResponse } from '../types';
+import { header } from './headers';
+import { addVary, send } from './respond';
+import { startSubscription } from './subscribe';
+
+/** The media type of the version list (GET with this Accept, or `?history`). */
+export const HISTORY_MEDIA_TYPE = 'application/braid-history+json';
+
+/**
+ * GET and HEAD: the current value, the value at an older `Version` (410 once it left the history), the version
+ * list (`Accept: application/braid-history+json` or `?history`, optional `&limit=N`), or, with `Subscribe`, a
+ * subscription. Reads never wait for the write queue or the store: they see the last durable version.
+ */
+export async function handleRead(
+  core: ServerCore,
+  resource: Resource,
+  req: BraidRequest,
+  res: BraidResponse,
+  query: URLSearchParams,
+): Promise<void> {
+  const withBody = req.method !== 'HEAD';
+  if (wantsHistory(req, query)) {
+    sendHistory(resource, res, query, withBody);
+    return;
+  }
+  if (withBody && isSubscribeRequest(header(req, 'subscribe'))) {
+    startSubscription(core, resource, req, res);
+    return;
+  }
+  addVary(res, 'Version, Parents, Subscribe');
+  const versionHeader = header(req, 'version');
+  if (versionHeader !== undefined && versionHeader.trim() !== '') {
+    const wanted = parseOrBadRequest(versionHeader);
+    const found = resource.valueAt(wanted);
+    if (!found) {
+      throw new HttpError(
+        410,
+        `version ${formatVersions(wanted)} is not in the server's history (gone, or never existed)`,
+      );
+    }
+    sendJson(res, found.version, JSON.stringify(found.value), withBody, 'no-cache');
+    return;
+  }
+  sendJson(res, resource.head.version, resource.headJson(), withBody, 'no-cache');
+}
+
+function sendJson(
+  res: BraidResponse,
+  version: string[],
+  json: string,
+  withBody: boolean,
+  cacheControl: string,
+) {
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'Cache-Control': cacheControl,
+  };
+  if (version.length) headers.Version = formatVersions(version);
+  send(res, 200, headers, json, withBody);
+}
+
+function wantsHistory(req: BraidRequest, query: URLSearchParams): boolean {
+  return query.has('history') || (header(req, 'accept') ?? '').toLowerCase().includes(HISTORY_MEDIA_TYPE);
+}
+
+function sendHistory(
+  resource: Resource,
+  res: BraidResponse,
+  query: URLSearchParams,
+  withBody: boolean,
+): void {
+  const limitParam = query.get('limit');
+  let limit: number | undefined;
+  if (limitParam !== null) {
+    limit = Number(limitParam);
+    if (!Number.isInteger(limit) || limit < 0)
+      throw new HttpError(400, 'bad limit: expected a non-negative integer');
+  }
+  const headers: Record<string, string> = { 'Content-Type': HISTORY_MEDIA_TYPE, 'Cache-Control': 'no-cache' };
+  const head = resource.head.version;
+  if (head.length) headers['Current-Version'] = formatVersions(head);
+  send(res, 200, headers, JSON.stringify(resource.historyEntries(limit)), withBody);
+}
+
+export function parseOrBadRequest(value: string): string[] {
+  try {
+    return parseVersions(value);
+  } catch (error) {
+    if (error instanceof BraidProtocolError) throw new HttpError(400, error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,25 @@
+export type { CorsOption, CorsOrigin } from './http/cors';
+export { HISTORY_MEDIA_TYPE } from './http/read';
+export { type BraidLimits, DEFAULT_LIMITS } from './limits';
+export { createBraidServer } from './server';
+export type { FileStore, FileStoreOptions } from './store';
+export { fileStore, memoryStore } from './store';
+export type { BraidStore, StoredResource, VersionRecord } from './store/types';
+export type { SubscriptionSink } from './subscriptions/sink';
+export type {
+  Authorize,
+  AuthorizeAction,
+  AuthorizeContext,
+  AuthorizeDenial,
+  BraidRequest,
+  BraidResponse,
+  BraidServer,
+  BraidServerOptions,
+  BraidServerStats,
+  HistoryEntry,
+  Recipe,
+  ResourceChange,
+  ResourceOptions,
+  ResourceSnapshot,
+  Validate,
+} from './types';

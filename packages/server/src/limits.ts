@@ -1,0 +1,76 @@
+/**
+ * Every bound the server enforces, in one place. Each one exists so that no single client (or bug in one) can
+ * make the process use unbounded memory, CPU or time: past a limit the request gets a clear 4xx, or a
+ * subscriber is cut off and resumes later, and everyone else carries on.
+ */
+export interface BraidLimits {
+  /** Largest request body in bytes (413). Checked from Content-Length before reading, and while reading. */
+  maxBodyBytes: number;
+  /** A request body must arrive within this many ms, or the request is answered 408. */
+  bodyTimeoutMs: number;
+  /** Most patches one write may carry (400). */
+  maxPatches: number;
+  /** Deepest nesting of arrays/objects in any JSON a client sends (400). Keeps recursion in check everywhere. */
+  maxJsonDepth: number;
+  /** Most segments in a json range path (400). */
+  maxPathDepth: number;
+  /** Longest version or peer id, in characters (400): ids are stored and repeated in every update. */
+  maxVersionIdLength: number;
+  /** Most live subscriptions per resource (429, so well-behaved clients retry later). */
+  maxSubscribersPerResource: number;
+  /**
+   * Bytes a subscriber may have waiting in the server's socket buffer (beyond what the OS already took). A
+   * subscriber over it is disconnected and resumes later with Parents, instead of buffering without bound.
+   * Its first burst (snapshot or catch-up) is allowed on top, so a document bigger than this still loads.
+   */
+  maxBufferedBytesPerSubscriber: number;
+  /** Versions kept in memory per resource (values, patches and wire bytes): resume and stale writes reach back this far. */
+  maxHistory: number;
+  /**
+   * Wire bytes of the versions kept in memory per resource; the oldest go first past it. Whole-document writes
+   * share no structure with the previous value, so this is what bounds memory for big documents.
+   */
+  maxHistoryBytes: number;
+  /** Version ids remembered per resource for duplicate detection (a retried write is answered 200, unchanged). */
+  maxKnownVersions: number;
+  /** Resources kept loaded in memory; past it, idle ones are dropped (and reload from the store when used). */
+  maxLoadedResources: number;
+  /** Compact a resource's stored log once it has grown past this many bytes since the last compaction. */
+  compactAfterBytes: number;
+  /** Heartbeat periods asked for by clients are clamped into [min, max] seconds (the echoed value is the one used). */
+  minHeartbeatSeconds: number;
+  maxHeartbeatSeconds: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<BraidLimits> = Object.freeze({
+  maxBodyBytes: 10 * 1024 * 1024,
+  bodyTimeoutMs: 30_000,
+  maxPatches: 1000,
+  maxJsonDepth: 64,
+  maxPathDepth: 32,
+  maxVersionIdLength: 256,
+  maxSubscribersPerResource: 10_000,
+  maxBufferedBytesPerSubscriber: 2 * 1024 * 1024,
+  maxHistory: 1000,
+  maxHistoryBytes: 64 * 1024 * 1024,
+  maxKnownVersions: 10_000,
+  maxLoadedResources: 10_000,
+  compactAfterBytes: 8 * 1024 * 1024,
+  minHeartbeatSeconds: 0.1,
+  maxHeartbeatSeconds: 3600,
+});
+
+export function resolveLimits(overrides: Partial<BraidLimits> = {}): BraidLimits {
+  const limits: BraidLimits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(overrides) as [keyof BraidLimits, number | undefined][]) {
+    if (value === undefined) continue;
+    if (!(key in DEFAULT_LIMITS)) throw new TypeError(`createBraidServer: unknown limit "${key}"`);
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+      throw new TypeError(`createBraidServer: limit "${key}" must be a non-negative number`);
+    }
+    limits[key] = value;
+  }
+  if (limits.maxHistory < 1) throw new TypeError('createBraidServer: maxHistory must be at least 1');
+  limits.maxKnownVersions = Math.max(limits.maxKnownVersions, limits.maxHistory);
+  return limits;
+}

@@ -1,0 +1,324 @@
+import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
+import { HttpError, reasonOf } from '../errors';
+import type { VersionRecord } from '../store/types';
+import type { SubscriptionSink } from '../subscriptions/sink';
+import { SubscriberSet } from '../subscriptions/subscriberSet';
+import { snapshotUpdateBytes, versionUpdateBytes } from '../subscriptions/updateBytes';
+import type { BraidRequest, HistoryEntry, ResourceChange, ResourceOptions } from '../types';
+import { History, type VersionEntry } from './history';
+import { rebaseWrite } from './rebaseWrite';
+import { SerialQueue } from './serialQueue';
+import type { ServerContext } from './serverContext';
+import { runValidate } from './validateWrite';
+
+/** A write as it reaches a resource, already parsed and checked for form and limits. */
+export interface WriteProposal {
+  /** The writer's Version; undefined → a server-made id. */
+  version?: string;
+  /** What the writer based it on; undefined → the head. */
+  parents?: string[];
+  /** As sent: may hold negative indices and -0 (resolved against the state at Parents). */
+  patches: JsonPatch[];
+  peer?: string;
+  /** The HTTP request, for `validate`; undefined for server-side writes, which are not validated. */
+  req?: BraidRequest;
+}
+
+export type WriteOutcome = { kind: 'applied'; entry: VersionEntry } | { kind: 'duplicate'; version: string };
+
+/**
+ * One resource: its linear history (in memory, bounded), its subscribers, and a queue that applies its writes
+ * strictly one at a time. The write path is: duplicate check → locate Parents → transform over the versions
+ * after Parents → validate → durable append to the store → commit in memory → fan out. Nothing is visible to
+ * anyone (GET, subscribers) before the store said the version is durable, and a version the store failed to
+ * take is never applied.
+ */
+export class Resource {
+  readonly ready: Promise<void>;
+  private history!: History;
+  private readonly subscribers = new SubscriberSet();
+  private readonly listeners = new Set<(change: ResourceChange) => void>();
+  private readonly queue = new SerialQueue();
+  /** The head as JSON, made once per version (GET, HEAD, snapshots, resume budget). */
+  private headJsonCache?: { seq: number; json: string; wire?: Uint8Array };
+  private compactionQueued = false;
+  /** Requests and API calls using this resource right now: it is not evicted while any is in progress. */
+  private users = 0;
+
+  constructor(
+    readonly path: string,
+    readonly params: Record<string, string>,
+    readonly options: ResourceOptions,
+    private readonly ctx: ServerContext,
+  ) {
+    this.ready = this.load();
+    // A failed load is reported to whoever awaits `ready`; don't let it also surface as an unhandled rejection.
+    this.ready.catch(() => {});
+  }
+
+  get isLoaded(): boolean {
+    return this.history !== undefined;
+  }
+
+  /** Nothing holds this resource: it can be dropped from memory and reloaded from the store later. */
+  get isIdle(): boolean {
+    return (
+      this.users === 0 && this.subscribers.size === 0 && this.listeners.size === 0 && this.queue.size === 0
+    );
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  retain(): void {
+    this.users++;
+  }
+
+  release(): void {
+    this.users--;
+  }
+
+  // ---- reading (never waits for the write queue or the store) ----
+
+  get head(): { version: string[]; value: unknown } {
+    return { version: this.history.headVersion, value: this.history.headValue };
+  }
+
+  headJson(): string {
+    return this.headCache().json;
+  }
+
+  /** The value at a version the client names (GET with `Version`), or undefined if it is not in memory. */
+  valueAt(version: string[]): { version: string[]; value: unknown } | undefined {
+    const seq = this.history.locate(version);
+    if (seq === undefined) return undefined;
+    return { version: this.history.versionAt(seq), value: this.history.valueAt(seq) };
+  }
+
+  /** Whether a version id was accepted already (a write with it is a duplicate). */
+  knows(version: string): boolean {
+    return this.history.known.has(version);
+  }
+
+  historyEntries(limit = Number.POSITIVE_INFINITY): HistoryEntry[] {
+    const versions = this.history.versions;
+    const out: HistoryEntry[] = [];
+    for (let i = versions.length - 1; i >= 0 && out.length < limit; i--)
+      out.push(toHistoryEntry(versions[i]));
+    return out;
+  }
+
+  // ---- subscriptions ----
+
+  /**
+   * Starts a subscription: sends what the subscriber is missing (nothing, the versions after `parents`, or a
+   * snapshot), then joins the fan-out; returns whether it wrote anything. Synchronous, so no version can slip between the catch-up and the first
+   * live update. A catch-up bigger than a snapshot is replaced by the snapshot.
+   */
+  attach(sink: SubscriptionSink, parents: string[] | undefined): boolean {
+    const history = this.history;
+    const from = parents?.length ? history.locate(parents) : undefined;
+    let initial: Uint8Array | undefined;
+    if (from === undefined) initial = this.snapshotWire();
+    else if (from !== history.headSeq) initial = this.catchUpWire(from);
+    if (initial) sink.writeInitial(initial);
+    if (!sink.closed) this.subscribers.add(sink);
+    return initial !== undefined;
+  }
+
+  /** In-process listener: called now with the current state, then for every new version. */
+  listen(listener: (change: ResourceChange) => void): () => void {
+    this.listeners.add(listener);
+    this.notify(listener, { version: this.history.headVersion, parents: [], value: this.history.headValue });
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  // ---- writing ----
+
+  write(proposal: WriteProposal): Promise<WriteOutcome> {
+    return this.queue.run(async () => {
+      await this.ready;
+      return this.applyWrite(proposal);
+    });
+  }
+
+  /** Runs `makeProposal` on the head inside the write queue (server-side writes compute their patches there). */
+  writeFromHead(
+    makeProposal: (head: unknown) => WriteProposal | Promise<WriteProposal>,
+  ): Promise<WriteOutcome> {
+    return this.queue.run(async () => {
+      await this.ready;
+      return this.applyWrite(await makeProposal(this.history.headValue));
+    });
+  }
+
+  /** Resolves once every write queued so far is done. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Ends every subscription of this resource. */
+  closeSubscriptions(): void {
+    this.subscribers.closeAll();
+    this.listeners.clear();
+  }
+
+  // ---- internals ----
+
+  private async load(): Promise<void> {
+    const stored = await this.ctx.store.load(this.path);
+    const root = stored?.base ?? {
+      version: this.options.initialVersion === undefined ? [] : [this.options.initialVersion],
+      value: initialValue(this.options, this.params, this.path),
+    };
+    const { maxHistory, maxHistoryBytes, maxKnownVersions } = this.ctx.limits;
+    const history = new History(root, maxHistory, maxHistoryBytes, maxKnownVersions);
+    let value = root.value;
+    for (const record of stored?.records ?? []) {
+      value = applyJsonPatches(value, record.patches);
+      history.push({ ...record, value, wire: versionUpdateBytes(record) });
+    }
+    this.history = history;
+  }
+
+  private async applyWrite(proposal: WriteProposal): Promise<WriteOutcome> {
+    const history = this.history;
+    // The same Version is the same write: a retry after a lost response changes nothing.
+    if (proposal.version !== undefined && history.known.has(proposal.version)) {
+      return { kind: 'duplicate', version: proposal.version };
+    }
+    const { patches, value } = rebaseWrite(history, proposal.parents, proposal.patches);
+    if (proposal.req) await runValidate(this.options.validate, value, history.headValue, proposal.req);
+
+    const record: VersionRecord = {
+      version: proposal.version ?? this.freshVersionId(),
+      parents: history.headVersion,
+      patches,
+      time: Date.now(),
+    };
+    if (proposal.peer !== undefined) record.peer = proposal.peer;
+    try {
+      await this.ctx.store.append(this.path, record);
+    } catch (error) {
+      this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
+      throw new HttpError(500, `the write could not be stored, so it was not applied: ${reasonOf(error)}`);
+    }
+    const entry = history.push({ ...record, value, wire: versionUpdateBytes(record) });
+    this.publish(entry);
+    this.compactIfDue();
+    return { kind: 'applied', entry };
+  }
+
+  /** A server-made id no client has claimed already (ids are visible, so one could be sent ahead of time). */
+  private freshVersionId(): string {
+    let id = this.ctx.newVersionId();
+    while (this.history.known.has(id)) id = this.ctx.newVersionId();
+    return id;
+  }
+
+  /** Fan-out: the version's bytes are serialized once, and the same bytes go to every subscriber. */
+  private publish(entry: VersionEntry): void {
+    if (this.subscribers.size > 0) this.subscribers.broadcast(entry.wire);
+    if (this.listeners.size === 0) return;
+    const change: ResourceChange = {
+      version: [entry.version],
+      parents: entry.parents,
+      patches: entry.patches,
+      value: entry.value,
+    };
+    for (const listener of this.listeners) this.notify(listener, change);
+  }
+
+  private notify(listener: (change: ResourceChange) => void, change: ResourceChange): void {
+    try {
+      listener(change);
+    } catch (error) {
+      this.ctx.reportError(error, `braid.subscribe listener of ${JSON.stringify(this.path)}`);
+    }
+  }
+
+  /** Compaction runs in the write queue (no append interleaves with it), after the write that made it due. */
+  private compactIfDue(): void {
+    if (this.compactionQueued || this.ctx.store.logSize(this.path) <= this.ctx.limits.compactAfterBytes)
+      return;
+    this.compactionQueued = true;
+    void this.queue.run(async () => {
+      try {
+        const { root, versions } = this.history;
+        await this.ctx.store.compact(this.path, {
+          base: { version: root.version, value: root.value },
+          records: versions.map(toRecord),
+        });
+      } catch (error) {
+        // The log is still whole (compaction replaces it atomically): keep going, try again after later writes.
+        this.ctx.reportError(error, `store.compact(${JSON.stringify(this.path)})`);
+      } finally {
+        this.compactionQueued = false;
+      }
+    });
+  }
+
+  private headCache(): { seq: number; json: string; wire?: Uint8Array } {
+    const seq = this.history.headSeq;
+    if (this.headJsonCache?.seq !== seq)
+      this.headJsonCache = { seq, json: JSON.stringify(this.history.headValue) };
+    return this.headJsonCache;
+  }
+
+  private snapshotWire(): Uint8Array {
+    const cache = this.headCache();
+    cache.wire ??= snapshotUpdateBytes(this.history.headVersion, cache.json);
+    return cache.wire;
+  }
+
+  /**
+   * The versions after `from` as one buffer (one socket write). A catch-up that would be larger than both the
+   * snapshot and CATCH_UP_FLOOR_BYTES is replaced by the snapshot: a long-gone client gets the cheaper of the two,
+   * while a short resume stays "only the versions after Parents" even when patches outweigh a tiny document.
+   */
+  private catchUpWire(from: number): Uint8Array {
+    const budget = Math.max(this.headCache().json.length, CATCH_UP_FLOOR_BYTES);
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (const entry of this.history.after(from)) {
+      const bytes = entry.wire;
+      total += bytes.length;
+      if (total > budget) return this.snapshotWire();
+      parts.push(bytes);
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
+  }
+}
+
+const CATCH_UP_FLOOR_BYTES = 256 * 1024;
+
+function initialValue(options: ResourceOptions, params: Record<string, string>, path: string): unknown {
+  const { initial } = options;
+  return typeof initial === 'function' ? initial(params, path) : initial;
+}
+
+function toRecord(entry: VersionEntry): VersionRecord {
+  const record: VersionRecord = {
+    version: entry.version,
+    parents: entry.parents,
+    patches: entry.patches,
+    time: entry.time,
+  };
+  if (entry.peer !== undefined) record.peer = entry.peer;
+  return record;
+}
+
+function toHistoryEntry(entry: VersionEntry): HistoryEntry {
+  // Copies of the arrays, so callers cannot rearrange the history. (Values are shared: never mutate them.)
+  const out: HistoryEntry = {
+    version: entry.version,
+    parents: [...entry.parents],
+    time: entry.time,
+    patches: [...entry.patches],
+  };
+  if (entry.peer !== undefined) out.peer = entry.peer;
+  return out;
+}

@@ -1,0 +1,43 @@
+import { type PatchInput, serializeUpdate } from '@braid-live/core/protocol';
+import type { VersionRecord } from '../store/types';
+
+const EMPTY_HEADERS: Record<string, string> = {};
+
+/**
+ * One version as an update on the wire, built once when the version is accepted and kept on its history entry:
+ * the fan-out and every resume write these same bytes. A version that replaces the whole document (one patch
+ * with range '') goes out as a snapshot body with Parents, as the reference server sends a PUT of a whole
+ * document; everything else as `Patches: N` (N may be 0: a write whose patches all vanished is still
+ * announced, so its writer sees its Version come back).
+ */
+export function versionUpdateBytes(record: VersionRecord): Uint8Array {
+  const { patches } = record;
+  const wholeDocument = patches.length === 1 && patches[0].range === '' && patches[0].content !== undefined;
+  return wholeDocument
+    ? serializeUpdate({
+        version: [record.version],
+        parents: record.parents,
+        headers: EMPTY_HEADERS,
+        body: JSON.stringify(patches[0].content),
+      })
+    : serializeUpdate({
+        version: [record.version],
+        parents: record.parents,
+        headers: EMPTY_HEADERS,
+        patches: patches.map(toWirePatch),
+      });
+}
+
+/** The whole document at a version, as the first update of a subscription. */
+export function snapshotUpdateBytes(version: string[], json: string): Uint8Array {
+  return serializeUpdate({ version, headers: EMPTY_HEADERS, body: json });
+}
+
+function toWirePatch(patch: { range: string; content?: unknown }): PatchInput {
+  // Empty content means delete.
+  return {
+    unit: 'json',
+    range: patch.range,
+    content: patch.content === undefined ? '' : JSON.stringify(patch.content),
+  };
+}

@@ -1,0 +1,153 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { JsonPatch } from '@braid-live/core/protocol';
+import type { CorsOption } from './http/cors';
+import type { BraidLimits } from './limits';
+import type { BraidStore } from './store/types';
+
+/** A request from node:http, or node:http2's compatibility API. */
+export type BraidRequest = IncomingMessage | Http2ServerRequest;
+export type BraidResponse = ServerResponse | Http2ServerResponse;
+
+export type AuthorizeAction = 'read' | 'write';
+
+export interface AuthorizeContext {
+  /** The concrete resource path (`/api/tickers/AAPL`). */
+  path: string;
+  action: AuthorizeAction;
+  /** Parameters of a path pattern (`{ symbol: 'AAPL' }`); empty for an exact path. */
+  params: Record<string, string>;
+}
+
+/** A refusal with its own status (401 or 403 usually) and an optional one-line reason. */
+export interface AuthorizeDenial {
+  status: number;
+  message?: string;
+}
+
+/**
+ * Decides whether a request may read (GET, HEAD, subscribe, history) or write (PUT, PATCH) a resource.
+ * `true` allows. `false` (or anything else that is not true) answers 403; an object `{status, message}` answers with
+ * that status; a thrown error answers its `status`/`statusCode` if it has one, else 403.
+ */
+export type Authorize = (
+  req: BraidRequest,
+  context: AuthorizeContext,
+) => boolean | AuthorizeDenial | undefined | Promise<boolean | AuthorizeDenial | undefined>;
+
+/**
+ * Checks the value a write would produce. `true` or `undefined` accepts; `false` rejects (422), a string rejects
+ * with that message (422), a thrown error rejects with its message (422). `req` is undefined for server-side
+ * writes (`braid.patch`, `braid.revert`), which are not validated (see README).
+ */
+export type Validate<T = any> = (
+  next: T,
+  prev: T,
+  req: BraidRequest | undefined,
+) => boolean | string | undefined | Promise<boolean | string | undefined>;
+
+export interface ResourceOptions<T = any> {
+  /** The value before any write: a JSON value, or a function of the pattern's params and the path. */
+  initial: T | ((params: Record<string, string>, path: string) => T);
+  /**
+   * A version id for the initial value (e.g. 'v0'), so that clients can name it in Parents. Default: none, the
+   * initial value has the empty version `[]`.
+   */
+  initialVersion?: string;
+  /** Overrides the server-wide `authorize` for this resource. */
+  authorize?: Authorize;
+  validate?: Validate<T>;
+}
+
+export interface BraidServerOptions {
+  /** Where versions are made durable. Default: memoryStore() (nothing survives a restart). */
+  store?: BraidStore;
+  /** Limits (see limits.ts for every field and its default). */
+  limits?: Partial<BraidLimits>;
+  /** CORS. Default: off (same-origin only). `'*'`/true allows any origin without credentials. */
+  cors?: CorsOption;
+  /** Default authorize hook for every resource (a resource's own `authorize` replaces it). Default: allow all. */
+  authorize?: Authorize;
+  /**
+   * Seconds between heartbeats for subscriptions that did not ask for any (`Heartbeats` request header).
+   * Default: none. Useful behind proxies that close idle connections.
+   */
+  heartbeats?: number;
+  /**
+   * Framing of the 209 subscription body on HTTP/1.1: 'close' (default) writes update bytes as they are and
+   * ends the body by closing the connection; 'chunked' uses chunked transfer encoding (the connection could
+   * be reused after the subscription, at the cost of framing every write). Measured: see README.
+   */
+  subscriptionFraming?: 'close' | 'chunked';
+  /** Where unexpected errors go (store failures, bugs turned into 500s). Default: console.error. */
+  onError?: (error: unknown, context: string) => void;
+}
+
+/** A resource's state at one version. */
+export interface ResourceSnapshot<T = any> {
+  version: string[];
+  value: T;
+}
+
+/** One version, as listed by `braid.history` and the history endpoint. */
+export interface HistoryEntry {
+  version: string;
+  parents: string[];
+  peer?: string;
+  /** ms since epoch */
+  time: number;
+  patches: JsonPatch[];
+}
+
+/** What an in-process listener (`braid.subscribe`) receives: first the current state, then every new version. */
+export interface ResourceChange<T = any> {
+  version: string[];
+  parents: string[];
+  /** Undefined for the first call (the current state); the version's patches afterwards. */
+  patches?: JsonPatch[];
+  value: T;
+}
+
+export interface BraidServerStats {
+  /** Resources loaded in memory. */
+  resources: number;
+  /** Live HTTP subscriptions. */
+  subscribers: number;
+  /** Subscribers disconnected for reading too slowly. */
+  cutOffs: number;
+  /** The most bytes any subscriber had waiting in the server's socket buffer. */
+  peakBufferedBytes: number;
+  /** Running heartbeat interval timers (one per distinct period in use). */
+  heartbeatTimers: number;
+}
+
+/**
+ * An immer recipe: mutate the draft (typed as the document), or return a replacement value. (A function that
+ * returns a value is assignable to one returning void, so both forms fit.)
+ */
+export type Recipe<T> = (draft: T) => void;
+
+export interface BraidServer {
+  /** Serves a resource at an exact path or a pattern (`/api/tickers/:symbol`). Returns the server (chainable). */
+  resource<T = any>(path: string, options: ResourceOptions<T>): BraidServer;
+  /** A node (req, res) handler: 404 for paths that are no resource. */
+  readonly handler: (req: BraidRequest, res: BraidResponse) => void;
+  /** Express/Connect middleware: serves resource paths, calls next() for every other path. */
+  readonly middleware: (req: BraidRequest, res: BraidResponse, next: (error?: unknown) => void) => void;
+  /** A server-side write: runs an immer recipe on the current value; resolves with the new version id. */
+  patch<T = any>(path: string, recipe: Recipe<T>): Promise<string>;
+  /**
+   * The current version and value. Synchronous once the resource is loaded (after any request or write to it,
+   * or `await braid.get(path)`); the result is also awaitable, which loads the resource if needed.
+   */
+  get<T = any>(path: string): ResourceSnapshot<T> & PromiseLike<ResourceSnapshot<T>>;
+  /** Versions in memory, newest first (at most `limit`). Synchronous once loaded, and awaitable like `get`. */
+  history(path: string, options?: { limit?: number }): HistoryEntry[] & PromiseLike<HistoryEntry[]>;
+  /** Writes the value of an older version as a new version (fanned out). Resolves with the new version id. */
+  revert(path: string, version: string): Promise<string>;
+  /** Listens in-process: called with the current state, then with every new version. Returns unsubscribe. */
+  subscribe<T = any>(path: string, listener: (change: ResourceChange<T>) => void): () => void;
+  stats(): BraidServerStats;
+  /** Ends all subscriptions, waits for writes in progress, clears timers, closes the store. */
+  close(): Promise<void>;
+}
