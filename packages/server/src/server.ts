@@ -132,6 +132,7 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
         cutOffs: core.sinkStats.cutOffs,
         peakBufferedBytes: core.sinkStats.peakBufferedBytes,
         heartbeatTimers: core.heartbeats.timerCount,
+        multiplexers: core.multiplexers.size,
       };
     },
 
@@ -141,6 +142,7 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
         core.abortPendingBodies();
         const resources = [...core.registry.all()];
         for (const resource of resources) resource.closeSubscriptions();
+        core.multiplexers.closeAll();
         core.heartbeats.clear();
         // Writes already accepted into a queue finish (and are acknowledged) before the store closes.
         await Promise.all(resources.map((resource) => resource.idle()));

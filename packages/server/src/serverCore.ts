@@ -2,6 +2,7 @@ import { HttpError } from './errors';
 import { type ResolvedCors, resolveCors } from './http/cors';
 import type { ShutdownRegistry } from './http/readBody';
 import { type BraidLimits, resolveLimits } from './limits';
+import { MultiplexerRegistry } from './multiplex/multiplexRoutes';
 import { ResourceRegistry } from './resource/registry';
 import type { ServerContext } from './resource/serverContext';
 import { createVersionIdFactory } from './resource/versionIds';
@@ -21,6 +22,7 @@ export class ServerCore implements ServerContext {
   readonly subscriptionFraming: 'close' | 'chunked';
   readonly registry: ResourceRegistry;
   readonly heartbeats = new HeartbeatTimers();
+  readonly multiplexers = new MultiplexerRegistry();
   readonly sinkStats: SinkStats = { cutOffs: 0, peakBufferedBytes: 0 };
   readonly newVersionId = createVersionIdFactory();
   closed = false;

@@ -119,6 +119,8 @@ export interface BraidServerStats {
   peakBufferedBytes: number;
   /** Running heartbeat interval timers (one per distinct period in use). */
   heartbeatTimers: number;
+  /** Open multiplexer streams (Multiplexing v1.0). */
+  multiplexers: number;
 }
 
 /**

@@ -6,7 +6,8 @@ import {
   recordingNames,
 } from '../../core/test/wireFixtures';
 import { memoryStore } from '../src/index';
-import { rawRequest } from './helpers/rawHttp';
+import { rawExchange, rawRequest } from './helpers/rawHttp';
+import { openRawStream } from './helpers/rawMultiplexStream';
 import { RawSubscriber } from './helpers/rawSubscriber';
 import { type RunningBraid, startBraid } from './helpers/server';
 
@@ -86,10 +87,7 @@ async function replay(files: string[]): Promise<{ server: RunningBraid; outcomes
       }
       const res = await rawRequest(server.port, req.bytes);
       outcomes.push(`${label} → ${res.status}`);
-      if (path.startsWith('/.well-known/multiplexer')) {
-        // Multiplexing v1.0 is not implemented yet: the multiplexer endpoint does not exist.
-        expect(res.status, label).toBe(404);
-      } else if (method === 'PUT' || method === 'PATCH') {
+      if (method === 'PUT' || method === 'PATCH') {
         if (path === '/text') {
           expect(res.status, label).toBe(400);
           expect(res.text).toMatch(/unknown range unit "text"/);
@@ -156,12 +154,83 @@ describe.each(['1.3.80', '1.4.7'])('braid-http %s recordings', (dialect) => {
   });
 });
 
-it('serves the requests of the multiplexing recording directly (no multiplexer yet)', async () => {
-  const { server, outcomes } = await replay(names.filter((n) => n.includes('multiplex')));
-  try {
-    expect(outcomes.filter((o) => o.includes('multiplexer')).every((o) => o.endsWith('404'))).toBe(true);
-    expect(server.braid.get('/doc').value).toEqual({ ...DOC, n: 99 });
-  } finally {
-    await server.stop();
-  }
+describe('braid-http 1.4.7 multiplexing recording', () => {
+  it('serves the recorded multiplexer session: POST opens a stream, Multiplex-Through gets 293, DELETE closes', async () => {
+    const requests = recordedRequests(names.filter((n) => n.includes('multiplex')));
+    const find = (method: string, path: string) =>
+      requests.find((r) => r.message.startLine.startsWith(`${method} ${path} `))!;
+    const server = await startBraid({ store: memoryStore() }, (braid) => {
+      braid.resource('/doc', { initial: DOC, initialVersion: 'v0' });
+      braid.resource('/text', { initial: 'Hello world', initialVersion: 'v0' });
+    });
+    const stream = await openRawStream(
+      server.port,
+      find('POST', '/.well-known/multiplexer/pzHeNv0EVdTa').bytes,
+    );
+    try {
+      expect(stream.status).toBe(200);
+      expect(stream.headers['multiplex-version']).toBe('1.0');
+      const doc = find('GET', '/doc');
+      const text = find('GET', '/text');
+      for (const r of [doc, text]) {
+        const [answer] = await rawExchange(server.port, r.bytes);
+        expect(answer.status).toBe(293);
+        expect(answer.headers['multiplex-through']).toBe(r.message.headers['multiplex-through']);
+        expect(answer.text).toBe('Ok.');
+      }
+      const put = find('PUT', '/doc');
+      expect((await rawRequest(server.port, put.bytes)).status).toBe(200);
+      const frames = await stream.demuxed((d) => (d.get('gnFnvHpRYuQw')?.updates.length ?? 0) >= 2);
+      const docResponse = frames.get('gnFnvHpRYuQw')!;
+      expect(docResponse.head?.status).toBe(209);
+      expect(docResponse.updates.map((u) => u.version)).toEqual([['v0'], ['m1']]);
+      expect(
+        docResponse.updates[1].patches?.map((p) => [p.range, Buffer.from(p.content).toString()]),
+      ).toEqual([['.n', '99']]);
+      expect(JSON.parse(Buffer.from(frames.get('piMf4sZP3iP7')!.updates[0].body!).toString())).toBe(
+        'Hello world',
+      );
+      // The recorded DELETEs end each response and answer 200.
+      expect(server.braid.stats().subscribers).toBe(2);
+      for (const id of ['gnFnvHpRYuQw', 'piMf4sZP3iP7']) {
+        const del = find('DELETE', `/.well-known/multiplexer/pzHeNv0EVdTa/${id}`);
+        const [answer] = await rawExchange(server.port, del.bytes);
+        expect(answer.status).toBe(200);
+      }
+      expect(server.braid.stats().subscribers).toBe(0);
+      // Unknown ids: 404 (DELETE), 424 (Multiplex-Through to a missing multiplexer), 409 (a taken request id).
+      const again = await rawExchange(
+        server.port,
+        find('DELETE', '/.well-known/multiplexer/pzHeNv0EVdTa/gnFnvHpRYuQw').bytes,
+      );
+      expect(again[0].status).toBe(404);
+      expect(again[0].headers['bad-request']).toBe('gnFnvHpRYuQw');
+      const missing = await rawExchange(
+        server.port,
+        doc.bytes.toString('latin1').replace(/pzHeNv0EVdTa/g, 'nosuchmuxxxx'),
+      );
+      expect(missing[0].status).toBe(424);
+      const reopened = await rawExchange(server.port, doc.bytes);
+      expect(reopened[0].status).toBe(293);
+      const taken = await rawExchange(server.port, doc.bytes);
+      expect(taken[0].status).toBe(409);
+      expect(JSON.parse(taken[0].text).error).toBe('Request already multiplexed');
+      const duplicate = await rawExchange(
+        server.port,
+        find('POST', '/.well-known/multiplexer/pzHeNv0EVdTa').bytes,
+      );
+      expect(duplicate[0].status).toBe(409);
+      const badVersion = await rawExchange(
+        server.port,
+        'POST /.well-known/multiplexer/abc HTTP/1.1\r\nHost: x\r\nMultiplex-Version: 9\r\nContent-Length: 0\r\n\r\n',
+      );
+      expect(badVersion[0].status).toBe(400);
+      // A response the server ends itself (here: shutdown) gets a `close response` frame.
+      await server.braid.close();
+      await stream.demuxed((d) => d.get('gnFnvHpRYuQw')?.closed === true);
+    } finally {
+      stream.close();
+      await server.stop();
+    }
+  });
 });

@@ -1,6 +1,7 @@
 // A real @braid-live/server on 127.0.0.1 for client tests: start, stop and restart on the same port (and store).
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { type BraidServer, type BraidServerOptions, createBraidServer } from '@braid-live/server';
 
 export interface TestServer {
@@ -84,4 +85,33 @@ export function recordingFetch() {
     return fetch(input, init);
   };
   return { fetch: fetchFn, requests, subscriptions: () => requests.filter((r) => r.headers.subscribe) };
+}
+
+/**
+ * A fetch over node:http with at most `maxSockets` connections to the server, like a browser's 6 per origin
+ * over HTTP/1.1: a request beyond them waits until a connection frees up.
+ */
+export function limitedFetch(maxSockets: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
+  const fetchFn = (input: string, init: RequestInit = {}): Promise<Response> =>
+    new Promise((resolve, reject) => {
+      const headers: Record<string, string> = {};
+      new Headers(init.headers).forEach((v, k) => {
+        headers[k] = v;
+      });
+      const req = http.request(input, { method: init.method ?? 'GET', headers, agent }, (res) => {
+        const responseHeaders = new Headers();
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined) responseHeaders.set(k, String(v));
+        const body = Readable.toWeb(res) as ReadableStream<Uint8Array>;
+        resolve(new Response(body, { status: res.statusCode ?? 500, headers: responseHeaders }));
+      });
+      req.on('error', reject);
+      init.signal?.addEventListener('abort', () => req.destroy(new DOMException('aborted', 'AbortError')), {
+        once: true,
+      });
+      if (init.body) req.end(Buffer.from(init.body as Uint8Array));
+      else req.end();
+    });
+  return { fetch: fetchFn, agent };
 }

@@ -1,4 +1,5 @@
 import { HttpError } from '../errors';
+import { handleMultiplexerRequest, isMultiplexerPath } from '../multiplex/multiplexRoutes';
 import type { Route } from '../resource/registry';
 import type { ServerCore } from '../serverCore';
 import type { BraidRequest, BraidResponse } from '../types';
@@ -43,7 +44,8 @@ function dispatch(
   } catch (error) {
     core.reportError(error, 'routing');
   }
-  if (!route && next) {
+  const multiplexer = path !== undefined && isMultiplexerPath(path);
+  if (!route && !multiplexer && next) {
     next();
     return;
   }
@@ -74,6 +76,10 @@ async function serve(
   const method = req.method ?? 'GET';
   applyCors(req, res, core.cors, method === 'OPTIONS');
   if (core.closed) throw new HttpError(503, 'server is shutting down');
+  if (path !== undefined && isMultiplexerPath(path)) {
+    handleMultiplexerRequest(core, path, req, res);
+    return;
+  }
   if (!route) throw new HttpError(404, `no resource at ${JSON.stringify(path ?? req.url)}`);
   for (const name in BRAID_RESPONSE_HEADERS) res.setHeader(name, BRAID_RESPONSE_HEADERS[name]);
 

@@ -1,12 +1,15 @@
 import type { ServerResponse } from 'node:http';
-import { formatVersions, parseHeartbeats } from '@braid-live/core/protocol';
+import { formatVersions, MULTIPLEX_VERSION, parseHeartbeats } from '@braid-live/core/protocol';
 import { HttpError } from '../errors';
+import { MAX_RESPONSES_PER_MULTIPLEXER, multiplexTarget, sendJsonError } from '../multiplex/multiplexRoutes';
 import type { Resource } from '../resource/resource';
 import type { ServerCore } from '../serverCore';
 import { HttpResponseSink } from '../subscriptions/httpSink';
+import type { SubscriptionSink } from '../subscriptions/sink';
 import type { BraidRequest, BraidResponse } from '../types';
-import { header, isHttp1 } from './headers';
+import { BRAID_RESPONSE_HEADERS, header, isHttp1 } from './headers';
 import { parseOrBadRequest } from './read';
+import { send } from './respond';
 
 /**
  * GET + Subscribe: a 209 response that stays open. First what the client is missing (a snapshot; or with
@@ -35,28 +38,87 @@ export function startSubscription(
   const heartbeatSeconds = heartbeatPeriod(core, header(req, 'heartbeats'));
 
   const subscribe = header(req, 'subscribe')?.trim() || 'true';
-  res.setHeader('Subscribe', subscribe);
-  res.setHeader('Cache-Control', 'no-cache, no-transform, no-store');
-  res.setHeader('X-Accel-Buffering', 'no');
-  // Not application/json: the body is a stream of updates. (An unknown type also keeps compression
-  // middleware from buffering the stream.)
-  res.setHeader('Content-Type', 'application/http-history');
-  res.setHeader('Repr-Type', 'application/json');
+  const headers: Record<string, string> = {
+    Subscribe: subscribe,
+    'Cache-Control': 'no-cache, no-transform, no-store',
+    'X-Accel-Buffering': 'no',
+    // Not application/json: the body is a stream of updates. (An unknown type also keeps compression
+    // middleware from buffering the stream.)
+    'Content-Type': 'application/http-history',
+    'Repr-Type': 'application/json',
+  };
   const head = resource.head.version;
-  if (head.length) res.setHeader('Current-Version', formatVersions(head));
-  if (heartbeatSeconds !== undefined) res.setHeader('Heartbeats', `${heartbeatSeconds}s`);
+  if (head.length) headers['Current-Version'] = formatVersions(head);
+  if (heartbeatSeconds !== undefined) headers.Heartbeats = `${heartbeatSeconds}s`;
+
+  const target = multiplexTarget(req);
+  const sink = target
+    ? startMultiplexed(core, target, headers, res)
+    : startOnResponse(core, req, res, headers);
+  if (!sink) return;
+  const wroteInitial = resource.attach(sink, parents);
+  // Nothing to catch up on: still send the 209 head now, so the client knows it is subscribed.
+  if (!wroteInitial && !target) (res as ServerResponse).flushHeaders();
+  if (heartbeatSeconds !== undefined && !sink.closed) core.heartbeats.add(sink, heartbeatSeconds * 1000);
+}
+
+/** The usual case: the 209 response itself carries the subscription. */
+function startOnResponse(
+  core: ServerCore,
+  req: BraidRequest,
+  res: BraidResponse,
+  headers: Record<string, string>,
+): SubscriptionSink {
+  for (const name in headers) res.setHeader(name, headers[name]);
   if (isHttp1(req) && core.subscriptionFraming === 'close') {
     res.setHeader('Connection', 'close');
     (res as ServerResponse).useChunkedEncodingByDefault = false;
   }
   res.writeHead(209);
-
-  const sink = new HttpResponseSink(res, core.limits.maxBufferedBytesPerSubscriber, core.sinkStats);
-  const wroteInitial = resource.attach(sink, parents);
-  // Nothing to catch up on: still send the 209 head now, so the client knows it is subscribed.
-  if (!wroteInitial) (res as ServerResponse).flushHeaders();
-  if (heartbeatSeconds !== undefined && !sink.closed) core.heartbeats.add(sink, heartbeatSeconds * 1000);
+  return new HttpResponseSink(res, core.limits.maxBufferedBytesPerSubscriber, core.sinkStats);
 }
+
+/**
+ * `Multiplex-Through`: the 209 response goes into the named multiplexer stream; this request is answered
+ * `293 Responded via multiplexer` at once, which frees its connection (the point: browsers allow 6 per origin).
+ */
+function startMultiplexed(
+  core: ServerCore,
+  target: { muxId: string; requestId: string; through: string },
+  headers: Record<string, string>,
+  res: BraidResponse,
+): SubscriptionSink | undefined {
+  const mux = core.multiplexers.get(target.muxId);
+  if (!mux || mux.closed) {
+    throw new HttpError(424, `multiplexer ${target.muxId} does not exist`, {
+      'Bad-Multiplexer': target.muxId,
+    });
+  }
+  if (mux.has(target.requestId)) {
+    const details = `Cannot multiplex request with duplicate ID '${target.requestId}' for multiplexer '${target.muxId}'`;
+    sendJsonError(res, 409, 'Request already multiplexed', details);
+    return undefined;
+  }
+  if (mux.size >= MAX_RESPONSES_PER_MULTIPLEXER) {
+    throw new HttpError(429, 'too many responses on this multiplexer; retry later', { 'Retry-After': '10' });
+  }
+  const sink = mux.open(target.requestId);
+  sink.writeHead(209, 'Multiresponse', { ...BRAID_RESPONSE_HEADERS, ...headers });
+  if ('statusMessage' in res && isHttp1Response(res)) res.statusMessage = 'Responded via multiplexer';
+  send(
+    res,
+    293,
+    {
+      'Multiplex-Through': target.through,
+      'Multiplex-Version': MULTIPLEX_VERSION,
+      'Cache-Control': 'no-store',
+    },
+    'Ok.',
+  );
+  return sink;
+}
+
+const isHttp1Response = (res: BraidResponse) => !('stream' in res);
 
 /** The period to use: the client's (clamped), else the server default, else none. */
 function heartbeatPeriod(core: ServerCore, requested: string | undefined): number | undefined {

@@ -1,0 +1,113 @@
+import type { ServerResponse } from 'node:http';
+import { multiplexDataHeader, multiplexStartFrame } from '@braid-live/core/protocol';
+import type { SinkStats } from '../subscriptions/sink';
+import { corkUntilTickEnd, currentTick } from '../subscriptions/tickCork';
+import type { BraidResponse } from '../types';
+import { MultiplexedSink } from './MultiplexedSink';
+
+/**
+ * One multiplexer (braid-http Multiplexing v1.0): the long-lived response of
+ * `POST /.well-known/multiplexer/<id>`, carrying the responses of many subscriptions as frames.
+ *
+ * Slow readers: the stream as a whole has the byte budget of its subscriptions; past it the whole stream is
+ * cut (its client reopens one and resumes every subscription with Parents), never buffered without bound.
+ */
+export class ServerMultiplexer {
+  private readonly responses = new Map<string, MultiplexedSink>();
+  private isClosed = false;
+  private lastWriteTick = -1;
+  private allowance: number;
+
+  constructor(
+    readonly id: string,
+    private readonly res: BraidResponse,
+    private readonly maxBufferedBytes: number,
+    private readonly stats: SinkStats,
+    private readonly onGone: () => void,
+  ) {
+    this.allowance = maxBufferedBytes;
+    res.once('close', () => this.closeAll());
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  get size(): number {
+    return this.responses.size;
+  }
+
+  has(requestId: string): boolean {
+    return this.responses.has(requestId);
+  }
+
+  /** Starts a response on the stream (`start response <id>`). */
+  open(requestId: string): MultiplexedSink {
+    const sink = new MultiplexedSink(requestId, this);
+    this.responses.set(requestId, sink);
+    this.writeRaw(multiplexStartFrame(requestId));
+    return sink;
+  }
+
+  /**
+   * Ends one response at the client's request (DELETE). Returns whether it existed. No `close response` frame:
+   * the client already forgot it (the reference client answers a frame for an unknown id with another DELETE).
+   */
+  cancel(requestId: string): boolean {
+    const sink = this.responses.get(requestId);
+    if (!sink) return false;
+    sink.markClosed();
+    return true;
+  }
+
+  /** Writes `<n> bytes for response <id>` and the bytes. `initial` bursts get their size added to the budget. */
+  writeFrame(requestId: string, bytes: Uint8Array, initial: boolean): boolean {
+    if (this.isClosed) return false;
+    const buffered = this.res.writableLength;
+    if (initial) this.allowance = Math.max(this.allowance, this.maxBufferedBytes + bytes.length);
+    else if (buffered > 0 && buffered + bytes.length > this.allowance) {
+      this.stats.cutOffs++;
+      this.res.destroy(); // 'close' ends every subscription on it
+      return false;
+    }
+    this.corkForTick();
+    (this.res as ServerResponse).write(multiplexDataHeader(requestId, bytes.length));
+    (this.res as ServerResponse).write(bytes);
+    const after = this.res.writableLength;
+    if (after > this.stats.peakBufferedBytes) this.stats.peakBufferedBytes = after;
+    return true;
+  }
+
+  writeRaw(frame: string): void {
+    if (this.isClosed) return;
+    this.corkForTick();
+    (this.res as ServerResponse).write(frame);
+  }
+
+  forget(requestId: string): void {
+    this.responses.delete(requestId);
+  }
+
+  /** Ends the stream and every response on it. */
+  close(): void {
+    if (this.isClosed) return;
+    this.res.end();
+    this.closeAll();
+  }
+
+  private closeAll(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (const sink of [...this.responses.values()]) sink.markClosed();
+    this.responses.clear();
+    this.onGone();
+  }
+
+  /** A frame header and its bytes are two writes: cork them (and whatever else is due this tick) into one. */
+  private corkForTick(): void {
+    const tick = currentTick();
+    if (tick === this.lastWriteTick) return;
+    this.lastWriteTick = tick;
+    corkUntilTickEnd(this.res);
+  }
+}
