@@ -8,12 +8,23 @@ rmSync(results, { force: true });
 
 // The browser tests need Debian's chromium; install it when missing (root only, never a download of our own).
 if (!existsSync('/usr/bin/chromium') && process.getuid?.() === 0) {
-  spawnSync('bash', ['-c', 'apt-get install -y chromium || (apt-get update && apt-get install -y chromium)'], {
-    stdio: 'inherit',
-  });
+  spawnSync(
+    'bash',
+    ['-c', 'apt-get install -y chromium || (apt-get update && apt-get install -y chromium)'],
+    {
+      stdio: 'inherit',
+    },
+  );
 }
 
-const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${results}`, ...process.argv.slice(2)];
+const args = [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile=${results}`,
+  ...process.argv.slice(2),
+];
 const run = spawnSync('pnpm', ['exec', ...args], { stdio: 'inherit' });
 
 let passed = 0;

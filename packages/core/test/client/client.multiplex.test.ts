@@ -19,7 +19,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function tickerServer(count: number) {
+async function tickerServer() {
   server = await startServer(() => ({
     options: { store: memoryStore() },
     define: (braid) => braid.resource('/t/:n', { initial: (params) => ({ n: Number(params.n), price: 0 }) }),
@@ -29,7 +29,7 @@ async function tickerServer(count: number) {
 
 describe('BraidClient over a multiplexer (@braid-live/server)', () => {
   it('carries 50 subscriptions on one stream; each resource gets its updates and its writes', async () => {
-    const srv = await tickerServer(50);
+    const srv = await tickerServer();
     const rec = recordingFetch();
     const client = new BraidClient({ baseUrl: srv.base, fetch: rec.fetch, multiplex: true, peer: 'm' });
     cleanups.push(() => client.close());
@@ -53,7 +53,7 @@ describe('BraidClient over a multiplexer (@braid-live/server)', () => {
   });
 
   it('keeps 50 resources live through 6 connections (a browser per-origin limit); without it the 7th stalls', async () => {
-    const srv = await tickerServer(50);
+    const srv = await tickerServer();
     const limited = limitedFetch(6);
     cleanups.push(() => limited.agent.destroy());
     const client = new BraidClient({ baseUrl: srv.base, fetch: limited.fetch, multiplex: true });
@@ -81,7 +81,7 @@ describe('BraidClient over a multiplexer (@braid-live/server)', () => {
   });
 
   it('resumes every resource with Parents when the multiplexer stream is cut', async () => {
-    const srv = await tickerServer(5);
+    const srv = await tickerServer();
     const rec = recordingFetch();
     const client = new BraidClient({
       baseUrl: srv.base,
@@ -109,7 +109,7 @@ describe('BraidClient over a multiplexer (@braid-live/server)', () => {
   });
 
   it('tells the server to stop sending a released subscription (DELETE), and the rest keep going', async () => {
-    const srv = await tickerServer(3);
+    const srv = await tickerServer();
     const client = new BraidClient({ baseUrl: srv.base, multiplex: true, gracePeriodMs: 50 });
     cleanups.push(() => client.close());
     const [a, b] = [client.resource<{ price: number }>('/t/0'), client.resource<{ price: number }>('/t/1')];
@@ -124,7 +124,7 @@ describe('BraidClient over a multiplexer (@braid-live/server)', () => {
   });
 
   it("'auto' multiplexes from the second subscription to an origin on", async () => {
-    const srv = await tickerServer(3);
+    const srv = await tickerServer();
     const rec = recordingFetch();
     const client = new BraidClient({ baseUrl: srv.base, fetch: rec.fetch });
     cleanups.push(() => client.close());
@@ -192,7 +192,7 @@ describe('BraidClient against braid-http 1.3.80 braidify servers', () => {
 
 describe("braid-http's own multiplexing client against @braid-live/server", () => {
   it('subscribes to several resources through our multiplexer and receives their updates', async () => {
-    const srv = await tickerServer(3);
+    const srv = await tickerServer();
     const seen = new Map<number, string[]>();
     const aborts: AbortController[] = [];
     for (let i = 0; i < 3; i++) {
