@@ -1,33 +1,14 @@
 // Interop with the reference implementation: a braid-http 1.3.80 `braidify` server, subscribed to with plain
 // fetch + createUpdateParser, written to with serializeWrite.
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUpdateParser } from '../src/protocol/parseUpdateStream';
 import { serializeUpdate, serializeWrite, type UpdateInput } from '../src/protocol/serialize';
 import type { Update } from '../src/protocol/types';
 import { view } from './parserHarness';
+import { type BraidRes, braidFetch, braidHttpVersion, braidify } from './referenceBraid';
 
-// braid-http is CommonJS without types: load it with require and describe the little we use.
-interface BraidReq extends http.IncomingMessage {
-  subscribe?: unknown;
-  version?: string[];
-  parents?: string[];
-  parseUpdate(): Promise<{
-    body?: Uint8Array;
-    patches?: { unit: string; range: string; content: Uint8Array }[];
-  }>;
-}
-interface BraidRes extends http.ServerResponse {
-  startSubscription(args: { onClose?: () => void }): void;
-  sendUpdate(update: Record<string, unknown>): void;
-}
-type BraidHandler = (req: BraidReq, res: BraidRes) => void | Promise<void>;
-const require = createRequire(import.meta.url);
-const braidify = require('braid-http').http_server as (handler: BraidHandler) => http.RequestListener;
 interface ClientUpdate {
   version?: string[];
   parents?: string[];
@@ -36,13 +17,6 @@ interface ClientUpdate {
   patches?: { unit: string; range: string; content: Uint8Array; extra_headers?: Record<string, string> }[];
   extra_headers?: Record<string, string>;
 }
-const braidFetch = require('braid-http').fetch as (
-  url: string,
-  params: Record<string, unknown>,
-) => Promise<Response & { subscribe(cb: (u: ClientUpdate) => void, onError: (e: unknown) => void): void }>;
-const braidHttpVersion: string = JSON.parse(
-  readFileSync(join(dirname(require.resolve('braid-http')), 'package.json'), 'utf8'),
-).version;
 
 const DOC = '{"title":"hello","messages":[],"n":0}';
 const utf8 = new TextDecoder();
@@ -216,14 +190,14 @@ describe(`braid-http ${braidHttpVersion}'s own client reads serializeUpdate outp
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`got ${got.length} updates`)), 5000);
         res.subscribe(
-          (u) => {
+          (u: ClientUpdate) => {
             got.push(u);
             if (got.length === UPDATES.length) {
               clearTimeout(timer);
               resolve();
             }
           },
-          (e) => {
+          (e: unknown) => {
             clearTimeout(timer);
             reject(e);
           },

@@ -2,17 +2,8 @@
 import { createUpdateParser } from '../src/protocol/parseUpdateStream';
 import type { PatchFrame, Update } from '../src/protocol/types';
 
-/** mulberry32: small, fast, seeded; failures reproduce from the seed in the test name. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (seeded): failures reproduce from the seed in the test name. */
+export { rng as prng } from './random';
 
 export const randomInt = (rand: () => number, lo: number, hi: number) =>
   lo + Math.floor(rand() * (hi - lo + 1));

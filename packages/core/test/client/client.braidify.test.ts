@@ -1,30 +1,12 @@
 // BraidClient against the reference implementation's server: a braidify app from braid-http 1.3.80 that keeps
 // a JSON document and rebroadcasts every write to every subscriber (the writer sees its echo).
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BraidClient } from '../../src/client/index';
 import { applyJsonPatches, type JsonPatch } from '../../src/protocol/index';
+import { type BraidRes, braidify } from '../referenceBraid';
 import { waitFor } from './harness';
-
-interface BraidReq extends http.IncomingMessage {
-  subscribe?: unknown;
-  version?: string[];
-  parents?: string[];
-  parseUpdate(): Promise<{
-    body?: Uint8Array;
-    patches?: { unit: string; range: string; content: Uint8Array }[];
-  }>;
-}
-interface BraidRes extends http.ServerResponse {
-  startSubscription(args: { onClose?: () => void }): void;
-  sendUpdate(update: Record<string, unknown>): void;
-}
-const require = createRequire(import.meta.url);
-const braidify = require('braid-http').http_server as (
-  handler: (req: BraidReq, res: BraidRes) => void | Promise<void>,
-) => http.RequestListener;
 
 const utf8 = new TextDecoder();
 let doc: unknown = { title: 'hello', messages: [{ text: 'hi' }], n: 0 };

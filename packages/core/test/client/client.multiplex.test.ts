@@ -1,15 +1,12 @@
 // Multiplexing v1.0 end to end: BraidClient ↔ @braid-live/server, BraidClient ↔ braidify (with and without its
 // multiplexer), and braid-http's own multiplexing client ↔ @braid-live/server.
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { memoryStore } from '@braid-live/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BraidClient } from '../../src/client/index';
+import { braidFetch, braidify } from '../referenceBraid';
 import { limitedFetch, recordingFetch, startServer, type TestServer, waitFor } from './harness';
-
-const require = createRequire(import.meta.url);
-const braidHttp = require('braid-http');
 
 let server: TestServer | undefined;
 const cleanups: (() => unknown)[] = [];
@@ -138,7 +135,6 @@ describe('BraidClient over a multiplexer (@braid-live/server)', () => {
 
 /** A braidify (braid-http 1.3.80) server keeping one JSON document per path. */
 async function braidifyServer(multiplex: boolean) {
-  const braidify = braidHttp.http_server;
   const subs = new Map<string, Set<{ sendUpdate(u: unknown): void }>>();
   const handler = braidify(async (req: any, res: any) => {
     if (req.method === 'GET' && req.subscribe) {
@@ -198,7 +194,7 @@ describe("braid-http's own multiplexing client against @braid-live/server", () =
     for (let i = 0; i < 3; i++) {
       const abort = new AbortController();
       aborts.push(abort);
-      const res = await braidHttp.fetch(`${srv.base}/t/${i}`, {
+      const res = await braidFetch(`${srv.base}/t/${i}`, {
         subscribe: true,
         multiplex: { after: 0 },
         signal: abort.signal,
