@@ -1,6 +1,7 @@
-import { immerPatchesToBraid } from '@braid-live/core/protocol';
-import { enablePatches, produceWithPatches } from 'immer';
+import { diffJson } from '@braid-live/core/protocol';
+import { produce } from 'immer';
 import { createHandler, createMiddleware } from './http/handler';
+import { compilePathPattern } from './resource/pathPattern';
 import type { Resource, WriteOutcome } from './resource/resource';
 import { ServerCore } from './serverCore';
 import type {
@@ -13,8 +14,6 @@ import type {
   ResourceOptions,
   ResourceSnapshot,
 } from './types';
-
-enablePatches();
 
 /**
  * A Braid-HTTP server: resources readable, subscribable and writable over plain HTTP, with a durable history.
@@ -55,7 +54,8 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
       core.registry.define(path, resourceOptions);
       const route = core.registry.match(path);
       // Exact paths start loading now, so `braid.get` works synchronously as soon as the store has answered.
-      if (route && route.path === path && !core.closed) {
+      // (A pattern like `/t/:id` is no resource itself: nothing to load.)
+      if (route && compilePathPattern(path).isExact && !core.closed) {
         const resource = core.registry.use(route);
         resource.ready.then(
           () => resource.release(),
@@ -74,8 +74,10 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
     patch<T>(path: string, recipe: Recipe<T>): Promise<string> {
       return withResource(path, 'patch', async (resource) => {
         const outcome = await resource.writeFromHead((head) => {
-          const [, immerPatches] = produceWithPatches(head as T, recipe as never);
-          return { patches: immerPatchesToBraid(immerPatches, head), peer: 'server' };
+          // The patches come from comparing values (immer keeps untouched parts identical, so this is cheap):
+          // `push` + `shift` on a list is then 2 splices, where immer's own patches rewrite every index.
+          const next = produce(head as T, recipe as never);
+          return { patches: diffJson(head, next), peer: 'server' };
         });
         return versionOf(outcome);
       });

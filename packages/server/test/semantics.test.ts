@@ -347,6 +347,39 @@ describe('server-side API', () => {
     expect((await rawRequest(port, request('GET', '/api/tickers/'))).status).toBe(404);
     expect((await rawRequest(port, request('GET', '/api/tickers/A/B'))).status).toBe(404);
   });
+
+  it('does not load a pattern as if it were a path (initial is never called with ":symbol")', async () => {
+    const seen: string[] = [];
+    const { braid } = await start({}, (b) =>
+      b.resource('/api/tickers/:symbol', {
+        initial: (params) => {
+          seen.push(params.symbol);
+          return { symbol: params.symbol };
+        },
+      }),
+    );
+    await braid.get('/api/tickers/AAPL');
+    expect(seen).toEqual(['AAPL']);
+  });
+
+  it('server-side writes send what changed: push + shift on a series is two splices, not one patch per index', async () => {
+    const { braid } = await start({}, (b) =>
+      b.resource('/series', { initial: { points: Array.from({ length: 60 }, (_, i) => i), last: 59 } }),
+    );
+    await braid.get('/series');
+    await braid.patch('/series', (d: { points: number[]; last: number }) => {
+      d.points.push(60);
+      d.points.shift();
+      d.last = 60;
+    });
+    const [entry] = braid.history('/series', { limit: 1 });
+    expect(entry.patches).toEqual([
+      { range: '.points[0:1]' },
+      { range: '.points[59:59]', content: [60] },
+      { range: '.last', content: 60 },
+    ]);
+    expect(braid.get('/series').value.points).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+  });
 });
 
 describe('hooks', () => {
