@@ -1,0 +1,26 @@
+import { BraidClient } from '@braid-live/core';
+import { createErrorLog, type ErrorLog } from './errorLog';
+import { createIdentity, type Identity } from './identity';
+
+export interface Session {
+  identity: Identity;
+  client: BraidClient;
+  errors: ErrorLog;
+}
+
+/** One per page load: who we are, the BraidClient every hook shares, and the error log. */
+export function createSession(): Session {
+  const identity = createIdentity();
+  const errors = createErrorLog();
+  const client = new BraidClient({
+    peer: identity.peer,
+    // A demo is often restarted: come back within a few seconds rather than the default 10 s cap.
+    retry: { baseMs: 250, maxMs: 4000 },
+    // 14 subscriptions, and browsers open at most 6 HTTP/1.1 connections per origin: share one stream
+    // (Multiplexing v1.0) from the second subscription on. 'auto' is the default; said here because the page
+    // depends on it. Over HTTP/2 it is not needed and 'auto' leaves it off.
+    multiplex: 'auto',
+    onError: errors.report,
+  });
+  return { identity, client, errors };
+}

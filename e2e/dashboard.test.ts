@@ -1,0 +1,287 @@
+// The live dashboard in a real browser (Debian's chromium through playwright-core): two people, one server.
+// Builds the app once, runs its server as a child process on a free port with a fresh data folder, and checks
+// what a newcomer would: every resource live and moving, edits shared at once, concurrent typing converging,
+// a server restart survived, no console errors. Writes docs/dashboard.png on the way.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { watchConsole } from './support/consoleErrors';
+import { buildDashboard, type DashboardProcess, startDashboard } from './support/dashboardApp';
+import {
+  connection,
+  eventually,
+  isSubsequence,
+  liveFeeds,
+  notes,
+  waitAllLive,
+  waitFeedsAdvance,
+} from './support/dashboardPage';
+import { freePort, killChild } from './support/processes';
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const SCREENSHOT = fileURLToPath(new URL('../docs/dashboard.png', import.meta.url));
+/** No child outlives the test file, whatever happens. */
+const CHILD_MAX_LIFE_MS = 240_000;
+
+// Tests in this file build on each other (one browser, one server): they run in order.
+describe('dashboard in a browser', { timeout: 60_000 }, () => {
+  let tmp: string;
+  let dataDir: string;
+  let distDir: string;
+  let port: number;
+  let server: DashboardProcess | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  let alice: Page;
+  let bob: Page;
+  const consoleErrors = watchConsole();
+
+  const startServer = async () => {
+    server = await startDashboard({ port, dataDir, distDir, maxLifeMs: CHILD_MAX_LIFE_MS });
+  };
+
+  /** A page in its own browser context: two contexts are two people (separate connections and storage). */
+  const openPerson = async (name: string): Promise<Page> => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000); // a failing step fails in seconds, not at playwright's 30 s default
+    consoleErrors.watch(page, name);
+    await page.goto(server!.url);
+    return page;
+  };
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'braid-dashboard-e2e-'));
+    dataDir = join(tmp, 'data');
+    distDir = join(tmp, 'dist');
+    await buildDashboard(distDir, 60_000);
+    port = await freePort();
+    await startServer();
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+      timeout: 30_000,
+    });
+    alice = await openPerson('alice');
+    bob = await openPerson('bob');
+  }, 150_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    await killChild(server?.child);
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }, 30_000);
+
+  test('every resource on the page goes live, and every live feed advances', async () => {
+    for (const page of [alice, bob]) {
+      const info = await waitAllLive(page, 15_000);
+      expect(info.total).toBeGreaterThanOrEqual(10);
+      const before = await liveFeeds(page);
+      expect(before.size).toBeGreaterThanOrEqual(10);
+      const stale = await waitFeedsAdvance(page, before, 10_000);
+      expect(stale, 'feeds that did not advance').toEqual([]);
+    }
+  });
+
+  test('writes a screenshot of the dashboard for the README', async () => {
+    await alice.waitForTimeout(1500); // let a few more points in, and the pulses settle
+    mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
+    await alice.screenshot({ path: SCREENSHOT });
+  });
+
+  test('lays out on a phone without sideways scrolling', async () => {
+    const context = await browser!.newContext({
+      viewport: { width: 375, height: 812 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    contexts.push(context);
+    const phone = await context.newPage();
+    phone.setDefaultTimeout(10_000);
+    consoleErrors.watch(phone, 'phone');
+    await phone.goto(server!.url);
+    await waitAllLive(phone, 15_000); // measured with real content in every card
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await context.close();
+    contexts.splice(contexts.indexOf(context), 1);
+  });
+
+  test('a threshold changed in one window appears in the other', async () => {
+    const slider = (page: Page) => page.getByTestId('threshold-temperature').locator('input[type=range]');
+    const start = Number(await slider(alice).inputValue());
+    await slider(alice).focus();
+    for (let i = 0; i < 4; i++) await alice.keyboard.press('ArrowRight');
+    const changed = Number(await slider(alice).inputValue());
+    expect(changed).toBe(start + 2); // step 0.5
+    await eventually(
+      async () => Number(await slider(bob).inputValue()),
+      (value) => value === changed,
+      5000,
+      "bob's temperature threshold",
+    );
+  });
+
+  test('two people typing in the notes at once end with the same text, every character kept', async () => {
+    const initial = await notes(alice).inputValue();
+    await eventually(
+      () => notes(bob).inputValue(),
+      (text) => text === initial,
+      5000,
+      "bob's notes",
+    );
+    const aliceTyped = 'alice types lowercase words here, twice.';
+    const bobTyped = 'BOB TYPES CAPITALS AND DIGITS 0123456789';
+    for (const page of [alice, bob]) {
+      await notes(page).click();
+      await page.keyboard.press('Control+End');
+    }
+    await Promise.all([
+      alice.keyboard.type(aliceTyped, { delay: 25 }),
+      bob.keyboard.type(bobTyped, { delay: 25 }),
+    ]);
+    const settled = (page: Page) => page.getByTestId('pending').getAttribute('data-pending');
+    await eventually(
+      async () => [await settled(alice), await settled(bob)],
+      ([a, b]) => a === '0' && b === '0',
+      10_000,
+      'pending writes',
+    );
+    const [aliceText, bobText] = await eventually(
+      async () => [await notes(alice).inputValue(), await notes(bob).inputValue()],
+      ([a, b]) => a === b,
+      10_000,
+      'the two windows to agree',
+    );
+    expect(aliceText).toBe(bobText);
+    const stored = (await (await fetch(`${server!.url}api/shared/notes`)).json()) as { text: string };
+    expect(stored.text).toBe(aliceText);
+    expect(aliceText.length).toBe(initial.length + aliceTyped.length + bobTyped.length);
+    expect(
+      isSubsequence(aliceTyped, aliceText),
+      `alice's characters in order in ${JSON.stringify(aliceText)}`,
+    ).toBe(true);
+    expect(
+      isSubsequence(bobTyped, aliceText),
+      `bob's characters in order in ${JSON.stringify(aliceText)}`,
+    ).toBe(true);
+    expect(aliceText.startsWith(initial)).toBe(true);
+  });
+
+  test('restoring an older version from the history rolls both windows back', async () => {
+    const settled = async (page: Page) =>
+      (await page.getByTestId('pending').getAttribute('data-pending')) === '0';
+    const notesVersion = (page: Page) =>
+      page.locator(`#notes [data-resource="/api/shared/notes"]`).getAttribute('data-version');
+    await eventually(() => settled(alice), Boolean, 10_000, 'alice settled');
+    const good = await notes(alice).inputValue();
+    const goodVersion = await notesVersion(alice);
+    expect(goodVersion).toBeTruthy();
+
+    await notes(alice).click();
+    await alice.keyboard.press('Control+End');
+    // One input event (like a paste): one version, so the good one stays in the panel's recent list.
+    await alice.keyboard.insertText('\nOOPS, PASTED INTO THE WRONG WINDOW');
+    await eventually(
+      () => notes(bob).inputValue(),
+      (text) => text.includes('OOPS'),
+      10_000,
+      "bob's notes",
+    );
+
+    await bob.getByRole('tab', { name: 'Notes' }).click();
+    await bob
+      .locator(`[data-testid=version][data-version="${goodVersion}"]`)
+      .getByRole('button', { name: 'Restore' })
+      .click();
+    for (const page of [alice, bob]) {
+      await eventually(
+        () => notes(page).inputValue(),
+        (text) => text === good,
+        10_000,
+        'notes after the restore',
+      );
+    }
+    const stored = (await (await fetch(`${server!.url}api/shared/notes`)).json()) as { text: string };
+    expect(stored.text).toBe(good);
+    // The restore is a new version on top, not a rewrite of history.
+    await expect.poll(() => notesVersion(alice), { timeout: 5000 }).not.toBe(goodVersion);
+  });
+
+  test('incidents: added in one window, resolved in the other', async () => {
+    const title = `Queue backlog on worker-${Date.now() % 1000}`;
+    await alice.getByLabel('New incident title').fill(title);
+    await alice.locator('.incident-form').getByRole('button', { name: 'critical' }).click();
+    await alice.getByRole('button', { name: 'Add', exact: true }).click();
+    const row = (page: Page) => page.getByTestId('incident').filter({ hasText: title });
+    await row(bob).waitFor({ timeout: 10_000 });
+    await row(bob).getByRole('button', { name: 'Resolve' }).click();
+    await expect.poll(() => row(alice).getAttribute('class'), { timeout: 10_000 }).toContain('is-resolved');
+  });
+
+  test('both windows reconnect after a server restart and keep editing', async () => {
+    const notesBefore = await notes(alice).inputValue();
+    const killedAt = Date.now();
+    await killChild(server!.child, 'SIGKILL');
+    for (const page of [alice, bob]) {
+      await eventually(
+        async () => (await connection(page)).state,
+        (state) => state !== 'live',
+        15_000,
+        'state after the server died',
+      );
+    }
+    await startServer();
+    for (const page of [alice, bob]) await waitAllLive(page, 20_000);
+    // Network errors are expected while the server is down, and only then (plus 2 s: console events can be
+    // delivered a little after the fact).
+    consoleErrors.tolerate(
+      killedAt,
+      Date.now() + 2000,
+      /Failed to load resource: net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE|CONNECTION_CLOSED)/,
+    );
+
+    // Everything acknowledged before the crash is still there (fsync before ack), and the feeds move again.
+    expect(await notes(bob).inputValue()).toBe(notesBefore);
+    const stale = await waitFeedsAdvance(alice, await liveFeeds(alice), 10_000);
+    expect(stale, 'feeds that did not advance after the restart').toEqual([]);
+
+    await notes(bob).click();
+    await bob.keyboard.press('Control+End');
+    await bob.keyboard.type(' [after restart]', { delay: 10 });
+    await eventually(
+      () => notes(alice).inputValue(),
+      (text) => text.endsWith(' [after restart]'),
+      10_000,
+      "alice's notes",
+    );
+
+    const slider = (page: Page) => page.getByTestId('threshold-humidity').locator('input[type=range]');
+    await slider(alice).focus();
+    await alice.keyboard.press('ArrowLeft');
+    const value = await slider(alice).inputValue();
+    await eventually(
+      () => slider(bob).inputValue(),
+      (v) => v === value,
+      5000,
+      "bob's humidity threshold",
+    );
+  });
+
+  test('no console errors on any page', () => {
+    expect(consoleErrors.unexpected()).toEqual([]);
+  });
+});
