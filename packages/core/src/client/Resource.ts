@@ -200,6 +200,7 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
         });
       } catch (error) {
         if (signal.aborted) break;
+        if (!this.ctx.isOnline()) continue; // the network is down: wait for 'online', not for a backoff
         if (error instanceof FatalError) {
           this.fail(error.error);
           this.running = undefined;
