@@ -317,7 +317,7 @@ export class FrameParser {
       const content = stripCR(line);
       if (first) {
         first = false;
-        const status = STATUS_LINE.exec(content);
+        const status = content.charCodeAt(0) === 72 /* H */ ? STATUS_LINE.exec(content) : null;
         if (status) {
           update.status = Number(status[1]);
           continue;
@@ -350,7 +350,7 @@ export class FrameParser {
           range = parseContentRange(value);
           break;
         default:
-          addHeader(update.headers, name, value);
+          this.extraHeader(update.headers, name, value, content);
       }
     }
     if (count >= 0) {
@@ -388,7 +388,7 @@ export class FrameParser {
         if (range) this.fail('duplicate Content-Range header in a patch');
         range = parseContentRange(value);
       } else {
-        addHeader(patch.headers, name, value);
+        this.extraHeader(patch.headers, name, value, content);
       }
     }
     const n = this.update.patches!.length + 1;
@@ -403,8 +403,13 @@ export class FrameParser {
   private headerColon(line: string): number {
     const colon = line.indexOf(':');
     if (colon < 0) this.fail(`header line without a colon: ${preview(line)}`);
-    if (!HEADER_NAME.test(line.slice(0, colon))) this.fail(`bad header name in ${preview(line)}`);
     return colon;
+  }
+
+  /** Names we do not know are checked to be HTTP tokens (the framing ones are known, hence valid). */
+  private extraHeader(headers: Record<string, string>, name: string, value: string, line: string): void {
+    if (!HEADER_NAME.test(name)) this.fail(`bad header name in ${preview(line)}`);
+    addHeader(headers, name, value);
   }
 
   private parseLength(value: string): number {
