@@ -1,0 +1,18 @@
+import http from 'node:http';
+import { createBraidServer, memoryStore } from '@braid-live/server';
+import { FEED_PATH, INITIAL_DOC, INITIAL_VERSION } from '../config';
+import { listen } from './listen';
+import type { StartServer } from './types';
+
+/**
+ * braid-live's server as a user would run it: createBraidServer with the memory store, one resource, default
+ * limits and framing, mounted on node:http. Writes are PUTs from the writer; the server merges, records and
+ * fans them out by itself.
+ */
+export const startServer: StartServer = async () => {
+  const braid = createBraidServer({ store: memoryStore() });
+  braid.resource(FEED_PATH, { initial: INITIAL_DOC, initialVersion: INITIAL_VERSION });
+  await braid.get(FEED_PATH);
+  const server = http.createServer(braid.handler);
+  return { port: await listen(server) };
+};

@@ -1,0 +1,42 @@
+// Module hooks for register.mjs: resolve extensionless relative imports to .ts/.tsx files (as the workspace's
+// TypeScript is written), and compile TypeScript with esbuild (no keepNames, inline source map).
+import { readFile, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { transform } from 'esbuild';
+
+const TS = /\.(?:ts|tsx|mts)$/;
+const CANDIDATES = ['.ts', '.tsx', '/index.ts', '/index.tsx'];
+
+async function isFile(url) {
+  try {
+    return (await stat(fileURLToPath(url))).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export async function resolve(specifier, context, nextResolve) {
+  const relative = specifier.startsWith('./') || specifier.startsWith('../');
+  if (relative && context.parentURL && !/\.[cm]?[jt]sx?$|\.json$/.test(specifier)) {
+    for (const suffix of CANDIDATES) {
+      const url = new URL(specifier + suffix, context.parentURL).href;
+      if (await isFile(url)) return { url, shortCircuit: true, format: 'module' };
+    }
+  }
+  return nextResolve(specifier, context);
+}
+
+export async function load(url, context, nextLoad) {
+  if (!TS.test(new URL(url).pathname)) return nextLoad(url, context);
+  const path = fileURLToPath(url);
+  const { code } = await transform(await readFile(path, 'utf8'), {
+    loader: path.endsWith('x') ? 'tsx' : 'ts',
+    format: 'esm',
+    target: 'node20',
+    sourcefile: path,
+    sourcemap: 'inline',
+    jsx: 'automatic',
+    tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
+  });
+  return { format: 'module', source: code, shortCircuit: true };
+}
