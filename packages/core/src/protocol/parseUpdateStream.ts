@@ -54,7 +54,7 @@ type Phase = (typeof Phase)[keyof typeof Phase];
 
 const LF = 10;
 const CR = 13;
-const MIN_CAPACITY = 64 * 1024;
+const MIN_CAPACITY = 4 * 1024;
 const EMPTY = new Uint8Array(0);
 
 // The status line of an update: `HTTP 200 OK`, `HTTP/1.1 200 OK` (the reason phrase is not significant).
@@ -91,6 +91,8 @@ export class FrameParser {
   private shared = false;
   /** The parser reads `buf` without having copied it (parsePatchesBody): never write to it. */
   private borrowed = false;
+  /** Parsing a caller's chunk in place (push): contents are copied, not viewed. */
+  private inPlace = false;
 
   private phase: Phase = Phase.Gap;
   /** Parsing a write's body (parsePatchesBody) rather than a subscription. */
@@ -127,8 +129,39 @@ export class FrameParser {
     if (this.phase >= Phase.Ended) throw this.deadError('push');
     if (this.parsing) throw new Error('push() called from inside onUpdate');
     if (bytes.length === 0) return;
-    this.append(bytes);
-    this.run();
+    if (this.filled === this.pos && !this.borrowed) this.parseInPlace(bytes);
+    else {
+      this.append(bytes);
+      this.run();
+    }
+  }
+
+  /**
+   * Nothing is pending (the usual case: a chunk starts at an update): parse the chunk where it lies instead of
+   * copying it into our buffer first; contents are copied out (the caller may reuse its chunk), and only an
+   * unfinished tail is kept.
+   */
+  private parseInPlace(bytes: Uint8Array): void {
+    const own = this.buf;
+    this.buf = this.data = bytes;
+    this.filled = bytes.length;
+    this.pos = this.scan = this.lineStart = 0;
+    this.inPlace = true;
+    try {
+      this.run();
+    } finally {
+      this.inPlace = false;
+    }
+    if (this.phase === Phase.Dead) return;
+    const rest = bytes.subarray(this.pos);
+    this.scan -= this.pos;
+    this.lineStart -= this.pos;
+    // Our old buffer is free to reuse from its start unless views of it were handed out.
+    this.buf = this.shared ? EMPTY : own;
+    this.shared = false;
+    this.data = EMPTY;
+    this.filled = this.pos = 0;
+    if (rest.length) this.append(rest);
   }
 
   /** Parses `bytes` in place, without copying them (contents are views on `bytes`); one call, then end(). */
@@ -431,6 +464,7 @@ export class FrameParser {
     const from = this.pos;
     this.pos = from + n;
     if (n === 0) return new Uint8Array(0);
+    if (this.inPlace) return this.data.slice(from, from + n);
     this.shared = true;
     return this.data.subarray(from, from + n);
   }

@@ -58,7 +58,7 @@ export function startSubscription(
   if (!sink) return;
   const wroteInitial = resource.attach(sink, parents);
   // Nothing to catch up on: still send the 209 head now, so the client knows it is subscribed.
-  if (!wroteInitial && !target) (res as ServerResponse).flushHeaders();
+  if (!wroteInitial && !target && !res.headersSent) (res as ServerResponse).flushHeaders();
   if (heartbeatSeconds !== undefined && !sink.closed) core.heartbeats.add(sink, heartbeatSeconds * 1000);
 }
 
@@ -70,12 +70,13 @@ function startOnResponse(
   headers: Record<string, string>,
 ): SubscriptionSink {
   for (const name in headers) res.setHeader(name, headers[name]);
-  if (isHttp1(req) && core.subscriptionFraming === 'close') {
+  const closeDelimited = isHttp1(req) && core.subscriptionFraming === 'close';
+  if (closeDelimited) {
     res.setHeader('Connection', 'close');
     (res as ServerResponse).useChunkedEncodingByDefault = false;
   }
   res.writeHead(209);
-  return new HttpResponseSink(res, core.limits.maxBufferedBytesPerSubscriber, core.sinkStats);
+  return new HttpResponseSink(res, core.limits.maxBufferedBytesPerSubscriber, core.sinkStats, closeDelimited);
 }
 
 /**
