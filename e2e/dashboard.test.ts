@@ -6,8 +6,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { launchChromium } from './support/chromium';
 import { watchConsole } from './support/consoleErrors';
 import { buildDashboard, type DashboardProcess, startDashboard } from './support/dashboardApp';
 import {
@@ -21,15 +22,6 @@ import {
 } from './support/dashboardPage';
 import { freePort, killChild } from './support/processes';
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const SCREENSHOT = fileURLToPath(new URL('../docs/dashboard.png', import.meta.url));
 /** No child outlives the test file, whatever happens. */
 const CHILD_MAX_LIFE_MS = 240_000;
@@ -69,11 +61,7 @@ describe('dashboard in a browser', { timeout: 60_000 }, () => {
     await buildDashboard(distDir, 60_000);
     port = await freePort();
     await startServer();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
     alice = await openPerson('alice');
     bob = await openPerson('bob');
   }, 150_000);

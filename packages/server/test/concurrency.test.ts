@@ -1,5 +1,6 @@
 import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { rng as random } from '../../core/test/random';
 import { memoryStore } from '../src/index';
 import { rawRequest, request } from './helpers/rawHttp';
 import { RawSubscriber } from './helpers/rawSubscriber';
@@ -46,18 +47,6 @@ afterAll(async () => {
   for (const sub of subscribers) sub.close();
   await server.stop();
 });
-
-/** A small deterministic PRNG, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TEXT_PIECES = ['x', 'é', '☃', '😀', 'ab', ' '];
 

@@ -6,8 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type BraidServer, createBraidServer, memoryStore } from '@braid-live/server';
 import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../../../e2e/support/chromium';
 
 const RESOURCES = 50;
 let braid: BraidServer;
@@ -59,18 +60,7 @@ beforeAll(async () => {
     for (let i = 0; i < RESOURCES; i++)
       void braid.patch(`/r/${i}`, (d: { tick: number }) => void (d.tick = tick));
   }, 100);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
