@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkSplits, rng } from '../../test/random-splits';
+import { randomSplits as chunkSplits, prng as rng } from '../../test/parserHarness';
 import { loadRecording, readHttpMessage } from '../../test/wireFixtures';
 import { BraidProtocolError } from './errors';
 import {
