@@ -54,6 +54,18 @@ async function countUpdates(
   return { bytesPerUpdate: bytes / updates, sample };
 }
 
+/** A Braid subscription to /doc: counts once the snapshot (the whole document) has arrived. */
+function countBraidUpdates(
+  port: number,
+  doc: unknown,
+  sendUpdate: (i: number) => Promise<void>,
+  updates: number,
+): Promise<OnWire> {
+  const docBytes = JSON.stringify(doc).length;
+  const request = 'GET /doc HTTP/1.1\r\nHost: 127.0.0.1\r\nSubscribe: true\r\n\r\n';
+  return countUpdates(port, request, (text) => text.length > docBytes, sendUpdate, updates);
+}
+
 /** braid-live's server: PUTs of one changed field, as its subscribers receive them. */
 export async function braidLiveOnWire(doc: unknown, updates: number): Promise<OnWire> {
   const braid = createBraidServer({ store: memoryStore() });
@@ -88,14 +100,7 @@ export async function braidLiveOnWire(doc: unknown, updates: number): Promise<On
       req.end(body);
     });
   try {
-    const docBytes = JSON.stringify(doc).length;
-    return await countUpdates(
-      port,
-      'GET /doc HTTP/1.1\r\nHost: 127.0.0.1\r\nSubscribe: true\r\n\r\n',
-      (text) => text.length > docBytes,
-      put,
-      updates,
-    );
+    return await countBraidUpdates(port, doc, put, updates);
   } finally {
     agent.destroy();
     await close(server);
@@ -124,14 +129,7 @@ export async function braidHttpOnWire(doc: unknown, updates: number): Promise<On
     }
   };
   try {
-    const docBytes = JSON.stringify(doc).length;
-    return await countUpdates(
-      port,
-      'GET /doc HTTP/1.1\r\nHost: 127.0.0.1\r\nSubscribe: true\r\n\r\n',
-      (text) => text.length > docBytes,
-      send,
-      updates,
-    );
+    return await countBraidUpdates(port, doc, send, updates);
   } finally {
     await close(server);
   }

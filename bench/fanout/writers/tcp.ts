@@ -2,6 +2,7 @@ import net from 'node:net';
 import { nowMicros } from '../../lib/clock';
 import { HOST } from '../config';
 import { writeContent } from '../payload';
+import { awaitAcks } from './awaitAcks';
 import type { ConnectWriter } from './types';
 
 /** The raw TCP writer: one JSON line per write on the writer port; the server acks each with a line. */
@@ -12,20 +13,10 @@ export const connectWriter: ConnectWriter = async (_port, writerPort) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
   });
-  let waiting: (() => void) | undefined;
   socket.setEncoding('utf8');
-  socket.on('data', () => {
-    const done = waiting;
-    waiting = undefined;
-    done?.();
-  });
+  const acked = awaitAcks((onAck) => socket.on('data', onAck));
   return {
-    write(seq) {
-      return new Promise<void>((resolve) => {
-        waiting = resolve;
-        socket.write(`${JSON.stringify(writeContent(seq, nowMicros()))}\n`);
-      });
-    },
+    write: (seq) => acked(() => socket.write(`${JSON.stringify(writeContent(seq, nowMicros()))}\n`)),
     close: () => socket.destroy(),
   };
 };

@@ -2,6 +2,7 @@ import { WebSocket } from 'ws';
 import { nowMicros } from '../../lib/clock';
 import { HOST } from '../config';
 import { writeContent } from '../payload';
+import { awaitAcks } from './awaitAcks';
 import type { ConnectWriter } from './types';
 
 /** The ws baseline's writer: one socket to /write; each message is acked by the server after its broadcast. */
@@ -11,19 +12,9 @@ export const connectWriter: ConnectWriter = async (port) => {
     socket.once('open', resolve);
     socket.once('error', reject);
   });
-  let waiting: (() => void) | undefined;
-  socket.on('message', () => {
-    const done = waiting;
-    waiting = undefined;
-    done?.();
-  });
+  const acked = awaitAcks((onAck) => socket.on('message', onAck));
   return {
-    write(seq) {
-      return new Promise<void>((resolve) => {
-        waiting = resolve;
-        socket.send(JSON.stringify(writeContent(seq, nowMicros())));
-      });
-    },
+    write: (seq) => acked(() => socket.send(JSON.stringify(writeContent(seq, nowMicros())))),
     close: () => socket.terminate(),
   };
 };

@@ -7,7 +7,7 @@ import { createUpdateParser } from '../src/protocol/parseUpdateStream';
 import { serializeUpdate, serializeWrite, type UpdateInput } from '../src/protocol/serialize';
 import type { Update } from '../src/protocol/types';
 import { view } from './parserHarness';
-import { type BraidRes, braidFetch, braidHttpVersion, braidify } from './referenceBraid';
+import { braidFetch, braidHttpVersion, startRebroadcastServer } from './referenceBraid';
 
 interface ClientUpdate {
   version?: string[];
@@ -22,51 +22,23 @@ const DOC = '{"title":"hello","messages":[],"n":0}';
 const utf8 = new TextDecoder();
 
 describe(`interop with braid-http ${braidHttpVersion} (braidify server)`, () => {
-  let server: http.Server;
+  let server: Awaited<ReturnType<typeof startRebroadcastServer>>;
   let url: string;
-  const subscribers = new Set<BraidRes>();
   const received: { version?: string[]; parents?: string[]; body?: string; patches?: string[] }[] = [];
 
   beforeAll(async () => {
-    server = http.createServer(
-      braidify(async (req, res) => {
-        if (req.method === 'GET' && req.subscribe) {
-          res.startSubscription({ onClose: () => subscribers.delete(res) });
-          subscribers.add(res);
-          res.sendUpdate({ version: ['v0'], body: DOC });
-          return;
-        }
-        if (req.method === 'PUT') {
-          const update = await req.parseUpdate();
-          received.push({
-            version: req.version,
-            parents: req.parents,
-            body: update.body && utf8.decode(update.body),
-            patches: update.patches?.map((p) => `${p.unit} ${p.range} = ${utf8.decode(p.content)}`),
-          });
-          // Re-broadcast what was written, as a snapshot or as `Patches: N`.
-          const framing = update.patches
-            ? { patches: update.patches.map((p) => ({ unit: p.unit, range: p.range, content: p.content })) }
-            : { body: update.body };
-          for (const s of subscribers)
-            s.sendUpdate({ version: req.version, parents: req.parents, ...framing });
-          res.statusCode = 200;
-          res.end();
-          return;
-        }
-        res.statusCode = 404;
-        res.end();
+    server = await startRebroadcastServer(DOC, 'v0', (req, update) =>
+      received.push({
+        version: req.version,
+        parents: req.parents,
+        body: update.body && utf8.decode(update.body),
+        patches: update.patches?.map((p) => `${p.unit} ${p.range} = ${utf8.decode(p.content)}`),
       }),
     );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/doc`;
+    url = `${server.base}/doc`;
   });
 
-  afterAll(async () => {
-    for (const s of subscribers) s.end();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  afterAll(() => server.close());
 
   it('streams a snapshot, a PUT snapshot, a PUT of 2 patches and an inlined patch to our parser', async () => {
     const abort = new AbortController();

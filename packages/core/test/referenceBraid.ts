@@ -2,9 +2,11 @@
 // the tests use. It is CommonJS without types.
 
 import { readFileSync } from 'node:fs';
-import type http from 'node:http';
+import http from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { applyJsonPatches, type JsonPatch } from '../src/protocol/index';
 
 export interface BraidReq extends http.IncomingMessage {
   subscribe?: unknown;
@@ -34,3 +36,61 @@ export const braidFetch = braidHttp.fetch as (url: string, params: Record<string
 export const braidHttpVersion: string = JSON.parse(
   readFileSync(join(dirname(require.resolve('braid-http')), 'package.json'), 'utf8'),
 ).version;
+
+/**
+ * A braidify app serving one JSON document at any path: a subscription gets the current document, and every PUT
+ * is applied and rebroadcast to every subscriber as it came (a snapshot, or its patches), with the writer's
+ * Version and Parents, so the writer sees its echo. `onWrite` sees each write as braidify parsed it.
+ */
+export async function startRebroadcastServer(
+  initialJson: string,
+  initialVersion: string,
+  onWrite?: (req: BraidReq, update: Awaited<ReturnType<BraidReq['parseUpdate']>>) => void,
+) {
+  const utf8 = new TextDecoder();
+  const subscribers = new Set<BraidRes>();
+  let doc: unknown = JSON.parse(initialJson);
+  let version = initialVersion;
+  const server = http.createServer(
+    braidify(async (req, res) => {
+      if (req.method === 'GET' && req.subscribe) {
+        res.startSubscription({ onClose: () => subscribers.delete(res) });
+        subscribers.add(res);
+        res.sendUpdate({ version: [version], body: JSON.stringify(doc) });
+        return;
+      }
+      if (req.method !== 'PUT') {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
+      const update = await req.parseUpdate();
+      onWrite?.(req, update);
+      const patches: JsonPatch[] = update.patches
+        ? update.patches.map((p) =>
+            p.content.length
+              ? { range: p.range, content: JSON.parse(utf8.decode(p.content)) }
+              : { range: p.range },
+          )
+        : [{ range: '', content: JSON.parse(utf8.decode(update.body!)) }];
+      doc = applyJsonPatches(doc, patches);
+      version = req.version?.[0] ?? version;
+      const framing = update.patches
+        ? { patches: update.patches.map((p) => ({ unit: p.unit, range: p.range, content: p.content })) }
+        : { body: update.body };
+      for (const s of subscribers) s.sendUpdate({ version: req.version, parents: req.parents, ...framing });
+      res.statusCode = 200;
+      res.end();
+    }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    doc: () => doc,
+    async close() {
+      for (const s of subscribers) s.end();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
