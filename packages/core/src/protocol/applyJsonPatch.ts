@@ -23,16 +23,19 @@ function resolveIndex(i: number, length: number): number {
   return isNegative(i) ? length + i : i;
 }
 
-function child(node: unknown, seg: PathSegment, at: PathSegment[]): { value: unknown; seg: PathSegment } {
+/** Segment `depth` of `path` inside `node`; the path prefix is only materialized for an error message. */
+function child(node: unknown, path: PathSegment[], depth: number): { value: unknown; seg: PathSegment } {
+  const seg = path[depth];
   if (typeof seg === 'number') {
-    if (!Array.isArray(node)) bad(`index [${seg}] into a non-array at ${where(at)}`);
+    if (!Array.isArray(node)) bad(`index [${seg}] into a non-array at ${where(path.slice(0, depth))}`);
     const i = resolveIndex(seg, node.length);
-    if (i < 0 || i >= node.length) bad(`index [${seg}] out of range (length ${node.length}) at ${where(at)}`);
+    if (i < 0 || i >= node.length)
+      bad(`index [${seg}] out of range (length ${node.length}) at ${where(path.slice(0, depth))}`);
     return { value: node[i], seg: i };
   }
   checkKey(seg);
-  if (!isObject(node)) bad(`key ${JSON.stringify(seg)} into a non-object at ${where(at)}`);
-  if (!Object.hasOwn(node, seg)) bad(`no key ${JSON.stringify(seg)} at ${where(at)}`);
+  if (!isObject(node)) bad(`key ${JSON.stringify(seg)} into a non-object at ${where(path.slice(0, depth))}`);
+  if (!Object.hasOwn(node, seg)) bad(`no key ${JSON.stringify(seg)} at ${where(path.slice(0, depth))}`);
   return { value: node[seg], seg };
 }
 
@@ -135,7 +138,7 @@ export function applyOp(doc: unknown, op: Op): { value: unknown; op: Op } {
   const segs: PathSegment[] = [];
   let node = doc;
   for (let i = 0; i < containerPath.length; i++) {
-    const next = child(node, containerPath[i], containerPath.slice(0, i));
+    const next = child(node, containerPath, i);
     segs.push(next.seg);
     node = next.value;
     nodes.push(node);

@@ -162,15 +162,12 @@ export function transformPatch(a: JsonPatch, b: JsonPatch, bFirst: boolean): Jso
   return result === opA ? a : fromOp(result);
 }
 
-/**
- * Transforms two concurrent lists (each applies in sequence to the same state) past each other:
- * returns [as', bs'] where as' applies after bs and bs' applies after as.
- */
-export function transformPatchLists(
+/** Both concurrent op lists transformed past each other (ops in, ops out). */
+function transformOpLists(
   as: readonly JsonPatch[],
   bs: readonly JsonPatch[],
   bsFirst: boolean,
-): [JsonPatch[], JsonPatch[]] {
+): [Op[], Op[]] {
   let aOps: Op[] = as.map(toOp);
   const bOut: Op[] = [];
   for (const op of aOps) assertAbsolute(op);
@@ -190,7 +187,20 @@ export function transformPatchLists(
     if (b !== null) bOut.push(b);
     aOps = next;
   }
-  return [aOps.map(reuse(as)), bOut.map(reuse(bs))];
+  return [aOps, bOut];
+}
+
+/**
+ * Transforms two concurrent lists (each applies in sequence to the same state) past each other:
+ * returns [as', bs'] where as' applies after bs and bs' applies after as.
+ */
+export function transformPatchLists(
+  as: readonly JsonPatch[],
+  bs: readonly JsonPatch[],
+  bsFirst: boolean,
+): [JsonPatch[], JsonPatch[]] {
+  const [aOps, bOps] = transformOpLists(as, bs, bsFirst);
+  return [aOps.map(reuse(as)), bOps.map(reuse(bs))];
 }
 
 /** Maps ops back to patches, reusing the caller's patch objects for ops that did not change. */
@@ -206,5 +216,6 @@ export function transformPatches(
   bs: readonly JsonPatch[],
   bsFirst: boolean,
 ): JsonPatch[] {
-  return transformPatchLists(as, bs, bsFirst)[0];
+  // Only as' is wanted (the server's stale-write path, once per later version): bs' is not turned back into patches.
+  return transformOpLists(as, bs, bsFirst)[0].map(reuse(as));
 }

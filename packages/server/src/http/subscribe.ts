@@ -53,7 +53,7 @@ export function startSubscription(
 
   const target = multiplexTarget(req);
   const sink = target
-    ? startMultiplexed(core, target, headers, res)
+    ? startMultiplexed(core, target, headers, req, res)
     : startOnResponse(core, req, res, headers);
   if (!sink) return;
   const wroteInitial = resource.attach(sink, parents);
@@ -87,6 +87,7 @@ function startMultiplexed(
   core: ServerCore,
   target: { muxId: string; requestId: string; through: string },
   headers: Record<string, string>,
+  req: BraidRequest,
   res: BraidResponse,
 ): SubscriptionSink | undefined {
   const mux = core.multiplexers.get(target.muxId);
@@ -105,7 +106,7 @@ function startMultiplexed(
   }
   const sink = mux.open(target.requestId);
   sink.writeHead(209, 'Multiresponse', { ...BRAID_RESPONSE_HEADERS, ...headers });
-  if ('statusMessage' in res && isHttp1Response(res)) res.statusMessage = 'Responded via multiplexer';
+  if (isHttp1(req)) (res as ServerResponse).statusMessage = 'Responded via multiplexer';
   send(
     res,
     293,
@@ -118,8 +119,6 @@ function startMultiplexed(
   );
   return sink;
 }
-
-const isHttp1Response = (res: BraidResponse) => !('stream' in res);
 
 /** The period to use: the client's (clamped), else the server default, else none. */
 function heartbeatPeriod(core: ServerCore, requested: string | undefined): number | undefined {
