@@ -253,17 +253,28 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
       this.forceSnapshot = false;
       if (response.status !== 209) {
         // Not a Braid server (no subscriptions): take the body as a snapshot and poll after a backoff.
-        this.receive({
-          version: readVersion(response),
-          parents: [],
-          headers: {},
-          body: new Uint8Array(await response.arrayBuffer()),
-        });
+        this.receive(
+          {
+            version: readVersion(response),
+            parents: [],
+            headers: {},
+            body: new Uint8Array(await response.arrayBuffer()),
+          },
+          true,
+        );
         this.goLive(onLive);
         return;
       }
       this.goLive(onLive);
-      await readSubscription(response, (update) => this.receive(update), stop);
+      let opensStream = true;
+      await readSubscription(
+        response,
+        (update) => {
+          this.receive(update, opensStream);
+          opensStream = false;
+        },
+        stop,
+      );
       if (!signal.aborted) throw new BraidError('network', this.url, 'the subscription ended');
     } catch (error) {
       const name = (error as Error)?.name;
@@ -305,28 +316,47 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
 
   // ---- receiving ----
 
-  private receive(update: Update): void {
+  /**
+   * One update from a subscription. A body that opens the stream is a snapshot (the first value, or a resume the
+   * server answered whole); a body later in the stream is a version like any other that replaces the whole
+   * document (a snapshot write, a revert): it is bridged like patches, and may be our own write's echo.
+   */
+  private receive(update: Update, opensStream: boolean): void {
     let dropped = 0;
-    if (update.body) {
+    if (update.body && !this.isWholeDocumentVersion(update, opensStream)) {
       const value = parseJsonContent(update.body, 512);
       const firstValue = !this.state.loaded;
       dropped = this.state.receiveSnapshot(update.version, value).dropped;
       if (firstValue) this.applyWaitingSets();
       this.resolveReady?.();
-    } else if (update.patches) {
+    } else if (update.body || update.patches) {
       if (!this.state.loaded)
         throw new BraidError('protocol', this.url, 'a patch arrived before any snapshot');
-      const patches: JsonPatch[] = update.patches.map((p) => {
-        if (p.unit !== 'json') throw new BraidError('protocol', this.url, `unsupported range unit ${p.unit}`);
-        const content = parseJsonContent(p.content, 512);
-        return content === undefined ? { range: p.range } : { range: p.range, content };
-      });
+      const patches: JsonPatch[] = update.body
+        ? [{ range: '', content: parseJsonContent(update.body, 512) }]
+        : update.patches!.map((p) => {
+            if (p.unit !== 'json')
+              throw new BraidError('protocol', this.url, `unsupported range unit ${p.unit}`);
+            const content = parseJsonContent(p.content, 512);
+            return content === undefined ? { range: p.range } : { range: p.range, content };
+          });
       const result = this.state.receivePatches(update.version, patches);
       dropped = result.dropped;
       if (result.ours) this.scheduleFlush();
     } else return;
     if (dropped > 0) this.reportConflict(dropped);
     this.updateStatus({}, true);
+  }
+
+  /** A body that follows on from what we hold (its Parents are our version, or it is not the stream's first). */
+  private isWholeDocumentVersion(update: Update, opensStream: boolean): boolean {
+    const confirmed = this.state.confirmed;
+    if (!confirmed) return false;
+    if (update.parents.length === 0) return !opensStream;
+    return (
+      update.parents.length === confirmed.version.length &&
+      update.parents.every((p, i) => p === confirmed.version[i])
+    );
   }
 
   private applyWaitingSets(): void {

@@ -126,6 +126,33 @@ describe('BraidClient with @braid-live/server', () => {
     ]);
   });
 
+  it('sends a plain value that changes nearly everything as one whole-document write, when that is smaller', async () => {
+    const res = newClient().resource<Doc & Record<string, unknown>>('/doc');
+    res.subscribe(() => {});
+    await res.ready;
+    const next: Record<string, unknown> = { ...res.getSnapshot()! };
+    for (let i = 0; i < 40; i++) next[`k${i}`] = i; // 40 new keys: 40 patches, bigger than the document
+    res.set(next as Doc & Record<string, unknown>);
+    await waitFor(() => res.getStatus().pending === 0);
+    const [last] = server.braid.history('/doc', { limit: 1 });
+    expect(last.patches).toHaveLength(1);
+    expect(last.patches[0].range).toBe('');
+    expect(server.braid.get('/doc').value).toEqual(next);
+  });
+
+  it('takes a whole-document version in the stream (a revert) as a version, not a resync', async () => {
+    const { fetch, subscriptions } = recordingFetch();
+    const res = newClient({ fetch }).resource<Doc>('/doc');
+    res.subscribe(() => {});
+    await res.ready;
+    await server.braid.patch('/doc', (d: Doc) => void (d.title = 'changed'));
+    await waitFor(() => res.getSnapshot()!.title === 'changed');
+    const version = await server.braid.revert('/doc', 'v0');
+    await waitFor(() => res.getStatus().version?.[0] === version, 3000, 'the revert');
+    expect(res.getSnapshot()).toEqual(initial);
+    expect(subscriptions()).toHaveLength(1); // still the same subscription
+  });
+
   it('rolls back a rejected write, keeps later edits, and reports the error', async () => {
     const errors: BraidError[] = [];
     const res = newClient({ onError: (e) => errors.push(e) }).resource<Doc>('/doc');

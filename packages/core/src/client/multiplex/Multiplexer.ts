@@ -56,7 +56,7 @@ export class Multiplexer {
         throw error;
       }
       if (answer.status === 293) {
-        void answer.body?.cancel().catch(() => {});
+        void answer.arrayBuffer().catch(() => {}); // read the short 'Ok.' so the connection can be reused
         const response = await entry.response;
         return response;
       }
