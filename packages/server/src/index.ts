@@ -1,3 +1,4 @@
+export { type BraidPluginOptions, braidPlugin, type FastifyLike } from './adapters/fastify';
 export { RESOURCE_ERROR_STATUS } from './errors';
 export type { CorsOption, CorsOrigin } from './http/cors';
 export { HISTORY_MEDIA_TYPE } from './http/read';
