@@ -1,7 +1,7 @@
-import { mkdtemp, open as openFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { faultyFs } from './faultyFs';
 import { type FileStore, type FileStoreOptions, fileStore } from './fileStore';
 import { encodeVersionFrame } from './logFormat';
