@@ -1,6 +1,7 @@
 import { diffJson } from '@braid-live/core/protocol';
 import { produce } from 'immer';
-import { createHandler, createMiddleware } from './http/handler';
+import { createFetchHandler } from './adapters/fetch';
+import { createNodeHandler, createNodeMiddleware } from './adapters/node';
 import { compilePathPattern } from './resource/pathPattern';
 import { ResourceError } from './resource/resourceError';
 import type { ServerResource, WriteOutcome } from './resource/serverResource';
@@ -54,8 +55,9 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
       return server;
     },
 
-    handler: createHandler(ctx),
-    middleware: createMiddleware(ctx),
+    handler: createNodeHandler(ctx),
+    middleware: createNodeMiddleware(ctx),
+    fetch: createFetchHandler(ctx),
 
     patch<T>(path: string, recipe: Recipe<T>): Promise<string> {
       return withResource(path, 'patch', async (resource) => {

@@ -1,6 +1,6 @@
 import { HttpError } from './errors';
 import { type ResolvedCors, resolveCors } from './http/cors';
-import type { ShutdownRegistry } from './http/readBody';
+import type { ShutdownRegistry } from './http/exchange';
 import { type BraidLimits, resolveLimits } from './limits';
 import { MultiplexerRegistry } from './multiplex/multiplexRoutes';
 import { ResourceRegistry } from './resource/registry';

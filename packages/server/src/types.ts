@@ -6,9 +6,15 @@ import type { CorsOption } from './http/cors';
 import type { BraidLimits } from './limits';
 import type { BraidStore } from './store/types';
 
-/** A request from node:http, or node:http2's compatibility API. */
+/** A request from node:http, or node:http2's compatibility API (what `braid.handler` takes). */
 export type BraidRequest = IncomingMessage | Http2ServerRequest;
 export type BraidResponse = ServerResponse | Http2ServerResponse;
+/**
+ * The runtime's own request, as `authorize` and `validate` receive it: a Node request (`braid.handler`,
+ * `braid.middleware`, the Fastify plugin) or a web-standard `Request` (`braid.fetch`). For code that runs on
+ * both, `context.header(name)` reads a header from either.
+ */
+export type NativeRequest = BraidRequest | Request;
 
 export type AuthorizeAction = 'read' | 'write';
 
@@ -18,6 +24,8 @@ export interface AuthorizeContext {
   action: AuthorizeAction;
   /** Parameters of a path pattern (`{ symbol: 'AAPL' }`); empty for an exact path. */
   params: Record<string, string>;
+  /** A request header (repeated ones joined with ", "), whatever the runtime; undefined when absent. */
+  header(name: string): string | undefined;
 }
 
 /** A refusal with its own status (401 or 403 usually) and an optional one-line reason. */
@@ -32,7 +40,7 @@ export interface AuthorizeDenial {
  * that status; a thrown error answers its `status`/`statusCode` if it has one, else 403.
  */
 export type Authorize = (
-  req: BraidRequest,
+  req: NativeRequest,
   context: AuthorizeContext,
 ) => boolean | AuthorizeDenial | undefined | Promise<boolean | AuthorizeDenial | undefined>;
 
@@ -44,7 +52,7 @@ export type Authorize = (
 export type Validate<T = unknown> = (
   next: T,
   prev: T,
-  req: BraidRequest | undefined,
+  req: NativeRequest | undefined,
 ) => boolean | string | undefined | Promise<boolean | string | undefined>;
 
 export interface ResourceOptions<T = unknown> {
@@ -138,6 +146,11 @@ export interface BraidServer {
   readonly handler: (req: BraidRequest, res: BraidResponse) => void;
   /** Express/Connect middleware: serves resource paths, calls next() for every other path. */
   readonly middleware: (req: BraidRequest, res: BraidResponse, next: (error?: unknown) => void) => void;
+  /**
+   * The same protocol on web-standard objects (Next.js route handlers, Hono, Bun.serve, Deno.serve): 404 for
+   * paths that are no resource. A subscription is a 209 Response whose body streams until either side ends it.
+   */
+  readonly fetch: (request: Request) => Promise<Response>;
   /** A server-side write: runs an immer recipe on the current value; resolves with the new version id. */
   patch<T = unknown>(path: string, recipe: Recipe<T>): Promise<string>;
   /** The current version and value (loads the resource from the store if it is not in memory). */

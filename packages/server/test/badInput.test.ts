@@ -238,8 +238,13 @@ describe('limits', () => {
   });
 
   it('a chunked body is counted as it arrives and refused once past the limit', async () => {
-    const socket = net.connect(server.port, '127.0.0.1');
-    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    // Its own server with a 1 MB limit and a body timeout far beyond the test's, so that a loaded machine
+    // cannot turn the 413 into a 408.
+    const own = await startBraid({ limits: { maxBodyBytes: 1024 * 1024, bodyTimeoutMs: 60_000 } }, (braid) =>
+      braid.resource('/doc', { initial: {} }),
+    );
+    const socket = net.connect(own.port, '127.0.0.1');
+    const chunk = Buffer.alloc(128 * 1024, 0x20);
     let sent = 0;
     const text = await new Promise<string>((resolve) => {
       let out = '';
@@ -262,8 +267,9 @@ describe('limits', () => {
       socket.on('error', () => {});
     });
     socket.destroy();
+    await own.stop();
     expect(text).toMatch(/^HTTP\/1\.1 413 /);
-    // Refused once past the limit (10 MB), not after reading everything that was offered
+    // Refused once past the limit (1 MB = 8 chunks), not after reading everything that was offered
     expect(sent).toBeLessThan(20 * chunk.length);
   });
 

@@ -392,8 +392,8 @@ describe('hooks', () => {
     const { port, braid } = await start({}, (b) =>
       b.resource('/doc', {
         initial: initial(),
-        authorize: async (req, { action }) => {
-          const token = req.headers.authorization;
+        authorize: async (_req, { action, header }) => {
+          const token = header('authorization');
           if (!token) return { status: 401, message: 'log in first' };
           if (token === 'Bearer reader') return action === 'read';
           if (token === 'Bearer broken') throw Object.assign(new Error('token expired'), { status: 401 });

@@ -1,6 +1,8 @@
 import { HttpError, reasonOf } from '../errors';
 import type { Route } from '../resource/registry';
-import type { Authorize, AuthorizeAction, BraidRequest } from '../types';
+import type { Authorize, AuthorizeAction } from '../types';
+import type { IncomingRequest } from './exchange';
+import { header } from './headers';
 
 /**
  * Runs the authorize hook (the resource's, else the server's; none = allowed). Only `true` allows: a hook that
@@ -9,14 +11,19 @@ import type { Authorize, AuthorizeAction, BraidRequest } from '../types';
 export async function checkAccess(
   fallback: Authorize | undefined,
   route: Route,
-  req: BraidRequest,
+  req: IncomingRequest,
   action: AuthorizeAction,
 ): Promise<void> {
   const authorize = route.options.authorize ?? fallback;
   if (!authorize) return;
   let verdict: unknown;
   try {
-    verdict = await authorize(req, { path: route.path, action, params: route.params });
+    verdict = await authorize(req.native, {
+      path: route.path,
+      action,
+      params: route.params,
+      header: (name) => header(req, name.toLowerCase()),
+    });
   } catch (error) {
     const status = statusOf(error);
     throw new HttpError(status ?? 403, status !== undefined ? reasonOf(error) || 'forbidden' : 'forbidden');

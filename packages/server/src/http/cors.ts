@@ -1,4 +1,4 @@
-import type { BraidRequest, BraidResponse } from '../types';
+import type { IncomingRequest, Responder } from './exchange';
 import { header } from './headers';
 
 /**
@@ -80,8 +80,8 @@ export function resolveCors(option: CorsOption | undefined): ResolvedCors | unde
 
 /** Adds the CORS response headers (to every response, errors included, so browsers can read the reason). */
 export function applyCors(
-  req: BraidRequest,
-  res: BraidResponse,
+  req: IncomingRequest,
+  res: Responder,
   cors: ResolvedCors | undefined,
   preflight: boolean,
 ) {

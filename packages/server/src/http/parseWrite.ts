@@ -10,7 +10,7 @@ import {
 } from '@braid-live/core/protocol';
 import { HttpError, parseOrBadRequest } from '../errors';
 import type { BraidLimits } from '../limits';
-import type { BraidRequest } from '../types';
+import type { IncomingRequest } from './exchange';
 import { header } from './headers';
 
 /** How the body of a write is framed, read from its headers alone. */
@@ -36,7 +36,7 @@ const COUNT_PARAM = /(?:^|;)\s*count\s*=\s*"?(\d{1,9})"?\s*(?:;|$)/i;
  * (both recorded dialects), an inlined single patch (`Content-Range`), or else a snapshot. Checked before the
  * body is read, so a malformed write costs nothing. Throws HttpError(400).
  */
-export function parseWriteHeaders(req: BraidRequest, limits: BraidLimits): WriteHeaders {
+export function parseWriteHeaders(req: IncomingRequest, limits: BraidLimits): WriteHeaders {
   const out: WriteHeaders = { form: { kind: 'snapshot' } };
 
   const versionHeader = header(req, 'version');
@@ -126,7 +126,7 @@ function parsePeer(value: string, limits: BraidLimits): string {
   return peer;
 }
 
-function patchesCount(req: BraidRequest, limits: BraidLimits): number | undefined {
+function patchesCount(req: IncomingRequest, limits: BraidLimits): number | undefined {
   const patches = header(req, 'patches');
   let count: number | undefined;
   if (patches !== undefined) {

@@ -2,7 +2,7 @@ import { formatVersions, isSubscribeRequest, parseVersions } from '@braid-live/c
 import { HttpError, parseOrBadRequest } from '../errors';
 import type { ServerResource } from '../resource/serverResource';
 import type { ServerContext } from '../serverContext';
-import type { BraidRequest, BraidResponse } from '../types';
+import type { IncomingRequest, Responder } from './exchange';
 import { header } from './headers';
 import { addVary, send } from './respond';
 import { startSubscription } from './subscribe';
@@ -18,8 +18,8 @@ export const HISTORY_MEDIA_TYPE = 'application/braid-history+json';
 export async function handleRead(
   ctx: ServerContext,
   resource: ServerResource,
-  req: BraidRequest,
-  res: BraidResponse,
+  req: IncomingRequest,
+  res: Responder,
   query: URLSearchParams,
 ): Promise<void> {
   const withBody = req.method !== 'HEAD';
@@ -48,28 +48,22 @@ export async function handleRead(
   sendJson(res, resource.head.version, resource.headJson(), withBody, 'no-cache');
 }
 
-function sendJson(
-  res: BraidResponse,
-  version: string[],
-  json: string,
-  withBody: boolean,
-  cacheControl: string,
-) {
+function sendJson(res: Responder, version: string[], json: string, withBody: boolean, cacheControl: string) {
   const headers: Record<string, string> = {
     'Content-Type': 'application/json',
     'Cache-Control': cacheControl,
   };
   if (version.length) headers.Version = formatVersions(version);
-  send(res, 200, headers, json, withBody);
+  send(res, 200, headers, json, { withBody });
 }
 
-function wantsHistory(req: BraidRequest, query: URLSearchParams): boolean {
+function wantsHistory(req: IncomingRequest, query: URLSearchParams): boolean {
   return query.has('history') || (header(req, 'accept') ?? '').toLowerCase().includes(HISTORY_MEDIA_TYPE);
 }
 
 function sendHistory(
   resource: ServerResource,
-  res: BraidResponse,
+  res: Responder,
   query: URLSearchParams,
   withBody: boolean,
 ): void {
@@ -83,7 +77,7 @@ function sendHistory(
   const headers: Record<string, string> = { 'Content-Type': HISTORY_MEDIA_TYPE, 'Cache-Control': 'no-cache' };
   const head = resource.head.version;
   if (head.length) headers['Current-Version'] = formatVersions(head);
-  send(res, 200, headers, JSON.stringify(resource.historyEntries(limit)), withBody);
+  send(res, 200, headers, JSON.stringify(resource.historyEntries(limit)), { withBody });
 }
 
 /** A Version or Parents header's ids (400 when malformed). */

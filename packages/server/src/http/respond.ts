@@ -1,28 +1,26 @@
 import { reasonOf, toHttpError } from '../errors';
-import type { BraidResponse } from '../types';
+import type { Responder, SendOptions } from './exchange';
+
+const encoder = new TextEncoder();
 
 /** Ends a response with a status, headers and an optional body, in one write. */
 export function send(
-  res: BraidResponse,
+  res: Responder,
   status: number,
   headers: Record<string, string>,
   body?: string | Uint8Array,
-  withBody = true,
+  options?: SendOptions,
 ): void {
-  for (const name in headers) res.setHeader(name, headers[name]);
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  res.setHeader('Content-Length', String(bytes?.length ?? 0));
-  res.writeHead(status);
-  if (bytes && withBody) res.end(bytes);
-  else res.end();
+  const bytes = typeof body === 'string' ? encoder.encode(body) : body;
+  res.send(status, headers, bytes, options);
 }
 
 /**
- * Answers an error: an HttpError or a ResourceError with its status, headers and one-line reason (text/plain); anything else is
- * a bug, answered 500 without details. When the response has already started (a subscription), the only
- * honest thing left is to cut the connection.
+ * Answers an error: an HttpError or a ResourceError with its status, headers and one-line reason
+ * (text/plain); anything else is a bug, answered 500 without details. When the response has already started
+ * (a subscription), the only honest thing left is to cut the connection.
  */
-export function sendError(res: BraidResponse, error: unknown, withBody = true): void {
+export function sendError(res: Responder, error: unknown, options?: SendOptions): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -39,12 +37,12 @@ export function sendError(res: BraidResponse, error: unknown, withBody = true): 
       'Cache-Control': 'no-store',
     },
     `${reason}\n`,
-    withBody,
+    options,
   );
 }
 
 /** Appends to the Vary header (CORS may have set it already). */
-export function addVary(res: BraidResponse, value: string): void {
+export function addVary(res: Responder, value: string): void {
   const current = res.getHeader('Vary');
   res.setHeader('Vary', current ? `${current}, ${value}` : value);
 }

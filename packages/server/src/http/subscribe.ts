@@ -1,13 +1,12 @@
-import type { ServerResponse } from 'node:http';
 import { formatVersions, MULTIPLEX_VERSION, parseHeartbeats } from '@braid-live/core/protocol';
 import { HttpError } from '../errors';
 import { MAX_RESPONSES_PER_MULTIPLEXER, multiplexTarget, sendJsonError } from '../multiplex/multiplexRoutes';
 import type { ServerResource } from '../resource/serverResource';
 import type { ServerContext } from '../serverContext';
-import { HttpResponseSink } from '../subscriptions/httpSink';
 import type { SubscriptionSink } from '../subscriptions/sink';
-import type { BraidRequest, BraidResponse } from '../types';
-import { BRAID_RESPONSE_HEADERS, header, isHttp1 } from './headers';
+import { StreamSink } from '../subscriptions/streamSink';
+import type { ByteStream, IncomingRequest, Responder } from './exchange';
+import { BRAID_RESPONSE_HEADERS, header } from './headers';
 import { parseVersionHeader } from './read';
 import { send } from './respond';
 
@@ -25,8 +24,8 @@ import { send } from './respond';
 export function startSubscription(
   ctx: ServerContext,
   resource: ServerResource,
-  req: BraidRequest,
-  res: BraidResponse,
+  req: IncomingRequest,
+  res: Responder,
 ): void {
   // (Authorization and loading were async: the server may have closed meanwhile.)
   if (ctx.closed) throw new HttpError(503, 'server is shutting down');
@@ -52,31 +51,19 @@ export function startSubscription(
   if (heartbeatSeconds !== undefined) headers.Heartbeats = `${heartbeatSeconds}s`;
 
   const target = multiplexTarget(req);
-  const sink = target
-    ? startMultiplexed(ctx, target, headers, req, res)
-    : startOnResponse(ctx, req, res, headers);
+  let stream: ByteStream | undefined;
+  let sink: SubscriptionSink | undefined;
+  if (target) sink = startMultiplexed(ctx, target, headers, req, res);
+  else {
+    const closeDelimited = req.http1 && ctx.subscriptionFraming === 'close';
+    stream = res.openStream(209, headers, { closeDelimited });
+    sink = new StreamSink(stream, ctx.limits.maxBufferedBytesPerSubscriber, ctx.sinkStats);
+  }
   if (!sink) return;
   const wroteInitial = resource.attach(sink, parents);
   // Nothing to catch up on: still send the 209 head now, so the client knows it is subscribed.
-  if (!wroteInitial && !target && !res.headersSent) (res as ServerResponse).flushHeaders();
+  if (!wroteInitial) stream?.flush();
   if (heartbeatSeconds !== undefined && !sink.closed) ctx.heartbeats.add(sink, heartbeatSeconds * 1000);
-}
-
-/** The usual case: the 209 response itself carries the subscription. */
-function startOnResponse(
-  ctx: ServerContext,
-  req: BraidRequest,
-  res: BraidResponse,
-  headers: Record<string, string>,
-): SubscriptionSink {
-  for (const name in headers) res.setHeader(name, headers[name]);
-  const closeDelimited = isHttp1(req) && ctx.subscriptionFraming === 'close';
-  if (closeDelimited) {
-    res.setHeader('Connection', 'close');
-    (res as ServerResponse).useChunkedEncodingByDefault = false;
-  }
-  res.writeHead(209);
-  return new HttpResponseSink(res, ctx.limits.maxBufferedBytesPerSubscriber, ctx.sinkStats, closeDelimited);
 }
 
 /**
@@ -87,8 +74,8 @@ function startMultiplexed(
   ctx: ServerContext,
   target: { muxId: string; requestId: string; through: string },
   headers: Record<string, string>,
-  req: BraidRequest,
-  res: BraidResponse,
+  req: IncomingRequest,
+  res: Responder,
 ): SubscriptionSink | undefined {
   const mux = ctx.multiplexers.get(target.muxId);
   if (!mux || mux.closed) {
@@ -106,7 +93,6 @@ function startMultiplexed(
   }
   const sink = mux.open(target.requestId);
   sink.writeHead(209, 'Multiresponse', { ...BRAID_RESPONSE_HEADERS, ...headers });
-  if (isHttp1(req)) (res as ServerResponse).statusMessage = 'Responded via multiplexer';
   send(
     res,
     293,
@@ -116,6 +102,7 @@ function startMultiplexed(
       'Cache-Control': 'no-store',
     },
     'Ok.',
+    { reason: 'Responded via multiplexer' },
   );
   return sink;
 }

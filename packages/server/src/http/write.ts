@@ -2,10 +2,9 @@ import { formatVersions } from '@braid-live/core/protocol';
 import { HttpError } from '../errors';
 import type { Route } from '../resource/registry';
 import type { ServerContext } from '../serverContext';
-import type { BraidRequest, BraidResponse } from '../types';
 import { checkAccess } from './authorize';
+import type { IncomingRequest, Responder } from './exchange';
 import { parseWriteBody, parseWriteHeaders } from './parseWrite';
-import { readBody } from './readBody';
 import { send } from './respond';
 
 /**
@@ -13,12 +12,12 @@ import { send } from './respond';
  * resource's write queue. Answered 200 + Version only once the version is durable in the store. A Version the
  * server already has is answered 200 without looking at the body: the same Version is the same write.
  */
-export async function handleWrite(ctx: ServerContext, route: Route, req: BraidRequest, res: BraidResponse) {
-  // (A refusal before the body was read leaves the rest of it to the dispatcher: see discardBody.ts.)
+export async function handleWrite(ctx: ServerContext, route: Route, req: IncomingRequest, res: Responder) {
+  // (A refusal before the body was read leaves the rest of it to the dispatcher: see dispatch.ts.)
   const headers = parseWriteHeaders(req, ctx.limits);
   await checkAccess(ctx.authorize, route, req, 'write');
   const limits = { maxBytes: ctx.limits.maxBodyBytes, timeoutMs: ctx.limits.bodyTimeoutMs };
-  const body = await readBody(req, limits, ctx.onShutdown);
+  const body = await req.readBody(limits, ctx.onShutdown);
 
   if (ctx.closed) throw new HttpError(503, 'server is shutting down');
   await ctx.registry.with(route, async (resource) => {
@@ -32,12 +31,12 @@ export async function handleWrite(ctx: ServerContext, route: Route, req: BraidRe
       parents: headers.parents,
       patches,
       peer: headers.peer,
-      req,
+      req: req.native,
     });
     sendWritten(res, outcome.kind === 'applied' ? outcome.entry.version : outcome.version);
   });
 }
 
-function sendWritten(res: BraidResponse, version: string): void {
+function sendWritten(res: Responder, version: string): void {
   send(res, 200, { Version: formatVersions([version]) });
 }

@@ -1,8 +1,7 @@
-import type { ServerResponse } from 'node:http';
 import { multiplexDataHeader, multiplexStartFrame } from '@braid-live/core/protocol';
+import type { ByteStream } from '../http/exchange';
 import type { SinkStats } from '../subscriptions/sink';
 import { corkUntilTickEnd, currentTick } from '../subscriptions/tickCork';
-import type { BraidResponse } from '../types';
 import { MultiplexedSink } from './MultiplexedSink';
 
 /**
@@ -20,13 +19,13 @@ export class ServerMultiplexer {
 
   constructor(
     readonly id: string,
-    private readonly res: BraidResponse,
+    private readonly stream: ByteStream,
     private readonly maxBufferedBytes: number,
     private readonly stats: SinkStats,
     private readonly onGone: () => void,
   ) {
     this.allowance = maxBufferedBytes;
-    res.once('close', () => this.closeAll());
+    stream.onClose(() => this.closeAll());
   }
 
   get closed(): boolean {
@@ -63,17 +62,17 @@ export class ServerMultiplexer {
   /** Writes `<n> bytes for response <id>` and the bytes. `initial` bursts get their size added to the budget. */
   writeFrame(requestId: string, bytes: Uint8Array, initial: boolean): boolean {
     if (this.isClosed) return false;
-    const buffered = this.res.writableLength;
+    const buffered = this.stream.bufferedBytes;
     if (initial) this.allowance = Math.max(this.allowance, this.maxBufferedBytes + bytes.length);
     else if (buffered > 0 && buffered + bytes.length > this.allowance) {
       this.stats.cutOffs++;
-      this.res.destroy(); // 'close' ends every subscription on it
+      this.stream.destroy(); // 'close' ends every subscription on it
       return false;
     }
     this.corkForTick();
-    (this.res as ServerResponse).write(multiplexDataHeader(requestId, bytes.length));
-    (this.res as ServerResponse).write(bytes);
-    const after = this.res.writableLength;
+    this.stream.write(multiplexDataHeader(requestId, bytes.length));
+    this.stream.write(bytes);
+    const after = this.stream.bufferedBytes;
     if (after > this.stats.peakBufferedBytes) this.stats.peakBufferedBytes = after;
     return true;
   }
@@ -81,7 +80,7 @@ export class ServerMultiplexer {
   writeRaw(frame: string): void {
     if (this.isClosed) return;
     this.corkForTick();
-    (this.res as ServerResponse).write(frame);
+    this.stream.write(frame);
   }
 
   forget(requestId: string): void {
@@ -91,7 +90,7 @@ export class ServerMultiplexer {
   /** Ends the stream and every response on it. */
   close(): void {
     if (this.isClosed) return;
-    this.res.end();
+    this.stream.end();
     this.closeAll();
   }
 
@@ -108,6 +107,6 @@ export class ServerMultiplexer {
     const tick = currentTick();
     if (tick === this.lastWriteTick) return;
     this.lastWriteTick = tick;
-    corkUntilTickEnd(this.res);
+    corkUntilTickEnd(this.stream);
   }
 }

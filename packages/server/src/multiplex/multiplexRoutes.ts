@@ -1,10 +1,9 @@
-import type { ServerResponse } from 'node:http';
 import { isMultiplexId, MULTIPLEX_VERSION, MULTIPLEXER_PATH } from '@braid-live/core/protocol';
 import { HttpError } from '../errors';
-import { header, isHttp1 } from '../http/headers';
+import type { IncomingRequest, Responder } from '../http/exchange';
+import { header } from '../http/headers';
 import { send } from '../http/respond';
 import type { ServerContext } from '../serverContext';
-import type { BraidRequest, BraidResponse } from '../types';
 import { ServerMultiplexer } from './ServerMultiplexer';
 
 /** Whether a request path is the multiplexer's (handled before resource routing). */
@@ -48,11 +47,11 @@ export class MultiplexerRegistry {
 export function handleMultiplexerRequest(
   ctx: ServerContext,
   path: string,
-  req: BraidRequest,
-  res: BraidResponse,
+  req: IncomingRequest,
+  res: Responder,
 ): void {
   res.setHeader('Multiplex-Version', MULTIPLEX_VERSION);
-  const method = req.method ?? 'GET';
+  const method = req.method;
   if (method === 'OPTIONS') {
     send(res, 204, { Allow: 'POST, DELETE, OPTIONS' });
     return;
@@ -88,7 +87,7 @@ export function handleMultiplexerRequest(
   });
 }
 
-function openMultiplexer(ctx: ServerContext, muxId: string, req: BraidRequest, res: BraidResponse): void {
+function openMultiplexer(ctx: ServerContext, muxId: string, req: IncomingRequest, res: Responder): void {
   if (ctx.multiplexers.get(muxId)) {
     sendJsonError(
       res,
@@ -100,26 +99,31 @@ function openMultiplexer(ctx: ServerContext, muxId: string, req: BraidRequest, r
   }
   if (ctx.multiplexers.size >= MAX_MULTIPLEXERS)
     throw new HttpError(503, 'too many multiplexers; retry later');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('X-Accel-Buffering', 'no');
-  res.setHeader('Incremental', '?1');
-  res.setHeader('Content-Type', 'application/http-multiplex');
-  if (isHttp1(req) && ctx.subscriptionFraming === 'close') {
+  const stream = res.openStream(
+    200,
+    {
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+      Incremental: '?1',
+      'Content-Type': 'application/http-multiplex',
+    },
     // Like subscriptions: a close-delimited body, so frames go out without chunk framing.
-    res.setHeader('Connection', 'close');
-    (res as ServerResponse).useChunkedEncodingByDefault = false;
-  }
-  res.writeHead(200);
-  const mux = new ServerMultiplexer(muxId, res, ctx.limits.maxBufferedBytesPerSubscriber, ctx.sinkStats, () =>
-    ctx.multiplexers.delete(muxId),
+    { closeDelimited: req.http1 && ctx.subscriptionFraming === 'close' },
+  );
+  const mux = new ServerMultiplexer(
+    muxId,
+    stream,
+    ctx.limits.maxBufferedBytesPerSubscriber,
+    ctx.sinkStats,
+    () => ctx.multiplexers.delete(muxId),
   );
   ctx.multiplexers.add(mux);
   // A blank line (skipped by every reader) flushes the head, so the client knows the stream is open.
-  (res as ServerResponse).write('\r\n');
+  stream.write('\r\n');
 }
 
 /** Refusals the reference client reads as JSON (`{error}`) to decide whether to retry with another id. */
-export function sendJsonError(res: BraidResponse, status: number, error: string, details: string): void {
+export function sendJsonError(res: Responder, status: number, error: string, details: string): void {
   send(
     res,
     status,
@@ -133,7 +137,7 @@ export function sendJsonError(res: BraidResponse, status: number, error: string,
  * (`/.well-known/multiplexer/<mux>/<request>`), or undefined when it has none (or another version).
  */
 export function multiplexTarget(
-  req: BraidRequest,
+  req: IncomingRequest,
 ): { muxId: string; requestId: string; through: string } | undefined {
   const through = header(req, 'multiplex-through');
   if (through === undefined || header(req, 'multiplex-version') !== MULTIPLEX_VERSION) return undefined;

@@ -5,7 +5,7 @@ import type { VersionRecord } from '../store/types';
 import type { SubscriptionSink } from '../subscriptions/sink';
 import { SubscriberSet } from '../subscriptions/subscriberSet';
 import { snapshotUpdateBytes, versionUpdateBytes } from '../subscriptions/updateBytes';
-import type { BraidRequest, HistoryEntry, ResourceChange, ResourceOptions } from '../types';
+import type { HistoryEntry, NativeRequest, ResourceChange, ResourceOptions } from '../types';
 import { History, type VersionEntry } from './history';
 import { rebaseWrite } from './rebaseWrite';
 import { ResourceError } from './resourceError';
@@ -22,7 +22,7 @@ export interface WriteProposal {
   patches: JsonPatch[];
   peer?: string;
   /** The HTTP request, for `validate`; undefined for server-side writes, which are not validated. */
-  req?: BraidRequest;
+  req?: NativeRequest;
 }
 
 export type WriteOutcome = { kind: 'applied'; entry: VersionEntry } | { kind: 'duplicate'; version: string };

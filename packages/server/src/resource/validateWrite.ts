@@ -1,5 +1,5 @@
 import { reasonOf } from '../errors';
-import type { BraidRequest, Validate } from '../types';
+import type { NativeRequest, Validate } from '../types';
 import { ResourceError } from './resourceError';
 
 /** Runs a resource's `validate` hook; any refusal is a ResourceError ('rejected-by-validate') with the hook's message. */
@@ -7,7 +7,7 @@ export async function runValidate(
   validate: Validate | undefined,
   next: unknown,
   prev: unknown,
-  req: BraidRequest,
+  req: NativeRequest,
 ): Promise<void> {
   if (!validate) return;
   let verdict: unknown;

@@ -1,6 +1,6 @@
 /**
  * Where one subscription's bytes go. The fan-out only ever hands a sink ready-made bytes (serialized once per
- * version), so a transport is just this: an HTTP/1.1 response today (httpSink.ts); a multiplexed stream
+ * version), so a transport is just this: a streaming response body (streamSink.ts, over a Node response or a web ReadableStream); a multiplexed stream
  * (braid-http Multiplexing v1.0) or an HTTP/2 stream plug in by implementing the same five members.
  */
 export interface SubscriptionSink {

@@ -2,67 +2,56 @@ import { HttpError, toHttpError } from '../errors';
 import { handleMultiplexerRequest, isMultiplexerPath } from '../multiplex/multiplexRoutes';
 import type { Route } from '../resource/registry';
 import type { ServerContext } from '../serverContext';
-import type { BraidRequest, BraidResponse } from '../types';
 import { checkAccess } from './authorize';
 import { applyCors } from './cors';
-import { discardRestOfBody } from './discardBody';
-import { ALLOWED_METHODS, BRAID_RESPONSE_HEADERS, closeConnectionAfter, header } from './headers';
+import type { IncomingRequest, Responder } from './exchange';
+import { ALLOWED_METHODS, BRAID_RESPONSE_HEADERS } from './headers';
 import { handleRead } from './read';
 import { send, sendError } from './respond';
 import { handleWrite } from './write';
 
-export type NodeHandler = (req: BraidRequest, res: BraidResponse) => void;
-export type Middleware = (req: BraidRequest, res: BraidResponse, next: (error?: unknown) => void) => void;
-
-/** `braid.handler`: serves resource paths, 404 for the rest. */
-export function createHandler(ctx: ServerContext): NodeHandler {
-  return (req, res) => dispatch(ctx, req, res, undefined);
-}
-
-/** `braid.middleware`: serves resource paths, next() for the rest. */
-export function createMiddleware(ctx: ServerContext): Middleware {
-  return (req, res, next) => dispatch(ctx, req, res, next);
-}
-
 /**
- * Routes one request. Nothing escapes from here: every refusal is an HttpError answered with its status and
+ * The one protocol core behind every adapter (`braid.handler`, `braid.middleware`, the Fastify plugin,
+ * `braid.fetch`): routes one request described by an IncomingRequest and answers through a Responder.
+ *
+ * Returns false, without touching the request, when the path is neither a resource nor the multiplexer and
+ * the caller passes such requests on (`passThrough`: middleware); otherwise it answers them 404. The decision
+ * is synchronous, so a framework can know at once whether the request is ours.
+ *
+ * Nothing escapes from here: every refusal is an HttpError or ResourceError answered with its status and
  * reason, and anything else thrown (a bug, a failing hook) is reported and answered 500, so one bad request
  * can never take the process down or hang other clients.
  */
-function dispatch(
+export function dispatch(
   ctx: ServerContext,
-  req: BraidRequest,
-  res: BraidResponse,
-  next: ((e?: unknown) => void) | undefined,
-) {
+  req: IncomingRequest,
+  res: Responder,
+  passThrough: boolean,
+): boolean {
   let route: Route | undefined;
   let path: string | undefined;
   let query: URLSearchParams | undefined;
   try {
-    ({ path, query } = splitUrl(req));
+    ({ path, query } = splitUrl(req.url));
     route = path === undefined ? undefined : ctx.registry.match(path);
   } catch (error) {
     ctx.reportError(error, 'routing');
   }
   const multiplexer = path !== undefined && isMultiplexerPath(path);
-  if (!route && !multiplexer && next) {
-    next();
-    return;
-  }
+  if (!route && !multiplexer && passThrough) return false;
   serve(ctx, route, path, query ?? new URLSearchParams(), req, res).catch((error) => {
     if (!toHttpError(error)) ctx.reportError(error, `${req.method} ${path ?? req.url}`);
     try {
-      if (hasUnreadBody(req)) {
-        // A stalled body (408) is not coming: close. Otherwise the client may still be sending: let it finish.
-        if (error instanceof HttpError && error.status === 408) closeConnectionAfter(req, res);
-        else discardRestOfBody(req, ctx.limits.bodyTimeoutMs, ctx.onShutdown);
-      }
-      sendError(res, error, req.method !== 'HEAD');
+      // A stalled body (408) is not coming: close. Otherwise the client may still be sending: let it finish.
+      const stalled = error instanceof HttpError && error.status === 408;
+      if (!stalled) req.discardUnreadBody(ctx.limits.bodyTimeoutMs, ctx.onShutdown);
+      sendError(res, error, { withBody: req.method !== 'HEAD', closeConnection: stalled });
     } catch (sendFailure) {
       ctx.reportError(sendFailure, 'sending an error response');
       res.destroy();
     }
   });
+  return true;
 }
 
 async function serve(
@@ -70,10 +59,10 @@ async function serve(
   route: Route | undefined,
   path: string | undefined,
   query: URLSearchParams,
-  req: BraidRequest,
-  res: BraidResponse,
+  req: IncomingRequest,
+  res: Responder,
 ): Promise<void> {
-  const method = req.method ?? 'GET';
+  const method = req.method;
   applyCors(req, res, ctx.cors, method === 'OPTIONS');
   if (ctx.closed) throw new HttpError(503, 'server is shutting down');
   if (path !== undefined && isMultiplexerPath(path)) {
@@ -104,14 +93,11 @@ async function serve(
   }
 }
 
-/**
- * The path (raw, percent-encoded) and query of a request. Express strips a mount path from `req.url` and keeps
- * the whole one in `req.originalUrl`: resources are defined by their whole path, so that one is used.
- */
-function splitUrl(req: BraidRequest): { path: string | undefined; query: URLSearchParams } {
-  let url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+/** The path (raw, percent-encoded) and query of a request target (origin-form or absolute-form). */
+function splitUrl(target: string): { path: string | undefined; query: URLSearchParams } {
+  let url = target;
   if (!url.startsWith('/')) {
-    // absolute-form (`GET http://host/path`), as sent to proxies
+    // absolute-form (`GET http://host/path`), as sent to proxies, and what a fetch Request carries
     try {
       const parsed = new URL(url);
       url = parsed.pathname + parsed.search;
@@ -122,11 +108,4 @@ function splitUrl(req: BraidRequest): { path: string | undefined; query: URLSear
   const q = url.indexOf('?');
   if (q < 0) return { path: url, query: new URLSearchParams() };
   return { path: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
-}
-
-/** A request body nobody read (a refused write, a POST…). */
-function hasUnreadBody(req: BraidRequest): boolean {
-  if (req.readableEnded) return false;
-  const length = header(req, 'content-length');
-  return (length !== undefined && length !== '0') || header(req, 'transfer-encoding') !== undefined;
 }

@@ -1,7 +1,7 @@
 import type { Http2ServerRequest } from 'node:http2';
+import type { ShutdownRegistry } from '../http/exchange';
 import type { BraidRequest } from '../types';
-import { isHttp1 } from './headers';
-import type { ShutdownRegistry } from './readBody';
+import { isHttp1 } from './nodeHttpVersion';
 
 /** Bytes of a refused body read and thrown away before giving up on the connection. */
 const MAX_DISCARDED_BYTES = 1024 * 1024;
@@ -13,7 +13,7 @@ const MAX_DISCARDED_BYTES = 1024 * 1024;
  * sending past MAX_DISCARDED_BYTES, or for longer than the body timeout, is disconnected; one that stops
  * keeps its connection.
  */
-export function discardRestOfBody(req: BraidRequest, timeoutMs: number, onShutdown: ShutdownRegistry): void {
+export function discardNodeBody(req: BraidRequest, timeoutMs: number, onShutdown: ShutdownRegistry): void {
   if (req.readableEnded || req.destroyed) return;
   let discarded = 0;
   const finish = (disconnect: boolean) => {

@@ -1,14 +1,8 @@
-import { HttpError } from '../errors';
+import type { HttpError } from '../errors';
+import { bodyAlreadyRead, bodyEndedEarly, bodyShort, bodyTimedOut, bodyTooLarge } from '../http/bodyErrors';
+import type { BodyLimits, ShutdownRegistry } from '../http/exchange';
+import { header } from '../http/headers';
 import type { BraidRequest } from '../types';
-import { header } from './headers';
-
-export interface BodyLimits {
-  maxBytes: number;
-  timeoutMs: number;
-}
-
-/** Lets the server abort body reads in progress when it closes. Returns the function that unregisters. */
-export type ShutdownRegistry = (abort: (error: HttpError) => void) => () => void;
 
 /**
  * Reads a request body into one buffer, within limits: a declared Content-Length over the limit is refused
@@ -16,7 +10,7 @@ export type ShutdownRegistry = (abort: (error: HttpError) => void) => () => void
  * limit (413); a body that does not complete within `timeoutMs` is refused (408). Event-driven: a slow body
  * only costs its own timer, never blocks another request.
  */
-export function readBody(
+export function readNodeBody(
   req: BraidRequest,
   limits: BodyLimits,
   onShutdown: ShutdownRegistry,
@@ -27,7 +21,7 @@ export function readBody(
   const declaredHeader = header(req, 'content-length');
   const declared = declaredHeader === undefined ? undefined : Number(declaredHeader);
   if (declared !== undefined && declared > limits.maxBytes) {
-    return Promise.reject(tooLarge(limits.maxBytes, `${declaredHeader} bytes`));
+    return Promise.reject(bodyTooLarge(limits.maxBytes, `${declaredHeader} bytes`));
   }
 
   return new Promise<Buffer>((resolve, reject) => {
@@ -46,35 +40,27 @@ export function readBody(
       req.off('close', onClose);
       if (error) reject(error);
       // Fewer bytes than declared, and yet the stream ended: someone else took the rest.
-      else if (declared !== undefined && received !== declared)
-        reject(bodyAlreadyRead(`${received} of the ${declared} bytes of Content-Length arrived`));
+      else if (declared !== undefined && received !== declared) reject(bodyShort(received, declared));
       else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
     };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
-      if (received > limits.maxBytes) finish(tooLarge(limits.maxBytes, 'more'));
+      if (received > limits.maxBytes) finish(bodyTooLarge(limits.maxBytes, 'more'));
       else chunks.push(chunk);
     };
     const onEnd = () => finish(undefined);
-    const onGone = () => finish(new HttpError(400, 'request body ended early (connection closed)'));
+    const onGone = () => finish(bodyEndedEarly());
     const onClose = () => {
       if (!req.readableEnded) onGone();
     };
 
-    const timer = setTimeout(
-      () => finish(new HttpError(408, `request body not received within ${limits.timeoutMs} ms`)),
-      limits.timeoutMs,
-    );
+    const timer = setTimeout(() => finish(bodyTimedOut(limits.timeoutMs)), limits.timeoutMs);
     const unregister = onShutdown((error) => finish(error));
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onGone);
     req.on('close', onClose);
   });
-}
-
-function tooLarge(max: number, got: string): HttpError {
-  return new HttpError(413, `request body too large (${got}; the limit is ${max} bytes)`);
 }
 
 /**
@@ -88,14 +74,4 @@ function consumedBy(req: BraidRequest): string | undefined {
   if (marked.body !== undefined || marked._body === true) return 'a body parser left req.body';
   if (req.readableEnded) return 'the request stream had already ended';
   return undefined;
-}
-
-/** 500: the server is mounted wrong, the client did nothing wrong; nothing was changed. */
-function bodyAlreadyRead(how: string): HttpError {
-  return new HttpError(
-    500,
-    `the request body was read before braid-live could read it (${how}), so the write was not applied. ` +
-      'Mount braid.middleware before any body parser (app.use(braid.middleware) first), ' +
-      'register braidPlugin with Fastify, or use braid.fetch with a Request whose body is unread',
-  );
 }
