@@ -53,7 +53,7 @@ export function startSubscription(
   const target = multiplexTarget(req);
   let stream: ByteStream | undefined;
   let sink: SubscriptionSink | undefined;
-  if (target) sink = startMultiplexed(ctx, target, headers, req, res);
+  if (target) sink = startMultiplexed(ctx, target, headers, res);
   else {
     const closeDelimited = req.http1 && ctx.subscriptionFraming === 'close';
     stream = res.openStream(209, headers, { closeDelimited });
@@ -74,7 +74,6 @@ function startMultiplexed(
   ctx: ServerContext,
   target: { muxId: string; requestId: string; through: string },
   headers: Record<string, string>,
-  req: IncomingRequest,
   res: Responder,
 ): SubscriptionSink | undefined {
   const mux = ctx.multiplexers.get(target.muxId);
