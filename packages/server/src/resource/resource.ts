@@ -10,6 +10,7 @@ import { rebaseWrite } from './rebaseWrite';
 import { SerialQueue } from './serialQueue';
 import type { ServerContext } from './serverContext';
 import { runValidate } from './validateWrite';
+import { checkDocumentSize, checkWriteBudget } from './writeBudget';
 
 /** A write as it reaches a resource, already parsed and checked for form and limits. */
 export interface WriteProposal {
@@ -190,7 +191,10 @@ export class Resource {
     if (proposal.version !== undefined && history.known.has(proposal.version)) {
       return { kind: 'duplicate', version: proposal.version };
     }
+    // Client writes are measured before any work; every write's result is measured before anything else.
+    if (proposal.req) checkWriteBudget(proposal.patches, history.headValue, this.ctx.limits);
     const { patches, value } = rebaseWrite(history, proposal.parents, proposal.patches);
+    checkDocumentSize(value, this.ctx.limits);
     if (proposal.req) await runValidate(this.options.validate, value, history.headValue, proposal.req);
 
     const record: VersionRecord = {
