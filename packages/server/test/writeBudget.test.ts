@@ -13,18 +13,15 @@ let validated = 0;
 beforeAll(async () => {
   const wide: Record<string, number> = {};
   for (let i = 0; i < WIDE_KEYS; i++) wide[`k${i}`] = i;
-  server = await startBraid(
-    { limits: { maxPatchBytes: 2000, maxWriteWork: 4000 } },
-    (braid) => {
-      braid.resource('/wide', {
-        initial: { wide, small: { a: 1 } },
-        validate: () => {
-          validated++;
-          return true;
-        },
-      });
-    },
-  );
+  server = await startBraid({ limits: { maxPatchBytes: 2000, maxWriteWork: 4000 } }, (braid) => {
+    braid.resource('/wide', {
+      initial: { wide, small: { a: 1 } },
+      validate: () => {
+        validated++;
+        return true;
+      },
+    });
+  });
   small = await startBraid({ limits: { maxDocumentBytes: 3000 } }, (braid) => {
     braid.resource('/doc', { initial: { list: [] as string[] } });
   });

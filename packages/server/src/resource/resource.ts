@@ -5,8 +5,11 @@ import type { SubscriptionSink } from '../subscriptions/sink';
 import { SubscriberSet } from '../subscriptions/subscriberSet';
 import { snapshotUpdateBytes, versionUpdateBytes } from '../subscriptions/updateBytes';
 import type { BraidRequest, HistoryEntry, ResourceChange, ResourceOptions } from '../types';
+import { jsonSizeOf } from './documentSize';
 import { History, type VersionEntry } from './history';
+import type { PatternQuota } from './patternQuota';
 import { rebaseWrite } from './rebaseWrite';
+import type { ResidentMemory } from './residentMemory';
 import { SerialQueue } from './serialQueue';
 import type { ServerContext } from './serverContext';
 import { runValidate } from './validateWrite';
@@ -23,6 +26,13 @@ export interface WriteProposal {
   peer?: string;
   /** The HTTP request, for `validate`; undefined for server-side writes, which are not validated. */
   req?: BraidRequest;
+}
+
+/** The server-wide bounds a resource reports to (set by the registry). */
+export interface ResourceBounds {
+  memory: ResidentMemory;
+  /** The creation count of its pattern (undefined for an exact path). */
+  quota?: PatternQuota;
 }
 
 export type WriteOutcome = { kind: 'applied'; entry: VersionEntry } | { kind: 'duplicate'; version: string };
@@ -45,12 +55,18 @@ export class Resource {
   private compactionQueued = false;
   /** Requests and API calls using this resource right now: it is not evicted while any is in progress. */
   private users = 0;
+  /** This resource's part of `memory` (estimated bytes), as last reported. */
+  private resident = 0;
+  private detached = false;
+  /** Whether the store has anything for this path (false until its first write is stored). */
+  private hasStoredState = false;
 
   constructor(
     readonly path: string,
     readonly params: Record<string, string>,
     readonly options: ResourceOptions,
     private readonly ctx: ServerContext,
+    private readonly bounds: ResourceBounds,
   ) {
     this.ready = this.load();
     // A failed load is reported to whoever awaits `ready`; don't let it also surface as an unhandled rejection.
@@ -74,6 +90,18 @@ export class Resource {
 
   retain(): void {
     this.users++;
+  }
+
+  /** Estimated bytes this resource holds: its document, its history, and what is cached to send them. */
+  get residentBytes(): number {
+    return this.resident;
+  }
+
+  /** Dropped from the registry: gives its bytes back and stops reporting. */
+  detach(): void {
+    this.detached = true;
+    this.bounds.memory.adjust(-this.resident);
+    this.resident = 0;
   }
 
   release(): void {
@@ -171,6 +199,10 @@ export class Resource {
 
   private async load(): Promise<void> {
     const stored = await this.ctx.store.load(this.path);
+    if (stored) {
+      this.hasStoredState = true;
+      this.bounds.quota?.noteStored(this.path);
+    }
     const root = stored?.base ?? {
       version: this.options.initialVersion === undefined ? [] : [this.options.initialVersion],
       value: initialValue(this.options, this.params, this.path),
@@ -183,6 +215,7 @@ export class Resource {
       history.push({ ...record, value, wire: versionUpdateBytes(record) });
     }
     this.history = history;
+    this.reportResident();
   }
 
   private async applyWrite(proposal: WriteProposal): Promise<WriteOutcome> {
@@ -204,13 +237,18 @@ export class Resource {
       time: Date.now(),
     };
     if (proposal.peer !== undefined) record.peer = proposal.peer;
+    // The first write of a pattern path creates a resource: it needs a place in the pattern's quota (403).
+    const undoReservation = this.hasStoredState ? undefined : this.bounds.quota?.reserve(this.path);
     try {
       await this.ctx.store.append(this.path, record);
+      this.hasStoredState = true;
     } catch (error) {
+      undoReservation?.();
       this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
       throw new HttpError(500, `the write could not be stored, so it was not applied: ${reasonOf(error)}`);
     }
     const entry = history.push({ ...record, value, wire: versionUpdateBytes(record) });
+    this.reportResident();
     this.publish(entry);
     this.compactIfDue();
     return { kind: 'applied', entry };
@@ -267,15 +305,37 @@ export class Resource {
 
   private headCache(): { seq: number; json: string; wire?: Uint8Array } {
     const seq = this.history.headSeq;
-    if (this.headJsonCache?.seq !== seq)
+    if (this.headJsonCache?.seq !== seq) {
       this.headJsonCache = { seq, json: JSON.stringify(this.history.headValue) };
+      this.reportResident();
+    }
     return this.headJsonCache;
   }
 
   private snapshotWire(): Uint8Array {
     const cache = this.headCache();
-    cache.wire ??= snapshotUpdateBytes(this.history.headVersion, cache.json);
+    if (!cache.wire) {
+      cache.wire = snapshotUpdateBytes(this.history.headVersion, cache.json);
+      this.reportResident();
+    }
     return cache.wire;
+  }
+
+  /**
+   * Re-estimates the bytes held and reports the change. O(1) after a write: document sizes are cached per
+   * container (see documentSize.ts), the history counts its wire bytes. Values of whole-document versions
+   * share nothing, so the history's bytes count twice (the wire bytes and the value they carry).
+   */
+  private reportResident(): void {
+    if (this.detached) return;
+    const history = this.history;
+    let bytes = jsonSizeOf(history.headValue) + 2 * history.wireBytes;
+    if (history.versions.length > 0) bytes += jsonSizeOf(history.root.value);
+    const cache = this.headJsonCache;
+    if (cache?.seq === history.headSeq) bytes += cache.json.length + (cache.wire?.length ?? 0);
+    const delta = bytes - this.resident;
+    this.resident = bytes;
+    this.bounds.memory.adjust(delta);
   }
 
   /**
