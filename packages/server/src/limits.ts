@@ -71,6 +71,8 @@ export interface BraidLimits {
   historyPageSize: number;
   /** Largest `limit` of a `?history` page (400 past it). */
   maxHistoryPageSize: number;
+  /** Most bytes of one `?history` page: it ends before the version that would pass them (one version at least). */
+  historyPageBytes: number;
   /** Heartbeat periods asked for by clients are clamped into [min, max] seconds (the echoed value is the one used). */
   minHeartbeatSeconds: number;
   maxHeartbeatSeconds: number;
@@ -102,6 +104,7 @@ export const DEFAULT_LIMITS: Readonly<BraidLimits> = Object.freeze({
   multiplexerIdleMs: 60_000,
   historyPageSize: 100,
   maxHistoryPageSize: 1000,
+  historyPageBytes: 1024 * 1024,
   minHeartbeatSeconds: 0.1,
   maxHeartbeatSeconds: 3600,
 });

@@ -7,6 +7,7 @@ import { snapshotUpdateBytes, versionUpdateBytes } from '../subscriptions/update
 import type { BraidRequest, HistoryEntry, ResourceChange, ResourceOptions } from '../types';
 import { jsonSizeOf } from './documentSize';
 import { History, type VersionEntry } from './history';
+import { type HistoryPage, type HistoryPageRequest, HistoryPages, historyEntryOf } from './historyPages';
 import type { PatternQuota } from './patternQuota';
 import { rebaseWrite } from './rebaseWrite';
 import type { ResidentMemory } from './residentMemory';
@@ -50,6 +51,7 @@ export class Resource {
   private readonly subscribers = new SubscriberSet();
   private readonly listeners = new Set<(change: ResourceChange) => void>();
   private readonly queue = new SerialQueue();
+  private readonly pages = new HistoryPages();
   /** The head as JSON, made once per version (GET, HEAD, snapshots, resume budget). */
   private headJsonCache?: { seq: number; json: string; wire?: Uint8Array };
   private compactionQueued = false;
@@ -134,8 +136,13 @@ export class Resource {
     const versions = this.history.versions;
     const out: HistoryEntry[] = [];
     for (let i = versions.length - 1; i >= 0 && out.length < limit; i--)
-      out.push(toHistoryEntry(versions[i]));
+      out.push(historyEntryOf(versions[i]));
     return out;
+  }
+
+  /** A page of the version list as JSON, newest first (410 when `before` is not in memory). */
+  historyPage(request: HistoryPageRequest): HistoryPage {
+    return this.pages.page(this.history, request);
   }
 
   // ---- subscriptions ----
@@ -373,16 +380,4 @@ function toRecord(entry: VersionEntry): VersionRecord {
   };
   if (entry.peer !== undefined) record.peer = entry.peer;
   return record;
-}
-
-function toHistoryEntry(entry: VersionEntry): HistoryEntry {
-  // Copies of the arrays, so callers cannot rearrange the history. (Values are shared: never mutate them.)
-  const out: HistoryEntry = {
-    version: entry.version,
-    parents: [...entry.parents],
-    time: entry.time,
-    patches: [...entry.patches],
-  };
-  if (entry.peer !== undefined) out.peer = entry.peer;
-  return out;
 }
