@@ -60,7 +60,7 @@ describe('per-write budget', () => {
     const res = await put('/wide', { Patches: '10' }, patchesBody(patches));
     await expectRefused(res, 413, /patches too large \(\d+ bytes of JSON; the limit is 2000\)/);
     expect(validated).toBe(0);
-    expect(server.braid.get('/wide').version).toStrictEqual(before.version);
+    expect((await server.braid.get('/wide')).version).toStrictEqual(before.version);
   });
 
   it('refuses a write that would copy a container wider than maxWriteWork (422), before validate', async () => {
@@ -68,8 +68,8 @@ describe('per-write budget', () => {
     const res = await put('/wide', { 'Content-Range': 'json .wide.k1' }, '7');
     await expectRefused(res, 422, /would cost too much to apply \(\d+ work units.*the limit is 4000\)/);
     expect(validated).toBe(0);
-    expect(server.braid.get('/wide').version).toStrictEqual(before.version);
-    expect((server.braid.get('/wide').value as { wide: Record<string, number> }).wide.k1).toBe(1);
+    expect((await server.braid.get('/wide')).version).toStrictEqual(before.version);
+    expect(((await server.braid.get('/wide')).value as { wide: Record<string, number> }).wide.k1).toBe(1);
   });
 
   it('counts a container touched by many patches once, and accepts writes within the budget', async () => {
@@ -77,7 +77,7 @@ describe('per-write budget', () => {
     const res = await put('/wide', { Patches: '50' }, patchesBody(patches));
     expect(res.status).toBe(200);
     expect(validated).toBe(1);
-    expect((server.braid.get('/wide').value as { small: Record<string, number> }).small.s49).toBe(49);
+    expect(((await server.braid.get('/wide')).value as { small: Record<string, number> }).small.s49).toBe(49);
   });
 });
 
@@ -87,7 +87,7 @@ describe('maxDocumentBytes', () => {
       put('/doc', { 'Content-Range': 'json .list[-0:-0]' }, JSON.stringify([item]));
     expect((await append('a'.repeat(1000))).status).toBe(200);
     expect((await append('b'.repeat(1000))).status).toBe(200);
-    const before = small.braid.get('/doc');
+    const before = await small.braid.get('/doc');
     await expectRefused(
       await append('c'.repeat(1000)),
       413,
@@ -99,11 +99,11 @@ describe('maxDocumentBytes', () => {
       413,
       /too large/,
     );
-    expect(small.braid.get('/doc').version).toStrictEqual(before.version);
+    expect((await small.braid.get('/doc')).version).toStrictEqual(before.version);
     // Shrinking is fine, and then there is room again.
     expect((await put('/doc', { 'Content-Range': 'json .list[0:1]' }, '[]')).status).toBe(200);
     expect((await append('c'.repeat(1000))).status).toBe(200);
-    const value = small.braid.get('/doc').value as { list: string[] };
+    const value = (await small.braid.get('/doc')).value as { list: string[] };
     expect(value.list.map((item) => item[0])).toStrictEqual(['b', 'c']);
   });
 

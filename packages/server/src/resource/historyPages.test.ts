@@ -70,6 +70,6 @@ describe('HistoryPages', () => {
   it('refuses a `before` that is not in memory with 410', () => {
     expect(() =>
       new HistoryPages().page(historyOf(3), { before: 'nope', limit: 10, maxBytes: 1000 }),
-    ).toThrow(expect.objectContaining({ status: 410 }));
+    ).toThrow(expect.objectContaining({ code: 'version-not-in-history' }));
   });
 });

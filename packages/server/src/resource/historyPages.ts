@@ -1,5 +1,5 @@
-import { HttpError } from '../errors';
 import type { History, VersionEntry } from './history';
+import { ResourceError } from './resourceError';
 
 /** One page of the version list, newest first, as the JSON the history endpoint answers. */
 export interface HistoryPage {
@@ -43,8 +43,8 @@ export class HistoryPages {
     if (before !== undefined) {
       const entry = history.entry(before);
       if (!entry) {
-        throw new HttpError(
-          410,
+        throw new ResourceError(
+          'version-not-in-history',
           `version ${JSON.stringify(before)} is not in the server's history (gone, or never existed)`,
         );
       }

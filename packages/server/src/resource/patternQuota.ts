@@ -1,4 +1,4 @@
-import { HttpError } from '../errors';
+import { ResourceError } from './resourceError';
 
 /**
  * How many resources one path pattern has created, against its limit. A path counts once it has stored
@@ -23,12 +23,12 @@ export class PatternQuota {
     this.paths.add(path);
   }
 
-  /** Reserves a place for a new path; throws 403 when the pattern is full. Returns the undo. */
+  /** Reserves a place for a new path; throws 'pattern-full' (403) when the pattern is full. Returns the undo. */
   reserve(path: string): () => void {
     if (this.paths.has(path)) return () => {};
     if (this.paths.size >= this.limit) {
-      throw new HttpError(
-        403,
+      throw new ResourceError(
+        'pattern-full',
         `${this.pattern} may create at most ${this.limit} resources, and has: writes to existing ones still work`,
       );
     }

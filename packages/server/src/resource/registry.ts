@@ -1,10 +1,10 @@
-import { HttpError } from '../errors';
+import type { ServerContext } from '../serverContext';
 import type { ResourceOptions } from '../types';
 import { compilePathPattern, type PathPattern } from './pathPattern';
 import { PatternQuota } from './patternQuota';
 import { ResidentMemory } from './residentMemory';
-import { Resource } from './resource';
-import type { ServerContext } from './serverContext';
+import { ResourceError } from './resourceError';
+import { ServerResource } from './serverResource';
 
 /** A request path matched to its resource definition. */
 export interface Route {
@@ -19,18 +19,19 @@ export interface Route {
 const MEMORY_RETRY_AFTER_SECONDS = 5;
 
 /**
- * Resource definitions (exact paths and patterns) and the resources loaded from them. A resource is created on
+ * ServerResource definitions (exact paths and patterns) and the resources loaded from them. A resource is created on
  * first use and loads its history from the store. Pattern paths are unbounded (`/api/tickers/:symbol`), so past
  * `maxLoaded` resources the least recently used idle ones (no request, write, subscriber or listener) are
  * dropped from memory; the store has everything, so they simply reload on their next use. The same happens
  * when the estimated bytes of all loaded resources pass `maxResidentBytes`; when nothing idle is left to drop,
- * loading one more resource is refused (503 + Retry-After) while the loaded ones keep being served.
+ * loading one more resource is refused ('over-memory-budget', 503 + Retry-After) while the loaded ones keep
+ * being served.
  */
 export class ResourceRegistry {
   private readonly exact = new Map<string, ResourceOptions>();
   private readonly patterns: { pattern: PathPattern; options: ResourceOptions; quota: PatternQuota }[] = [];
   /** Insertion order = least recently used first (`use` re-inserts). */
-  private readonly loaded = new Map<string, Resource>();
+  private readonly loaded = new Map<string, ServerResource>();
   readonly memory: ResidentMemory;
 
   constructor(
@@ -72,16 +73,27 @@ export class ResourceRegistry {
   }
 
   /**
-   * The resource of a route, created (and loading) if needed, and retained: the caller must `release()` it
-   * when done, so that it is never evicted while in use.
+   * Runs `use` with the resource of a route, loaded: created (and loading) if needed, and held while `use`
+   * runs, so that it is never evicted in the middle of a request. The hold ends when `use` settles, whatever
+   * happens: nobody has to remember to release.
    */
-  use(route: Route): Resource {
+  async with<R>(route: Route, use: (resource: ServerResource) => R | Promise<R>): Promise<R> {
+    const resource = this.acquire(route);
+    try {
+      await resource.ready;
+      return await use(resource);
+    } finally {
+      resource.release();
+    }
+  }
+
+  private acquire(route: Route): ServerResource {
     let resource = this.loaded.get(route.path);
     if (resource) {
       this.loaded.delete(route.path);
     } else {
       this.makeRoom();
-      resource = new Resource(route.path, route.params, route.options, this.ctx, {
+      resource = new ServerResource(route.path, route.params, route.options, this.ctx, {
         memory: this.memory,
         quota: route.quota,
       });
@@ -96,11 +108,11 @@ export class ResourceRegistry {
     return resource;
   }
 
-  get(path: string): Resource | undefined {
+  get(path: string): ServerResource | undefined {
     return this.loaded.get(path);
   }
 
-  all(): IterableIterator<Resource> {
+  all(): IterableIterator<ServerResource> {
     return this.loaded.values();
   }
 
@@ -113,10 +125,10 @@ export class ResourceRegistry {
     if (!this.memory.isOver) return;
     this.evictIdle();
     if (this.memory.isOver) {
-      throw new HttpError(
-        503,
+      throw new ResourceError(
+        'over-memory-budget',
         `the server holds as much as its memory budget allows (maxResidentBytes ${this.memory.limit}), all of it in use; retry later`,
-        { 'Retry-After': String(MEMORY_RETRY_AFTER_SECONDS) },
+        { retryAfterSeconds: MEMORY_RETRY_AFTER_SECONDS },
       );
     }
   }

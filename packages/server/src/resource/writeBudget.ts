@@ -1,7 +1,7 @@
 import { type JsonPatch, parseJsonRange } from '@braid-live/core/protocol';
-import { HttpError } from '../errors';
 import type { BraidLimits } from '../limits';
 import { jsonSizeOf } from './documentSize';
+import { ResourceError } from './resourceError';
 
 /** What a write will cost, estimated from its patches and the document before any of it is done. */
 export interface WriteCost {
@@ -50,7 +50,8 @@ export function estimateWriteCost(patches: readonly JsonPatch[], head: unknown):
 
 /**
  * The per-write budget, checked after parsing and before any work (apply, transform, `validate`): too many
- * patches or patch bytes → 413, too much estimated apply work → 422. Each with the figure and the limit.
+ * patches or patch bytes → 'too-many-patches' / 'patches-too-large' (413), too much estimated apply work →
+ * 'write-too-costly' (422). Each with the figure and the limit.
  */
 export function checkWriteBudget(
   patches: readonly JsonPatch[],
@@ -58,30 +59,33 @@ export function checkWriteBudget(
   limits: BraidLimits,
 ): WriteCost {
   if (patches.length > limits.maxPatches) {
-    throw new HttpError(413, `too many patches (${patches.length}; the limit is ${limits.maxPatches})`);
+    throw new ResourceError(
+      'too-many-patches',
+      `too many patches (${patches.length}; the limit is ${limits.maxPatches})`,
+    );
   }
   const cost = estimateWriteCost(patches, head);
   if (cost.bytes > limits.maxPatchBytes) {
-    throw new HttpError(
-      413,
+    throw new ResourceError(
+      'patches-too-large',
       `patches too large (${cost.bytes} bytes of JSON; the limit is ${limits.maxPatchBytes}): send fewer or smaller patches`,
     );
   }
   if (cost.work > limits.maxWriteWork) {
-    throw new HttpError(
-      422,
+    throw new ResourceError(
+      'write-too-costly',
       `this write would cost too much to apply (${cost.work} work units, counting every slot of each container it copies; the limit is ${limits.maxWriteWork}): split it into smaller writes, or write deeper in the document`,
     );
   }
   return cost;
 }
 
-/** The document size bound, checked on every write with the value it would produce (413). */
+/** The document size bound, checked on every write with the value it would produce ('document-too-large', 413). */
 export function checkDocumentSize(next: unknown, limits: BraidLimits): number {
   const size = jsonSizeOf(next);
   if (size > limits.maxDocumentBytes) {
-    throw new HttpError(
-      413,
+    throw new ResourceError(
+      'document-too-large',
       `the document would be too large (about ${size} bytes of JSON; the limit is ${limits.maxDocumentBytes})`,
     );
   }

@@ -1,5 +1,6 @@
 import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
-import { HttpError, reasonOf } from '../errors';
+import { reasonOf } from '../errors';
+import type { ServerContext } from '../serverContext';
 import type { VersionRecord } from '../store/types';
 import type { SubscriptionSink } from '../subscriptions/sink';
 import { SubscriberSet } from '../subscriptions/subscriberSet';
@@ -11,8 +12,8 @@ import { type HistoryPage, type HistoryPageRequest, HistoryPages, historyEntryOf
 import type { PatternQuota } from './patternQuota';
 import { rebaseWrite } from './rebaseWrite';
 import type { ResidentMemory } from './residentMemory';
+import { ResourceError } from './resourceError';
 import { SerialQueue } from './serialQueue';
-import type { ServerContext } from './serverContext';
 import { runValidate } from './validateWrite';
 import { checkDocumentSize, checkWriteBudget } from './writeBudget';
 
@@ -45,7 +46,7 @@ export type WriteOutcome = { kind: 'applied'; entry: VersionEntry } | { kind: 'd
  * anyone (GET, subscribers) before the store said the version is durable, and a version the store failed to
  * take is never applied.
  */
-export class Resource {
+export class ServerResource {
   readonly ready: Promise<void>;
   private history!: History;
   private readonly subscribers = new SubscriberSet();
@@ -90,6 +91,7 @@ export class Resource {
     return this.subscribers.size;
   }
 
+  /** Only for ResourceRegistry.with, which pairs every retain with its release. */
   retain(): void {
     this.users++;
   }
@@ -106,6 +108,7 @@ export class Resource {
     this.resident = 0;
   }
 
+  /** Only for ResourceRegistry.with. */
   release(): void {
     this.users--;
   }
@@ -252,7 +255,11 @@ export class Resource {
     } catch (error) {
       undoReservation?.();
       this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
-      throw new HttpError(500, `the write could not be stored, so it was not applied: ${reasonOf(error)}`);
+      throw new ResourceError(
+        'store-failed',
+        `the write could not be stored, so it was not applied: ${reasonOf(error)}`,
+        { cause: error },
+      );
     }
     const entry = history.push({ ...record, value, wire: versionUpdateBytes(record) });
     this.reportResident();
