@@ -2,7 +2,14 @@ import type { HistogramData } from '../lib/histogram';
 
 /** IPC between the fan-out orchestrator and its server and subscriber processes. */
 
-export type SystemId = 'braid-live' | 'braid-http' | 'ws' | 'sse' | 'tcp';
+export type SystemId =
+  | 'braid-live'
+  | 'braid-live-fetch'
+  | 'braid-live-bun'
+  | 'braid-http'
+  | 'ws'
+  | 'sse'
+  | 'tcp';
 
 /** Server process → orchestrator. */
 export type ServerMessage =

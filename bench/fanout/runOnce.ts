@@ -7,6 +7,8 @@ import type { ServerMessage, SubscriberMessage, SubscriberReport } from './messa
 import type { SystemInfo } from './systems';
 
 const HERE = import.meta.dirname;
+/** Bun's binary, from the npm package `bun` (installed with the examples). */
+const BUN = join(HERE, '../../examples/node_modules/bun/bin/bun.exe');
 
 export interface RunSpec {
   system: SystemInfo;
@@ -63,6 +65,7 @@ export async function runOnce(spec: RunSpec): Promise<RunResult> {
     const server = spawnTs<ServerMessage>(join(HERE, 'servers/main.ts'), {
       args: [spec.system.id],
       nodeFlags: spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${spec.cpuProfileDir}`] : [],
+      execPath: spec.system.runtime === 'bun' ? BUN : undefined,
     });
     children.push(server);
     const address = await server.next<Extract<ServerMessage, { type: 'listening' }>>(

@@ -6,6 +6,8 @@ export interface SystemInfo {
   label: string;
   /** Is this braid-live itself (judged against the others)? */
   subject?: boolean;
+  /** The server process runs under Bun instead of Node. */
+  runtime?: 'bun';
   connectWriter: () => Promise<ConnectWriter>;
 }
 
@@ -15,6 +17,17 @@ export const SYSTEMS: SystemInfo[] = [
     id: 'braid-live',
     label: 'braid-live (createBraidServer + createUpdateParser)',
     subject: true,
+    connectWriter: async () => (await import('./writers/braidPut')).connectWriter,
+  },
+  {
+    id: 'braid-live-fetch',
+    label: 'braid-live through braid.fetch (web Request/Response) on @hono/node-server',
+    connectWriter: async () => (await import('./writers/braidPut')).connectWriter,
+  },
+  {
+    id: 'braid-live-bun',
+    label: 'braid-live through braid.fetch on Bun.serve',
+    runtime: 'bun',
     connectWriter: async () => (await import('./writers/braidPut')).connectWriter,
   },
   {

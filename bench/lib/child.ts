@@ -25,11 +25,14 @@ export interface SpawnOptions {
   nodeFlags?: string[];
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Another runtime that runs TypeScript itself and speaks Node's IPC (Bun): its binary. */
+  execPath?: string;
 }
 
 export function spawnTs<Out = any>(file: string, options: SpawnOptions = {}): Child<Out> {
   const proc = fork(file, options.args ?? [], {
-    execArgv: ['--import', TS_LOADER, ...(options.nodeFlags ?? [])],
+    execArgv: options.execPath ? [] : ['--import', TS_LOADER, ...(options.nodeFlags ?? [])],
+    execPath: options.execPath,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: options.env ?? process.env,
   });

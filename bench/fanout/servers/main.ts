@@ -10,6 +10,8 @@ import type { StartServer } from './types';
 const system = process.argv[2] as SystemId;
 const modules: Record<SystemId, () => Promise<{ startServer: StartServer }>> = {
   'braid-live': () => import('./braidLive'),
+  'braid-live-fetch': () => import('./braidLiveFetch'),
+  'braid-live-bun': () => import('./braidLiveFetch'),
   'braid-http': () => import('./braidHttp'),
   ws: () => import('./ws'),
   sse: () => import('./sse'),

@@ -11,6 +11,8 @@ import type { DeliverySink, OpenSubscription } from './types';
 
 const modules: Record<SystemId, () => Promise<{ openSubscription: OpenSubscription }>> = {
   'braid-live': () => import('./braidLive'),
+  'braid-live-fetch': () => import('./braidLive'),
+  'braid-live-bun': () => import('./braidLive'),
   'braid-http': () => import('./braidHttp'),
   ws: () => import('./ws'),
   sse: () => import('./sse'),
