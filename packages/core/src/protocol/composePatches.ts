@@ -111,14 +111,31 @@ function valueAt(doc: unknown, path: readonly PathSegment[]): { found: boolean; 
  */
 export function collapsePatches(patches: readonly JsonPatch[], next: unknown): JsonPatch[] {
   if (patches.length <= 1) return patches.slice();
-  let common: PathSegment[] = toOp(patches[0]).path;
+  // Compared as range text (no parse per patch: there may be 200,000): the common text prefix, cut back to
+  // the longest path prefix of the first patch that ends on a segment boundary in every range.
+  let common = patches[0].range;
   for (let i = 1; i < patches.length && common.length; i++) {
-    const path = toOp(patches[i]).path;
+    const range = patches[i].range;
     let k = 0;
-    while (k < common.length && k < path.length && common[k] === path[k]) k++;
+    while (k < common.length && k < range.length && common.charCodeAt(k) === range.charCodeAt(k)) k++;
     if (k < common.length) common = common.slice(0, k);
   }
-  const range = formatJsonRange(common);
-  const at = valueAt(next, common);
+  const path = toOp(patches[0]).path;
+  let depth = 0;
+  for (let d = path.length; d > 0; d--) {
+    const prefix = formatJsonRange(path.slice(0, d));
+    if (common.startsWith(prefix) && patches.every((p) => isBoundary(p.range, prefix.length))) {
+      depth = d;
+      break;
+    }
+  }
+  const container = path.slice(0, depth);
+  const at = valueAt(next, container);
+  const range = formatJsonRange(container);
   return [at.found ? { range, content: at.value } : { range }];
+}
+
+/** Whether a path segment of `range` ends at `i` (the range ends there, or the next segment starts). */
+function isBoundary(range: string, i: number): boolean {
+  return i === range.length || range[i] === '.' || range[i] === '[';
 }
