@@ -52,7 +52,7 @@ describe('large changes', () => {
     expect(res.getStatus().pending).toBe(1);
 
     await waitFor(() => res.getStatus().pending === 0, 45_000, 'the write confirmed');
-    const head = server.braid.get<Items>('/big');
+    const head = await server.braid.get<Items>('/big');
     expect(head.value.items).toHaveLength(ITEMS);
     expect(head.value.items.every((item) => item.done)).toBe(true);
     expect(head.value.title).toBe('t');
@@ -84,7 +84,7 @@ describe('large changes', () => {
     const before = requests.length;
     await server.restart();
     await waitFor(() => res.getStatus().pending === 0, 10_000, 'everything confirmed');
-    expect(server.braid.get('/doc').value).toEqual({ text: `hello ${typed}`, n: 100 });
+    expect((await server.braid.get('/doc')).value).toEqual({ text: `hello ${typed}`, n: 100 });
     const sent = requests.slice(before).filter((r) => r.method === 'PUT');
     const patchesSent = sent.reduce((sum, r) => sum + Number(r.headers.patches ?? 1), 0);
     // One splice for the text and one set of n (at most split between the write in doubt and the buffer).
@@ -107,7 +107,7 @@ describe('BraidClient resource map', () => {
     await second.ready;
     second.set((d) => void (d.n = 1));
     await waitFor(() => second.getStatus().pending === 0);
-    expect(server.braid.get('/doc').value).toEqual({ n: 1 });
+    expect((await server.braid.get('/doc')).value).toEqual({ n: 1 });
   });
 
   it('keeps released resources up to a bound, and a forgotten one still works for whoever holds it', async () => {
@@ -145,6 +145,6 @@ describe('BraidClient resource map', () => {
     held[5].subscribe(() => {});
     held[5].set((d) => void (d.n = 7));
     await waitFor(() => held[5].getStatus().pending === 0);
-    expect(server.braid.get('/r/5').value).toEqual({ n: 7 });
+    expect((await server.braid.get('/r/5')).value).toEqual({ n: 7 });
   });
 });
