@@ -127,6 +127,8 @@ async function main(): Promise<void> {
     try {
       const itemsRes = client.resource<{ items: { done: boolean }[] }>('/items');
       const plainRes = client.resource<{ s: string; a: Record<string, number> }>('/plain/client');
+      // Listeners keep them subscribed (a resource without one is released after the grace period).
+      const stops = [itemsRes.subscribe(() => {}), plainRes.subscribe(() => {})];
       await Promise.all([itemsRes.ready, plainRes.ready]);
       let setMs = 0;
       const clientRow = await row(
@@ -149,6 +151,7 @@ async function main(): Promise<void> {
         },
       );
       clientRow.note = `set() itself (immer recipe + diff, in the app) ${fmtMs(setMs)}`;
+      for (const stop of stops) stop();
     } finally {
       client.close();
     }
