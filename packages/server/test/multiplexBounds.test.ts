@@ -27,7 +27,7 @@ const MUX = { 'Multiplex-Version': '1.0' };
 
 async function openMux(server: RunningBraid, id: string) {
   const stream = await openRawStream(server.port, request('POST', `/.well-known/multiplexer/${id}`, MUX));
-  cleanups.push(() => stream.close());
+  cleanups.push(() => void stream.close());
   return stream;
 }
 
