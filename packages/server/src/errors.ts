@@ -28,6 +28,13 @@ export const RESOURCE_ERROR_STATUS = {
   'rejected-by-validate': 422,
   'store-failed': 500,
   'unknown-version': 404,
+  'version-not-in-history': 410,
+  'too-many-patches': 413,
+  'patches-too-large': 413,
+  'write-too-costly': 422,
+  'document-too-large': 413,
+  'pattern-full': 403,
+  'over-memory-budget': 503,
 } as const satisfies Record<ResourceErrorCode, number>;
 
 /**
@@ -36,7 +43,11 @@ export const RESOURCE_ERROR_STATUS = {
  */
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
-  if (error instanceof ResourceError) return new HttpError(RESOURCE_ERROR_STATUS[error.code], error.message);
+  if (error instanceof ResourceError) {
+    const headers: Record<string, string> =
+      error.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(error.retryAfterSeconds) };
+    return new HttpError(RESOURCE_ERROR_STATUS[error.code], error.message, headers);
+  }
   return undefined;
 }
 
