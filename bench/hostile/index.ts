@@ -116,9 +116,9 @@ async function main(): Promise<void> {
       console.log('  ENOSPC row: pending (no fault-injection seam in this store)');
     }
 
-    await server.ask({ type: 'history', versions: 200, bytes: 240 * 1024 }, 'history');
+    await server.ask({ type: 'history', versions: 100, bytes: 480 * 1024 }, 'history');
     await row(
-      'GET ?history (200 versions of 240 KB)',
+      'GET ?history (100 versions of 480 KB)',
       () => server.get('/history?history'),
       () => server.get('/plain/history?history'),
     );

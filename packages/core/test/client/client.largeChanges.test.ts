@@ -27,7 +27,7 @@ const ITEMS = 200_000;
 
 describe('large changes', () => {
   it('a recipe touching 200,000 items is sent as one write and confirmed by the server', {
-    timeout: 60_000,
+    timeout: 120_000,
   }, async () => {
     server = await startServer(() => ({
       options: { store: memoryStore() },
@@ -51,7 +51,7 @@ describe('large changes', () => {
     expect(res.getSnapshot()!.items.every((item) => item.done)).toBe(true);
     expect(res.getStatus().pending).toBe(1);
 
-    await waitFor(() => res.getStatus().pending === 0, 45_000, 'the write confirmed');
+    await waitFor(() => res.getStatus().pending === 0, 100_000, 'the write confirmed');
     const head = await server.braid.get<Items>('/big');
     expect(head.value.items).toHaveLength(ITEMS);
     expect(head.value.items.every((item) => item.done)).toBe(true);
