@@ -39,6 +39,7 @@ class NodeIncomingRequest implements IncomingRequest {
   readonly url: string;
   readonly headers: BraidRequest['headers'];
   readonly http1: boolean;
+  readonly connection: object;
 
   constructor(readonly native: BraidRequest) {
     this.method = native.method ?? 'GET';
@@ -47,6 +48,8 @@ class NodeIncomingRequest implements IncomingRequest {
     this.url = (native as { originalUrl?: string }).originalUrl ?? native.url ?? '/';
     this.headers = native.headers;
     this.http1 = isHttp1(native);
+    const stream = (native as { stream?: { session?: object } }).stream;
+    this.connection = stream?.session ?? native.socket;
   }
 
   readBody(limits: BodyLimits, onShutdown: ShutdownRegistry): Promise<Uint8Array> {

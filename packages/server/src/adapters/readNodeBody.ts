@@ -1,4 +1,5 @@
-import type { HttpError } from '../errors';
+import { BODIES_RETRY_AFTER_SECONDS, type BodyBytesInFlight } from '../bodyBytesInFlight';
+import { HttpError } from '../errors';
 import { bodyAlreadyRead, bodyEndedEarly, bodyShort, bodyTimedOut, bodyTooLarge } from '../http/bodyErrors';
 import type { BodyLimits, ShutdownRegistry } from '../http/exchange';
 import { header } from '../http/headers';
@@ -23,6 +24,12 @@ export function readNodeBody(
   if (declared !== undefined && declared > limits.maxBytes) {
     return Promise.reject(bodyTooLarge(limits.maxBytes, `${declaredHeader} bytes`));
   }
+  const inFlight = limits.inFlight;
+  let reserved = 0;
+  if (inFlight && declared !== undefined && declared > 0) {
+    if (!inFlight.tryReserve(declared)) return Promise.reject(serverBusy(inFlight));
+    reserved = declared;
+  }
 
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -32,6 +39,8 @@ export function readNodeBody(
     const finish = (error: HttpError | undefined) => {
       if (settled) return;
       settled = true;
+      inFlight?.release(reserved);
+      reserved = 0;
       clearTimeout(timer);
       unregister();
       req.off('data', onData);
@@ -45,8 +54,12 @@ export function readNodeBody(
     };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
-      if (received > limits.maxBytes) finish(bodyTooLarge(limits.maxBytes, 'more'));
-      else chunks.push(chunk);
+      if (received > limits.maxBytes) return finish(bodyTooLarge(limits.maxBytes, 'more'));
+      if (inFlight && received > reserved) {
+        if (!inFlight.tryReserve(received - reserved)) return finish(serverBusy(inFlight));
+        reserved = received;
+      }
+      chunks.push(chunk);
     };
     const onEnd = () => finish(undefined);
     const onGone = () => finish(bodyEndedEarly());
@@ -61,6 +74,14 @@ export function readNodeBody(
     req.on('error', onGone);
     req.on('close', onClose);
   });
+}
+
+function serverBusy(inFlight: BodyBytesInFlight): HttpError {
+  return new HttpError(
+    503,
+    `the server is receiving as many request bytes as it may at once (maxBodyBytesInFlight ${inFlight.limit}); retry later`,
+    { 'Retry-After': String(BODIES_RETRY_AFTER_SECONDS) },
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { BodyBytesInFlight } from '../bodyBytesInFlight';
 import type { HttpError } from '../errors';
 import type { NativeRequest } from '../types';
 
@@ -18,6 +19,11 @@ export interface IncomingRequest {
   /** The runtime's own request, for `authorize` and `validate`. */
   readonly native: NativeRequest;
   /**
+   * The client connection, where the adapter knows it (Node: the socket, or the HTTP/2 session), for
+   * per-connection limits; undefined on fetch, where the runtime owns connections.
+   */
+  readonly connection?: object;
+  /**
    * The whole body, within `limits`: 413 past maxBytes (from Content-Length before reading, else while
    * reading), 408 past timeoutMs, and 500 when someone else read the body first or fewer bytes arrived than
    * Content-Length said (a body braid-live did not read itself is never trusted).
@@ -30,6 +36,8 @@ export interface IncomingRequest {
 export interface BodyLimits {
   maxBytes: number;
   timeoutMs: number;
+  /** The server-wide total of bodies being received (503 + Retry-After past it). */
+  inFlight?: BodyBytesInFlight;
 }
 
 /** Lets the server abort body reads in progress when it closes. Returns the function that unregisters. */

@@ -9,14 +9,24 @@ import { ServerMultiplexer } from './ServerMultiplexer';
 /** Whether a request path is the multiplexer's (handled before resource routing). */
 export const isMultiplexerPath = (path: string) => path.startsWith(MULTIPLEXER_PATH);
 
-/** A cap on open multiplexers per server (each holds a connection and a map): past it, new ones get 503. */
-const MAX_MULTIPLEXERS = 10_000;
-/** A cap on responses per multiplexer. */
-export const MAX_RESPONSES_PER_MULTIPLEXER = 10_000;
-
-/** The multiplexers of one server, by id. */
+/**
+ * The multiplexers of one server, by id, and how many each client connection holds (bounded by
+ * `maxMultiplexersPerConnection`: one HTTP/2 connection can open any number of POST streams).
+ */
 export class MultiplexerRegistry {
   private readonly all = new Map<string, ServerMultiplexer>();
+  private readonly perConnection = new WeakMap<object, number>();
+
+  /** Multiplexers open on `connection`. */
+  countOn(connection: object): number {
+    return this.perConnection.get(connection) ?? 0;
+  }
+
+  /** Counts `mux` against `connection` until it closes. */
+  holdOn(connection: object): () => void {
+    this.perConnection.set(connection, this.countOn(connection) + 1);
+    return () => this.perConnection.set(connection, this.countOn(connection) - 1);
+  }
 
   get(id: string): ServerMultiplexer | undefined {
     return this.all.get(id);
@@ -97,8 +107,18 @@ function openMultiplexer(ctx: ServerContext, muxId: string, req: IncomingRequest
     );
     return;
   }
-  if (ctx.multiplexers.size >= MAX_MULTIPLEXERS)
-    throw new HttpError(503, 'too many multiplexers; retry later');
+  const { maxMultiplexers, maxMultiplexersPerConnection, multiplexerIdleMs } = ctx.limits;
+  if (ctx.multiplexers.size >= maxMultiplexers)
+    throw new HttpError(503, `too many multiplexers (limit ${maxMultiplexers}); retry later`, {
+      'Retry-After': '10',
+    });
+  const connection = req.connection;
+  if (connection && ctx.multiplexers.countOn(connection) >= maxMultiplexersPerConnection) {
+    throw new HttpError(
+      429,
+      `this connection has ${maxMultiplexersPerConnection} multiplexers open already (the limit); close one first`,
+    );
+  }
   const stream = res.openStream(
     200,
     {
@@ -110,13 +130,18 @@ function openMultiplexer(ctx: ServerContext, muxId: string, req: IncomingRequest
     // Like subscriptions: a close-delimited body, so frames go out without chunk framing.
     { closeDelimited: req.http1 && ctx.subscriptionFraming === 'close' },
   );
+  const releaseConnection = connection ? ctx.multiplexers.holdOn(connection) : () => {};
   const mux = new ServerMultiplexer(
     muxId,
     stream,
     ctx.limits.maxBufferedBytesPerSubscriber,
     ctx.sinkStats,
-    () => ctx.multiplexers.delete(muxId),
+    () => {
+      releaseConnection();
+      ctx.multiplexers.delete(muxId);
+    },
   );
+  mux.closeWhenIdleFor(multiplexerIdleMs);
   ctx.multiplexers.add(mux);
   // A blank line (skipped by every reader) flushes the head, so the client knows the stream is open.
   stream.write('\r\n');
