@@ -31,7 +31,9 @@ export interface SpawnOptions {
 
 export function spawnTs<Out = any>(file: string, options: SpawnOptions = {}): Child<Out> {
   const proc = fork(file, options.args ?? [], {
-    execArgv: options.execPath ? [] : ['--import', TS_LOADER, ...(options.nodeFlags ?? [])],
+    execArgv: options.execPath
+      ? ['--conditions=@braid-live/source']
+      : ['--import', TS_LOADER, ...(options.nodeFlags ?? [])],
     execPath: options.execPath,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: options.env ?? process.env,

@@ -14,11 +14,20 @@ const RUNTIMES: Record<string, [string, string[]]> = {
   express: [TSX, ['express/server.ts']],
   fastify: [TSX, ['fastify/server.ts']],
   'hono-node': [TSX, ['hono-node/server.ts']],
-  bun: [join(BIN, 'bun'), ['bun/server.ts']],
-  // --sloppy-imports: the workspace packages are TypeScript sources with extensionless imports.
+  bun: [join(BIN, 'bun'), ['--conditions=@braid-live/source', 'bun/server.ts']],
+  // The workspace packages run from their TypeScript sources (the `@braid-live/source` export condition;
+  // --sloppy-imports for their extensionless imports), as tsx does for the Node examples.
   deno: [
     join(BIN, 'deno'),
-    ['run', '--allow-net', '--allow-env', '--allow-read', '--sloppy-imports', 'deno/server.ts'],
+    [
+      'run',
+      '--allow-net',
+      '--allow-env',
+      '--allow-read',
+      '--sloppy-imports',
+      '--conditions=@braid-live/source',
+      'deno/server.ts',
+    ],
   ],
 };
 

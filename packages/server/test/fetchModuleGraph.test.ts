@@ -17,6 +17,7 @@ it('the package entry (createBraidServer, braid.fetch) imports no node networkin
     format: 'esm',
     logLevel: 'silent',
     external: ['immer'],
+    conditions: ['@braid-live/source'],
   });
   const imports = Object.entries(result.metafile.inputs).flatMap(([file, input]) =>
     input.imports.map((entry) => ({ file, path: entry.path })),
