@@ -1,0 +1,13 @@
+// @braid-live/core/text: collaborative plain text (simpleton) — splices in code points, a client, bindings.
+export { codePointLength } from '../protocol/codePoints';
+export {
+  applySplices,
+  checkSplices,
+  diffText,
+  patchesToSplices,
+  sortSplices,
+  spliceEventCount,
+  splicesToPatches,
+  type TextSplice,
+  toIndexRange,
+} from './splices';
