@@ -1,4 +1,4 @@
-import { BraidProtocolError } from '@braid-live/core/protocol';
+import { BraidProtocolError, formatVersions } from '@braid-live/core/protocol';
 import { ResourceError, type ResourceErrorCode } from './resource/resourceError';
 
 /**
@@ -28,6 +28,12 @@ export const RESOURCE_ERROR_STATUS = {
   'rejected-by-validate': 422,
   'store-failed': 500,
   'unknown-version': 404,
+  'version-unknown-here': 309,
+  'bad-version': 400,
+  'too-large': 413,
+  busy: 503,
+  /** braid-text's status for it (simpleton clients stop on it). */
+  'digest-mismatch': 550,
 } as const satisfies Record<ResourceErrorCode, number>;
 
 /**
@@ -36,7 +42,14 @@ export const RESOURCE_ERROR_STATUS = {
  */
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
-  if (error instanceof ResourceError) return new HttpError(RESOURCE_ERROR_STATUS[error.code], error.message);
+  if (error instanceof ResourceError) {
+    // 309 names the unknown ids and asks to retry (braid-text's answer: the versions may still arrive).
+    const headers: Record<string, string> =
+      error.code === 'version-unknown-here' && error.ids
+        ? { Version: formatVersions(error.ids), 'Retry-After': '1' }
+        : {};
+    return new HttpError(RESOURCE_ERROR_STATUS[error.code], error.message, headers);
+  }
   return undefined;
 }
 

@@ -63,12 +63,13 @@ function sendJson(
   send(res, 200, headers, json, withBody);
 }
 
-function wantsHistory(req: BraidRequest, query: URLSearchParams): boolean {
+export function wantsHistory(req: BraidRequest, query: URLSearchParams): boolean {
   return query.has('history') || (header(req, 'accept') ?? '').toLowerCase().includes(HISTORY_MEDIA_TYPE);
 }
 
-function sendHistory(
-  resource: ServerResource,
+/** The version list (JSON and text resources alike). */
+export function sendHistory(
+  resource: Pick<ServerResource, 'historyEntries'> & { head: { version: readonly string[] } },
   res: BraidResponse,
   query: URLSearchParams,
   withBody: boolean,

@@ -15,14 +15,31 @@ export type ResourceErrorCode =
   /** The store failed to make the version durable; nothing was applied. */
   | 'store-failed'
   /** A version named by a server-side call (`braid.revert`) is not in the history. */
-  | 'unknown-version';
+  | 'unknown-version'
+  /** Text (simpleton) resources: the Version or Parents named are unknown here (`ids`: which). */
+  | 'version-unknown-here'
+  /** A malformed or impossible Version (a simpleton id must be `agent-seq`, covering the events it makes). */
+  | 'bad-version'
+  /** The value would pass a size bound of the resource. */
+  | 'too-large'
+  /** Too many writes are waiting (for their Parents to arrive). */
+  | 'busy'
+  /** The writer's Repr-Digest does not match the text its edit makes: writer and server differ. */
+  | 'digest-mismatch';
 
 export class ResourceError extends Error {
   override name = 'ResourceError';
   readonly code: ResourceErrorCode;
+  /** The version ids concerned ('version-unknown-here': the unknown ones). */
+  readonly ids?: readonly string[];
 
-  constructor(code: ResourceErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: ResourceErrorCode,
+    message: string,
+    options?: { cause?: unknown; ids?: readonly string[] },
+  ) {
     super(message, options);
     this.code = code;
+    if (options?.ids) this.ids = options.ids;
   }
 }

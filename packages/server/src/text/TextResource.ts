@@ -1,4 +1,9 @@
-import { applyJsonPatches, formatVersions, type JsonPatch, transformPatches } from '@braid-live/core/protocol';
+import {
+  applyJsonPatches,
+  formatVersions,
+  type JsonPatch,
+  transformPatches,
+} from '@braid-live/core/protocol';
 import {
   applySplices,
   checkSplices,
@@ -10,10 +15,11 @@ import {
   splicesToPatches,
   type TextSplice,
 } from '@braid-live/core/text';
-import { HttpError, reasonOf } from '../errors';
+import { reasonOf } from '../errors';
+import { ResourceError } from '../resource/resourceError';
 import { SerialQueue } from '../resource/serialQueue';
-import type { ServerContext } from '../resource/serverContext';
 import { runValidate } from '../resource/validateWrite';
+import type { ServerContext } from '../serverContext';
 import type { SubscriptionSink } from '../subscriptions/sink';
 import type { BraidRequest, HistoryEntry, ResourceChange } from '../types';
 import { AgentCounters, type EventRun, parseEventId } from './eventIds';
@@ -37,6 +43,8 @@ export interface TextWriteProposal {
   /** A parallel set of splices, or the whole new text (a replacement of everything at Parents). */
   edit: { splices: RawSplice[] } | { text: string };
   peer?: string;
+  /** The writer's Repr-Digest of its new text: checked when the edit lands as sent (a mismatch is refused). */
+  digest?: string;
   /** For `validate`; undefined for server-side writes. */
   req?: BraidRequest;
 }
@@ -168,6 +176,13 @@ export class TextResource {
     return out;
   }
 
+  /** The refusal for a state nobody can name here (309 on the wire, listing the unknown ids). */
+  unknown(ids: string[]): ResourceError {
+    return new ResourceError('version-unknown-here', `version ${formatVersions(ids)} is unknown here`, {
+      ids: this.history.unknownIds(ids),
+    });
+  }
+
   // ---- subscriptions ----
 
   /**
@@ -187,7 +202,7 @@ export class TextResource {
       });
     } else if (!this.isCurrent(parents)) {
       const state = h.locate(parents);
-      if (!state) throw new HttpError(309, 'unknown Parents');
+      if (!state) throw this.unknown(parents);
       initial = textUpdateBytes({
         version: h.headFrontier,
         parents: [...parents].sort(),
@@ -256,12 +271,14 @@ export class TextResource {
     let text: string;
     let version: string[];
     if (stored?.base) {
-      if (typeof stored.base.value !== 'string') throw new Error(`${this.path}: the stored base is not a text`);
+      if (typeof stored.base.value !== 'string')
+        throw new Error(`${this.path}: the stored base is not a text`);
       text = stored.base.value;
       version = stored.base.version;
     } else {
       const initial = typeof def.initial === 'function' ? def.initial(this.params, this.path) : def.initial;
-      if (typeof initial !== 'string') throw new TypeError(`braid.text(${this.path}): initial is not a string`);
+      if (typeof initial !== 'string')
+        throw new TypeError(`braid.text(${this.path}): initial is not a string`);
       text = initial;
       version = def.initialVersion === undefined ? [] : [def.initialVersion];
     }
@@ -270,7 +287,8 @@ export class TextResource {
     const counters = new AgentCounters(maxKnownVersions);
     for (const stored0 of stored?.records ?? []) {
       const read = readTextRecord(stored0);
-      if (!read) throw new Error(`${this.path}: a stored version is not a text version (was it a JSON resource?)`);
+      if (!read)
+        throw new Error(`${this.path}: a stored version is not a text version (was it a JSON resource?)`);
       const { record, splices } = read;
       const next = applySplices(history.headText, splices);
       const run = runOf(record.version, record.events);
@@ -297,7 +315,7 @@ export class TextResource {
 
   /** Waits (bounded) for a write that makes `parents` known: a writer's next PUT may arrive before its last. */
   private parentsArrive(parents: string[]): Promise<void> {
-    if (this.parentWaiters.size >= MAX_WAITING_WRITES) throw new HttpError(503, 'The server is busy.');
+    if (this.parentWaiters.size >= MAX_WAITING_WRITES) throw new ResourceError('busy', 'The server is busy.');
     return new Promise((resolve) => {
       const wake = () => {
         if (this.history.locate(parents) || !this.parentWaiters.has(wake)) done();
@@ -316,17 +334,15 @@ export class TextResource {
     const h = this.history;
     const claimed = proposal.version === undefined ? undefined : parseEventId(proposal.version);
     if (proposal.version !== undefined && !claimed)
-      throw new HttpError(400, `bad Version ${JSON.stringify(proposal.version)}: expected "agent-seq"`);
+      throw new ResourceError(
+        'bad-version',
+        `bad Version ${JSON.stringify(proposal.version)}: expected "agent-seq"`,
+      );
     if (claimed && (this.counters.get(claimed.agent) ?? -1) >= claimed.seq)
       return { kind: 'duplicate', frontier: [...h.headFrontier] };
 
     const base = proposal.parents === undefined ? h.linearState(h.headSeq) : h.locate(proposal.parents);
-    if (!base) {
-      throw new HttpError(309, 'Parents not known here: re-subscribe', {
-        Version: formatVersions(h.unknownIds(proposal.parents!)),
-        'Retry-After': '1',
-      });
-    }
+    if (!base) throw this.unknown(proposal.parents!);
     const splices = resolveSplices(proposal.edit, base.text);
     const events = spliceEventCount(splices);
     if (events === 0) return { kind: 'no-op', frontier: [...h.headFrontier] };
@@ -335,9 +351,12 @@ export class TextResource {
     const last = claimed?.seq ?? (this.counters.get(agent) ?? -1) + events;
     const run: EventRun = { agent, first: last - events + 1, last };
     if (run.first < 0)
-      throw new HttpError(400, `version seq ${last} is too low for ${events} changes — use seq >= ${events - 1}`);
+      throw new ResourceError(
+        'bad-version',
+        `version seq ${last} is too low for ${events} changes — use seq >= ${events - 1}`,
+      );
     if ((this.counters.get(agent) ?? -1) >= run.first)
-      throw new HttpError(400, `version ${agent}-${last} covers events ${agent} already sent`);
+      throw new ResourceError('bad-version', `version ${agent}-${last} covers events ${agent} already sent`);
     const id = `${agent}-${last}`;
 
     const transformed = base.seq !== h.headSeq || base.text !== h.headText || base.baseSeq !== base.seq;
@@ -346,8 +365,15 @@ export class TextResource {
     const next = applySplices(prev, landed);
     const maxLength = this.options.maxLength ?? DEFAULT_MAX_LENGTH;
     if (next.length > maxLength && codePointLength(next) > maxLength)
-      throw new HttpError(413, `the text would be longer than ${maxLength} code points`);
-    if (proposal.req) await runValidate(this.options.validate, next, prev, proposal.req);
+      throw new ResourceError('too-large', `the text would be longer than ${maxLength} code points`);
+    if (!transformed && proposal.digest !== undefined && proposal.digest !== textDigest(next))
+      throw new ResourceError(
+        'digest-mismatch',
+        'repr-digest mismatch: the texts differ; nothing was applied',
+      );
+    const validate = this.options.validate;
+    if (proposal.req && validate)
+      await runValidate((n, p, r) => validate(n as string, p as string, r), next, prev, proposal.req);
 
     const frontier = transformed
       ? [...new Set([...h.headFrontier.filter((e) => !h.includes(base, e)), id])].sort()
@@ -366,7 +392,11 @@ export class TextResource {
       await this.ctx.store.append(this.path, record);
     } catch (error) {
       this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
-      throw new HttpError(500, `the write could not be stored, so it was not applied: ${reasonOf(error)}`);
+      throw new ResourceError(
+        'store-failed',
+        `the write could not be stored, so it was not applied: ${reasonOf(error)}`,
+        { cause: error },
+      );
     }
     this.counters.record(run);
     const wire = textUpdateBytes({
@@ -405,14 +435,19 @@ export class TextResource {
     let patches = splicesToPatches(splices);
     const linear = h.textAt(base.seq);
     // A writer's own (side) state first catches up to the linear state it was merged into.
-    if (base.text !== linear) patches = transformPatches(patches, splicesToPatches(diffText(base.text, linear)), true);
-    for (const later of h.after(base.seq)) patches = transformPatches(patches, splicesToPatches(later.splices), true);
+    if (base.text !== linear)
+      patches = transformPatches(patches, splicesToPatches(diffText(base.text, linear)), true);
+    for (const later of h.after(base.seq))
+      patches = transformPatches(patches, splicesToPatches(later.splices), true);
     const direct = patchesToSplices(patches);
     if (direct && checkSplices(direct, codePointLength(h.headText)) === undefined) return direct;
     try {
       return diffText(h.headText, applyJsonPatches(h.headText, patches) as string);
     } catch (error) {
-      throw new HttpError(409, `conflict: the edit no longer applies after concurrent versions (${reasonOf(error)})`);
+      throw new ResourceError(
+        'write-conflict',
+        `conflict: the edit no longer applies after concurrent versions (${reasonOf(error)})`,
+      );
     }
   }
 
@@ -491,7 +526,8 @@ export class TextResource {
   }
 
   private compactIfDue(): void {
-    if (this.compactionQueued || this.ctx.store.logSize(this.path) <= this.ctx.limits.compactAfterBytes) return;
+    if (this.compactionQueued || this.ctx.store.logSize(this.path) <= this.ctx.limits.compactAfterBytes)
+      return;
     this.compactionQueued = true;
     void this.queue.run(async () => {
       try {
@@ -537,7 +573,7 @@ function resolveSplices(edit: TextWriteProposal['edit'], text: string): TextSpli
     edit.splices.map((s) => ({ start: absolute(s.start), end: absolute(s.end), content: s.content })),
   );
   const problem = checkSplices(splices, length);
-  if (problem) throw new HttpError(400, `invalid patch range position: ${problem}`);
+  if (problem) throw new ResourceError('patches-do-not-apply', `invalid patch range position: ${problem}`);
   return splices;
 }
 

@@ -117,8 +117,7 @@ export class TextHistory {
   /** The ids of `ids` that name nothing the server knows (all of them when only the combination is unknown). */
   unknownIds(ids: readonly string[]): string[] {
     const unknown = ids.filter(
-      (id) =>
-        !this.byId.has(id) && !this.rootState.frontier.includes(id) && this.locate([id]) === undefined,
+      (id) => !this.byId.has(id) && !this.rootState.frontier.includes(id) && this.locate([id]) === undefined,
     );
     return unknown.length ? unknown : [...ids];
   }

@@ -37,6 +37,8 @@ export function textDefinition(path: string, options: TextResourceOptions): Text
   if (!options || typeof options !== 'object' || !('initial' in options))
     throw new TypeError(`braid.text(${JSON.stringify(path)}): options.initial is required`);
   if (typeof options.initial !== 'string' && typeof options.initial !== 'function')
-    throw new TypeError(`braid.text(${JSON.stringify(path)}): options.initial must be a string or a function`);
+    throw new TypeError(
+      `braid.text(${JSON.stringify(path)}): options.initial must be a string or a function`,
+    );
   return { ...options, [TEXT_RESOURCE]: true };
 }
