@@ -139,7 +139,9 @@ function subscribeText(ctx: ServerContext, resource: TextResource, req: BraidReq
 /** The 309 for ids nobody here can name (the status line says so, as braid-text's does). */
 function versionUnknownHere(req: BraidRequest, res: BraidResponse, resource: TextResource, ids: string[]) {
   if (isHttp1(req)) (res as ServerResponse).statusMessage = 'Version Unknown Here';
-  return resource.unknown(ids);
+  return new HttpError(309, `version ${formatVersions(ids)} is unknown here`, {
+    Version: formatVersions(resource.unknownIds(ids)),
+  });
 }
 
 async function writeText(
