@@ -11,3 +11,4 @@ export {
   type TextSplice,
   toIndexRange,
 } from './splices';
+export { type TextChange, TextResource, type TextResourceOptions, type TextStatus } from './TextResource';

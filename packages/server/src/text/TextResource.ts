@@ -211,6 +211,12 @@ export class TextResource {
       });
     }
     if (initial) sink.writeInitial(initial);
+    // A subscription from the peer's own last PUT (or a fresh snapshot) brings it to the head: the catch-up
+    // pending for it would be based on a version it left, and hold back updates it needs. (Other Parents: the
+    // PUT crossed this request, the client still is at its own version and waits for the catch-up.)
+    const pending = peer === undefined ? undefined : this.catchUps.get(peer);
+    if (pending && (parents === undefined || (parents.length === 1 && parents[0] === pending.lastId)))
+      this.cancelCatchUp(peer!);
     if (!sink.closed) {
       const subscriber: TextSubscriber = { sink, peer };
       this.subscribers.add(subscriber);
