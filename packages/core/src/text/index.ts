@@ -1,5 +1,6 @@
 // @braid-live/core/text: collaborative plain text (simpleton) — splices in code points, a client, bindings.
 export { codePointLength } from '../protocol/codePoints';
+export { type BindableElement, bindTextarea } from './bindText';
 export {
   applySplices,
   checkSplices,
