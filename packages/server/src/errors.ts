@@ -28,9 +28,15 @@ export const RESOURCE_ERROR_STATUS = {
   'rejected-by-validate': 422,
   'store-failed': 500,
   'unknown-version': 404,
+  'version-not-in-history': 410,
+  'too-many-patches': 413,
+  'patches-too-large': 413,
+  'write-too-costly': 422,
+  'document-too-large': 413,
+  'pattern-full': 403,
+  'over-memory-budget': 503,
   'version-unknown-here': 309,
   'bad-version': 400,
-  'too-large': 413,
   busy: 503,
   /** braid-text's status for it (simpleton clients stop on it). */
   'digest-mismatch': 550,
@@ -43,11 +49,10 @@ export const RESOURCE_ERROR_STATUS = {
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
   if (error instanceof ResourceError) {
-    // 309 names the unknown ids and asks to retry (braid-text's answer: the versions may still arrive).
     const headers: Record<string, string> =
-      error.code === 'version-unknown-here' && error.ids
-        ? { Version: formatVersions(error.ids), 'Retry-After': '1' }
-        : {};
+      error.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(error.retryAfterSeconds) };
+    // A 309 names the unknown ids (braid-text's answer).
+    if (error.code === 'version-unknown-here' && error.ids) headers.Version = formatVersions(error.ids);
     return new HttpError(RESOURCE_ERROR_STATUS[error.code], error.message, headers);
   }
   return undefined;

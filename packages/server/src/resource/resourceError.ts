@@ -16,12 +16,24 @@ export type ResourceErrorCode =
   | 'store-failed'
   /** A version named by a server-side call (`braid.revert`) is not in the history. */
   | 'unknown-version'
+  /** A history page asked to start before a version that is not in memory (gone, or never existed). */
+  | 'version-not-in-history'
+  /** The write carries more patches than `maxPatches`. */
+  | 'too-many-patches'
+  /** The write's patches carry more JSON than `maxPatchBytes`. */
+  | 'patches-too-large'
+  /** Applying the write would cost more than `maxWriteWork` (estimated before any work). */
+  | 'write-too-costly'
+  /** The document the write would produce is larger than `maxDocumentBytes`. */
+  | 'document-too-large'
+  /** The first write of one more path under a pattern that has created `maxResources` already. */
+  | 'pattern-full'
+  /** Loading one more resource would pass `maxResidentBytes`, and nothing idle is left to drop. */
+  | 'over-memory-budget'
   /** Text (simpleton) resources: the Version or Parents named are unknown here (`ids`: which). */
   | 'version-unknown-here'
   /** A malformed or impossible Version (a simpleton id must be `agent-seq`, covering the events it makes). */
   | 'bad-version'
-  /** The value would pass a size bound of the resource. */
-  | 'too-large'
   /** Too many writes are waiting (for their Parents to arrive). */
   | 'busy'
   /** The writer's Repr-Digest does not match the text its edit makes: writer and server differ. */
@@ -30,16 +42,19 @@ export type ResourceErrorCode =
 export class ResourceError extends Error {
   override name = 'ResourceError';
   readonly code: ResourceErrorCode;
+  /** For refusals that pass (a full budget): when to try again. */
+  readonly retryAfterSeconds?: number;
   /** The version ids concerned ('version-unknown-here': the unknown ones). */
   readonly ids?: readonly string[];
 
   constructor(
     code: ResourceErrorCode,
     message: string,
-    options?: { cause?: unknown; ids?: readonly string[] },
+    options?: { cause?: unknown; retryAfterSeconds?: number; ids?: readonly string[] },
   ) {
     super(message, options);
     this.code = code;
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
     if (options?.ids) this.ids = options.ids;
   }
 }

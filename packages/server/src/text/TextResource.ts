@@ -16,8 +16,10 @@ import {
   type TextSplice,
 } from '@braid-live/core/text';
 import { reasonOf } from '../errors';
+import type { HistoryPage, HistoryPageRequest } from '../resource/historyPages';
 import { ResourceError } from '../resource/resourceError';
 import { SerialQueue } from '../resource/serialQueue';
+import type { ResourceBounds } from '../resource/serverResource';
 import { runValidate } from '../resource/validateWrite';
 import type { ServerContext } from '../serverContext';
 import type { SubscriptionSink } from '../subscriptions/sink';
@@ -91,12 +93,16 @@ export class TextResource {
   private digestCache?: { seq: number; digest: string };
   private compactionQueued = false;
   private users = 0;
+  private resident = 0;
+  private detached = false;
+  private hasStoredState = false;
 
   constructor(
     readonly path: string,
     readonly params: Record<string, string>,
     readonly options: TextDefinition,
     private readonly ctx: ServerContext,
+    private readonly bounds: ResourceBounds,
   ) {
     this.ready = this.load();
     this.ready.catch(() => {});
@@ -119,6 +125,18 @@ export class TextResource {
 
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /** Estimated bytes this resource holds (texts and wire bytes of its history). */
+  get residentBytes(): number {
+    return this.resident;
+  }
+
+  /** Dropped from the registry: gives its bytes back and stops reporting. */
+  detach(): void {
+    this.detached = true;
+    this.bounds.memory.adjust(-this.resident);
+    this.resident = 0;
   }
 
   retain(): void {
@@ -162,18 +180,20 @@ export class TextResource {
   historyEntries(limit = Number.POSITIVE_INFINITY): HistoryEntry[] {
     const versions = this.history.versions;
     const out: HistoryEntry[] = [];
-    for (let i = versions.length - 1; i >= 0 && out.length < limit; i--) {
-      const e = versions[i];
-      const entry: HistoryEntry = {
-        version: e.id,
-        parents: [...e.parents],
-        time: e.time,
-        patches: splicesAsPatches(e.splices),
-      };
-      if (e.peer !== undefined) entry.peer = e.peer;
-      out.push(entry);
-    }
+    for (let i = versions.length - 1; i >= 0 && out.length < limit; i--)
+      out.push(this.historyEntryOf(versions[i]));
     return out;
+  }
+
+  private historyEntryOf(e: TextEntry): HistoryEntry {
+    const entry: HistoryEntry = {
+      version: e.id,
+      parents: [...e.parents],
+      time: e.time,
+      patches: splicesAsPatches(e.splices),
+    };
+    if (e.peer !== undefined) entry.peer = e.peer;
+    return entry;
   }
 
   /** The refusal for a state nobody can name here (309 on the wire, listing the unknown ids). */
@@ -181,6 +201,32 @@ export class TextResource {
     return new ResourceError('version-unknown-here', `version ${formatVersions(ids)} is unknown here`, {
       ids: this.history.unknownIds(ids),
     });
+  }
+
+  /** A page of the version list as JSON, newest first (410 when `before` is not in memory). */
+  historyPage({ before, limit, maxBytes }: HistoryPageRequest): HistoryPage {
+    const versions = this.history.versions;
+    let index = versions.length - 1;
+    if (before !== undefined) {
+      const entry = this.history.entry(before);
+      if (!entry)
+        throw new ResourceError(
+          'version-not-in-history',
+          `version ${JSON.stringify(before)} is not in the server's history`,
+        );
+      index = entry.seq - versions[0].seq - 1;
+    }
+    const parts: string[] = [];
+    let bytes = 2;
+    for (; index >= 0 && parts.length < limit; index--) {
+      const json = JSON.stringify(this.historyEntryOf(versions[index]));
+      if (parts.length > 0 && bytes + json.length + 1 > maxBytes) break;
+      parts.push(json);
+      bytes += json.length + 1;
+    }
+    const page: HistoryPage = { bytes: Buffer.from(`[${parts.join(',')}]`, 'utf8'), count: parts.length };
+    if (index >= 0 && parts.length > 0) page.next = versions[index + 1].id;
+    return page;
   }
 
   // ---- subscriptions ----
@@ -317,6 +363,16 @@ export class TextResource {
     }
     this.history = history;
     this.counters = counters;
+    this.hasStoredState = stored !== undefined;
+    if (this.hasStoredState) this.bounds.quota?.noteStored(this.path);
+    this.reportResident();
+  }
+
+  private reportResident(): void {
+    if (this.detached) return;
+    const bytes = this.history.byteSize + this.history.headText.length * 2;
+    this.bounds.memory.adjust(bytes - this.resident);
+    this.resident = bytes;
   }
 
   /** Waits (bounded) for a write that makes `parents` known: a writer's next PUT may arrive before its last. */
@@ -371,7 +427,7 @@ export class TextResource {
     const next = applySplices(prev, landed);
     const maxLength = this.options.maxLength ?? DEFAULT_MAX_LENGTH;
     if (next.length > maxLength && codePointLength(next) > maxLength)
-      throw new ResourceError('too-large', `the text would be longer than ${maxLength} code points`);
+      throw new ResourceError('document-too-large', `the text would be longer than ${maxLength} code points`);
     if (!transformed && proposal.digest !== undefined && proposal.digest !== textDigest(next))
       throw new ResourceError(
         'digest-mismatch',
@@ -394,9 +450,13 @@ export class TextResource {
       transformed,
     };
     if (proposal.peer !== undefined) record.peer = proposal.peer;
+    // The first write of a pattern path creates a resource: it needs a place in the pattern's quota (403).
+    const undoReservation = this.hasStoredState ? undefined : this.bounds.quota?.reserve(this.path);
     try {
       await this.ctx.store.append(this.path, record);
+      this.hasStoredState = true;
     } catch (error) {
+      undoReservation?.();
       this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
       throw new ResourceError(
         'store-failed',
@@ -429,6 +489,7 @@ export class TextResource {
       },
       side,
     );
+    this.reportResident();
     this.publish(entry);
     for (const wake of [...this.parentWaiters]) wake();
     this.compactIfDue();

@@ -77,6 +77,16 @@ export class TextHistory {
     return this.entries.length ? this.entries[this.entries.length - 1].text : this.rootState.text;
   }
 
+  /** Estimated bytes of the versions kept (wire bytes and texts). */
+  get byteSize(): number {
+    return this.bytes + this.rootState.text.length * 2;
+  }
+
+  /** The entry of a version id still in memory. */
+  entry(id: string): TextEntry | undefined {
+    return this.byId.get(id);
+  }
+
   get versions(): readonly TextEntry[] {
     return this.entries;
   }

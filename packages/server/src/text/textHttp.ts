@@ -74,7 +74,7 @@ function readText(
 ): void {
   const withBody = req.method !== 'HEAD';
   if (wantsHistory(req, query)) {
-    sendHistory(resource, res, query, withBody);
+    sendHistory(ctx, resource, res, query, withBody);
     return;
   }
   const versionHeader = header(req, 'version');

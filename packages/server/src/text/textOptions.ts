@@ -18,6 +18,8 @@ export interface TextResourceOptions {
   validate?: ValidateText;
   /** Longest text accepted, in code points (a write past it answers 413). Default 10 000 000. */
   maxLength?: number;
+  /** For a path pattern: how many texts it may create (as for `braid.resource`). */
+  maxResources?: number;
   /** Send `Repr-Digest` (SHA-256 of the text) on updates and GETs, as braid-text does. Default true. */
   digests?: boolean;
 }
