@@ -200,6 +200,7 @@ export class TextResource {
   unknown(ids: string[]): ResourceError {
     return new ResourceError('version-unknown-here', `version ${formatVersions(ids)} is unknown here`, {
       ids: this.history.unknownIds(ids),
+      retryAfterSeconds: 1,
     });
   }
 
