@@ -163,9 +163,11 @@ export class TextResource {
     if (sorted.length === 0) return;
     const problem = checkSplices(sorted, codePointLength(this.current));
     if (problem) throw new RangeError(`TextResource.edit: ${problem}`);
+    // Nothing waiting: send the splices as made (the user's intent, e.g. a replacement the diff would split).
+    const exact = this.current === this.sentText ? sorted : undefined;
     this.current = applySplices(this.current, sorted);
     this.emit({ text: this.current, source: 'local' });
-    this.flush();
+    this.flush(exact);
   }
 
   /** Replaces the text (sent as the splices of a diff). */
@@ -199,10 +201,10 @@ export class TextResource {
   // ---- sending ----
 
   /** Sends what is unsent, as one PUT, if a slot is free. */
-  private flush(): void {
+  private flush(exact?: TextSplice[]): void {
     if (this.closed || this.current === this.sentText || this.inFlight >= this.maxInFlight || !this.loaded)
       return;
-    const splices = diffText(this.sentText, this.current);
+    const splices = exact ?? diffText(this.sentText, this.current);
     const events = spliceEventCount(splices);
     this.counter += events;
     const put: SentPut = {
