@@ -96,8 +96,9 @@ async function openPages(doc: string, kind: string, peers: string[]): Promise<Pa
 const read = (page: Page) => page.evaluate(() => (window as unknown as { read: () => string }).read());
 const caret = (page: Page) => page.evaluate(() => (window as unknown as { caret: () => number }).caret());
 
+/** The text once every page shows the server's and has nothing pending. */
 async function converged(pages: Page[], doc: string): Promise<string> {
-  return waitFor(
+  const text = await waitFor(
     async () => {
       const server = (await braid.get<string>(`/docs/${doc}`)).value;
       const texts = await Promise.all(pages.map(read));
@@ -111,6 +112,7 @@ async function converged(pages: Page[], doc: string): Promise<string> {
     20_000,
     'every page to show the server text',
   );
+  return text ?? '';
 }
 
 describe('bindTextarea in chromium', () => {
