@@ -71,6 +71,12 @@ class FetchResponder implements Responder {
     this.pending.set(name, value);
   }
 
+  private reason: string | undefined;
+
+  setReason(reason: string): void {
+    this.reason = reason;
+  }
+
   getHeader(name: string): string | undefined {
     return this.pending.get(name) ?? undefined;
   }
@@ -82,7 +88,7 @@ class FetchResponder implements Responder {
     this.answer(
       new Response(withBody ? (body as Uint8Array<ArrayBuffer>) : null, {
         status,
-        statusText: options.reason,
+        statusText: options.reason ?? this.reason,
         headers: all,
       }),
     );
@@ -94,7 +100,7 @@ class FetchResponder implements Responder {
     this.answer(
       new Response(stream.readable, {
         status,
-        statusText: options.reason,
+        statusText: options.reason ?? this.reason,
         headers: this.headersWith(headers),
       }),
     );

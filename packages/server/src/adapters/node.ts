@@ -82,6 +82,10 @@ class NodeResponder implements Responder {
     this.res.setHeader(name, value);
   }
 
+  setReason(reason: string): void {
+    if (isHttp1(this.req)) (this.res as ServerResponse).statusMessage = reason;
+  }
+
   getHeader(name: string): string | undefined {
     const value = this.res.getHeader(name);
     return value === undefined ? undefined : String(value);

@@ -66,6 +66,8 @@ export interface Responder {
   /** Headers for whatever answer comes (CORS, Vary): merged under the answer's own. */
   setHeader(name: string, value: string): void;
   getHeader(name: string): string | undefined;
+  /** The reason phrase of whatever answer comes (HTTP/1.x only; fetch: statusText). */
+  setReason(reason: string): void;
   send(status: number, headers: Record<string, string>, body?: Uint8Array, options?: SendOptions): void;
   /** Sends the head; the body is written through the returned stream. */
   openStream(status: number, headers: Record<string, string>, options?: StreamOptions): ByteStream;

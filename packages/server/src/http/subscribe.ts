@@ -50,6 +50,22 @@ export function startSubscription(
   if (head.length) headers['Current-Version'] = formatVersions(head);
   if (heartbeatSeconds !== undefined) headers.Heartbeats = `${heartbeatSeconds}s`;
 
+  openSubscription(ctx, req, res, headers, heartbeatSeconds, (sink) => resource.attach(sink, parents));
+}
+
+/**
+ * Opens the 209 (on this response, or in the multiplexer stream `Multiplex-Through` names) with `headers`, lets
+ * `attach` write the initial burst and join the fan-out, then starts heartbeats. Shared by JSON and text
+ * resources.
+ */
+export function openSubscription(
+  ctx: ServerContext,
+  req: IncomingRequest,
+  res: Responder,
+  headers: Record<string, string>,
+  heartbeatSeconds: number | undefined,
+  attach: (sink: SubscriptionSink) => boolean,
+): void {
   const target = multiplexTarget(req);
   let stream: ByteStream | undefined;
   let sink: SubscriptionSink | undefined;
@@ -60,7 +76,7 @@ export function startSubscription(
     sink = new StreamSink(stream, ctx.limits.maxBufferedBytesPerSubscriber, ctx.sinkStats);
   }
   if (!sink) return;
-  const wroteInitial = resource.attach(sink, parents);
+  const wroteInitial = attach(sink);
   // Nothing to catch up on: still send the 209 head now, so the client knows it is subscribed.
   if (!wroteInitial) stream?.flush();
   if (heartbeatSeconds !== undefined && !sink.closed) ctx.heartbeats.add(sink, heartbeatSeconds * 1000);
@@ -111,7 +127,7 @@ function startMultiplexed(
 }
 
 /** The period to use: the client's (clamped), else the server default, else none. */
-function heartbeatPeriod(ctx: ServerContext, requested: string | undefined): number | undefined {
+export function heartbeatPeriod(ctx: ServerContext, requested: string | undefined): number | undefined {
   const seconds =
     (requested === undefined ? undefined : parseHeartbeats(requested)) ?? ctx.defaultHeartbeatSeconds;
   if (seconds === undefined) return undefined;
