@@ -25,6 +25,7 @@ export const RESOURCE_ERROR_STATUS = {
   'unknown-parents': 409,
   'patches-do-not-apply': 400,
   'write-conflict': 409,
+  'rebase-too-costly': 409,
   'rejected-by-validate': 422,
   'store-failed': 500,
   'unknown-version': 404,

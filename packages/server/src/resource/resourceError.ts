@@ -10,6 +10,8 @@ export type ResourceErrorCode =
   | 'patches-do-not-apply'
   /** The patches applied at their Parents, but not after transforming them over concurrent versions. */
   | 'write-conflict'
+  /** Transforming the write over the versions since its Parents would cost more than `maxRebaseWork`. */
+  | 'rebase-too-costly'
   /** The resource's `validate` hook refused the value the write would produce. */
   | 'rejected-by-validate'
   /** The store failed to make the version durable; nothing was applied. */
