@@ -11,7 +11,7 @@ import { send } from './respond';
 /**
  * PUT and PATCH (same meaning): headers checked, access checked, body read within limits, then handed to the
  * resource's write queue. Answered 200 + Version only once the version is durable in the store. A Version the
- * server already has is answered 200 without looking at the body: the same Version is the same write.
+ * server already has is answered 200 when it is a retry (same Parents and patches), 409 otherwise.
  */
 export async function handleWrite(core: ServerCore, route: Route, req: BraidRequest, res: BraidResponse) {
   // (A refusal before the body was read leaves the rest of it to the dispatcher: see discardBody.ts.)
@@ -24,10 +24,6 @@ export async function handleWrite(core: ServerCore, route: Route, req: BraidRequ
   const resource = core.registry.use(route);
   try {
     await resource.ready;
-    if (headers.version !== undefined && resource.knows(headers.version)) {
-      sendWritten(res, headers.version);
-      return;
-    }
     const patches = parseWriteBody(headers.form, body, core.limits);
     const outcome = await resource.write({
       version: headers.version,
