@@ -81,7 +81,7 @@ describe('BraidClient with @braid-live/server', () => {
     expect(res.getSnapshot()!.title).toBe('optimistic');
     expect(res.getStatus().pending).toBe(1);
     await waitFor(() => res.getStatus().pending === 0);
-    expect(res.getStatus().version).toEqual(['alice-1']);
+    expect(res.getStatus().version).toEqual([`alice-${client.instance}-1`]);
     expect(server.braid.get('/doc').value.title).toBe('optimistic');
     const [last] = server.braid.history('/doc', { limit: 1 });
     expect(last).toMatchObject({ version: 'alice-1', parents: ['v0'], peer: 'alice' });
