@@ -84,7 +84,7 @@ describe('BraidClient with @braid-live/server', () => {
     expect(res.getStatus().version).toEqual([`alice-${client.instance}-1`]);
     expect(server.braid.get('/doc').value.title).toBe('optimistic');
     const [last] = server.braid.history('/doc', { limit: 1 });
-    expect(last).toMatchObject({ version: 'alice-1', parents: ['v0'], peer: 'alice' });
+    expect(last).toMatchObject({ version: `alice-${client.instance}-1`, parents: ['v0'], peer: 'alice' });
   });
 
   it('coalesces the edits made while a write is in flight into one Patches: N write', async () => {
