@@ -90,7 +90,7 @@ function normalizeObject(
     const key = keys[k];
     const member = object[key];
     const normal = normalize(member, before?.[key], `${path}${memberPath(key)}`, ancestors);
-    if (!out && !Object.is(normal, member)) {
+    if (!out && (normal === undefined || !Object.is(normal, member))) {
       out = {};
       for (let j = 0; j < k; j++) out[keys[j]] = object[keys[j]];
     }
