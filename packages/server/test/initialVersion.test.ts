@@ -95,12 +95,12 @@ describe('the initial state has a version id', () => {
       '["b"]',
     );
     expect(stale.status).toBe(200);
-    expect((braid.get('/doc').value as { list: string[] }).list.sort()).toEqual(['a', 'b']);
+    expect(((await braid.get('/doc')).value as { list: string[] }).list.sort()).toEqual(['a', 'b']);
     // Another write based on the initial id, on a part nobody changed since: applied at the head.
     expect(
       (await put(port, '/doc', { Version: '"c"', Parents: id, 'Content-Range': 'json .n' }, '7')).status,
     ).toBe(200);
-    expect(braid.get('/doc').value).toMatchObject({ n: 7 });
+    expect((await braid.get('/doc')).value).toMatchObject({ n: 7 });
   });
 
   it('a write that claims the initial id as its Version is refused (409), and changes nothing', async () => {
@@ -109,7 +109,7 @@ describe('the initial state has a version id', () => {
     const res = await put(port, '/doc', { Version: id, 'Content-Range': 'json .n' }, '1');
     expect(res.status).toBe(409);
     expect(res.text).toMatch(/^version taken/);
-    expect(braid.get('/doc').value).toEqual({ n: 0, list: [] });
+    expect((await braid.get('/doc')).value).toEqual({ n: 0, list: [] });
   });
 });
 
@@ -129,7 +129,7 @@ describe('a retry is told from another write under a taken Version', () => {
     const other = await put(second.port, '/doc', write, '2');
     expect(other.status).toBe(409);
     expect(other.text).toMatch(/^version taken/);
-    expect(second.braid.get('/doc').value).toEqual({ n: 1, list: [] });
+    expect((await second.braid.get('/doc')).value).toEqual({ n: 1, list: [] });
     expect(second.braid.history('/doc')).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
-import { HttpError, reasonOf } from '../errors';
+import { reasonOf } from '../errors';
+import type { ServerContext } from '../serverContext';
 import type { VersionRecord } from '../store/types';
 import type { SubscriptionSink } from '../subscriptions/sink';
 import { SubscriberSet } from '../subscriptions/subscriberSet';
@@ -8,8 +9,8 @@ import type { BraidRequest, HistoryEntry, ResourceChange, ResourceOptions } from
 import { History, type VersionEntry } from './history';
 import { writeDigest } from './knownVersions';
 import { rebaseWrite } from './rebaseWrite';
+import { ResourceError } from './resourceError';
 import { SerialQueue } from './serialQueue';
-import type { ServerContext } from './serverContext';
 import { runValidate } from './validateWrite';
 import { initialVersionId } from './versionIds';
 
@@ -37,7 +38,7 @@ export type WriteOutcome = { kind: 'applied'; entry: VersionEntry } | { kind: 'd
  * anyone (GET, subscribers) before the store said the version is durable, and a version the store failed to
  * take is never applied.
  */
-export class Resource {
+export class ServerResource {
   readonly ready: Promise<void>;
   private history!: History;
   private readonly subscribers = new SubscriberSet();
@@ -75,10 +76,12 @@ export class Resource {
     return this.subscribers.size;
   }
 
+  /** Only for ResourceRegistry.with, which pairs every retain with its release. */
   retain(): void {
     this.users++;
   }
 
+  /** Only for ResourceRegistry.with. */
   release(): void {
     this.users--;
   }
@@ -212,8 +215,8 @@ export class Resource {
     if (proposal.version !== undefined && history.known.has(proposal.version)) {
       if (history.known.isRetry(proposal.version, digest))
         return { kind: 'duplicate', version: proposal.version };
-      throw new HttpError(
-        409,
+      throw new ResourceError(
+        'version-taken',
         `version taken: ${JSON.stringify(proposal.version)} names another write (or the initial state); send this write under a new Version`,
       );
     }
@@ -232,7 +235,11 @@ export class Resource {
       await this.ctx.store.append(this.path, record);
     } catch (error) {
       this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
-      throw new HttpError(500, `the write could not be stored, so it was not applied: ${reasonOf(error)}`);
+      throw new ResourceError(
+        'store-failed',
+        `the write could not be stored, so it was not applied: ${reasonOf(error)}`,
+        { cause: error },
+      );
     }
     const entry = history.push({ ...record, value, wire: versionUpdateBytes(record) });
     this.publish(entry);
