@@ -130,6 +130,6 @@ describe('a retry is told from another write under a taken Version', () => {
     expect(other.status).toBe(409);
     expect(other.text).toMatch(/^version taken/);
     expect((await second.braid.get('/doc')).value).toEqual({ n: 1, list: [] });
-    expect(second.braid.history('/doc')).toHaveLength(1);
+    expect(await second.braid.history('/doc')).toHaveLength(1);
   });
 });

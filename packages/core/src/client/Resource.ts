@@ -334,7 +334,8 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
    * Waits for a subscription's head, but not blindly: some Braid servers (braidify) send no byte of a 209 until
    * their next update, so a client that is already current hears nothing. Every `headTimeoutMs` a plain GET asks
    * whether the server is there and at our version: then we are live (writes go out, and the head comes with
-   * the next update, ours included); at another version, this subscription is given up and made again.
+   * the next update, ours included); at another version the server has something to send, so the head is only
+   * slow and we keep waiting (with buffered writes going out); no answer at all, and the subscription is retried.
    */
   private async awaitHead(response: Promise<Response>, signal: AbortSignal): Promise<Response> {
     response.catch(() => {}); // when we give up on it below, its rejection is nobody's business
@@ -351,15 +352,11 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
       if (current === undefined)
         throw new BraidError('network', this.url, 'the subscription sent no head, and a GET got no answer');
       this.serverAnswers = true;
+      this.scheduleFlush(); // the server answers: buffered writes go out
+      // At our version, nothing is coming until the next update: we are live. At another version (or before
+      // the first value), the server has something to send, so the head is only slow: keep waiting.
       const confirmed = this.state.confirmed?.version;
-      if (!confirmed) continue; // a first subscription has a snapshot to send: it is only slow
-      if (!sameVersion(current, confirmed)) {
-        throw new RetryLater(
-          new BraidError('network', this.url, 'the subscription sent no head while the server moved on'),
-          0,
-        );
-      }
-      if (this.status.state !== 'live') this.goLive();
+      if (confirmed && sameVersion(current, confirmed) && this.status.state !== 'live') this.goLive();
     }
   }
 
