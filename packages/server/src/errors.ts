@@ -26,9 +26,17 @@ export const RESOURCE_ERROR_STATUS = {
   'version-taken': 409,
   'patches-do-not-apply': 400,
   'write-conflict': 409,
+  'rebase-too-costly': 409,
   'rejected-by-validate': 422,
   'store-failed': 500,
   'unknown-version': 404,
+  'version-not-in-history': 410,
+  'too-many-patches': 413,
+  'patches-too-large': 413,
+  'write-too-costly': 422,
+  'document-too-large': 413,
+  'pattern-full': 403,
+  'over-memory-budget': 503,
 } as const satisfies Record<ResourceErrorCode, number>;
 
 /**
@@ -37,7 +45,11 @@ export const RESOURCE_ERROR_STATUS = {
  */
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
-  if (error instanceof ResourceError) return new HttpError(RESOURCE_ERROR_STATUS[error.code], error.message);
+  if (error instanceof ResourceError) {
+    const headers: Record<string, string> =
+      error.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(error.retryAfterSeconds) };
+    return new HttpError(RESOURCE_ERROR_STATUS[error.code], error.message, headers);
+  }
   return undefined;
 }
 
