@@ -135,6 +135,7 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
         peakBufferedBytes: core.sinkStats.peakBufferedBytes,
         heartbeatTimers: core.heartbeats.timerCount,
         multiplexers: core.multiplexers.size,
+        multiplexedSubscribers: core.multiplexers.responses,
       };
     },
 
