@@ -2,7 +2,7 @@ export type { CorsOption, CorsOrigin } from './http/cors';
 export { HISTORY_MEDIA_TYPE } from './http/read';
 export { type BraidLimits, DEFAULT_LIMITS } from './limits';
 export { createBraidServer } from './server';
-export type { FileStore, FileStoreOptions } from './store';
+export type { FileStore, FileStoreOptions, FileStoreStats, StoreFileHandle, StoreFs } from './store';
 export { fileStore, memoryStore } from './store';
 export type { BraidStore, StoredResource, VersionRecord } from './store/types';
 export type { SubscriptionSink } from './subscriptions/sink';

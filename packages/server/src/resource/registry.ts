@@ -89,7 +89,11 @@ export class ResourceRegistry {
     if (this.loaded.size <= this.maxLoaded) return;
     for (const [path, resource] of this.loaded) {
       if (this.loaded.size <= this.maxLoaded) break;
-      if (resource.isIdle && resource.isLoaded) this.loaded.delete(path);
+      if (resource.isIdle && resource.isLoaded) {
+        this.loaded.delete(path);
+        // The store may close what it holds for it (the file store's log): reopened when it is used again.
+        this.ctx.store.release?.(path);
+      }
     }
   }
 }
