@@ -1,6 +1,9 @@
+export { type BraidPluginOptions, braidPlugin, type FastifyLike } from './adapters/fastify';
+export { RESOURCE_ERROR_STATUS } from './errors';
 export type { CorsOption, CorsOrigin } from './http/cors';
 export { HISTORY_MEDIA_TYPE } from './http/read';
 export { type BraidLimits, DEFAULT_LIMITS } from './limits';
+export { ResourceError, type ResourceErrorCode } from './resource/resourceError';
 export { createBraidServer } from './server';
 export type { FileStore, FileStoreOptions, FileStoreStats, StoreFileHandle, StoreFs } from './store';
 export { fileStore, memoryStore } from './store';

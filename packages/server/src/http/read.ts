@@ -1,12 +1,7 @@
-import {
-  BraidProtocolError,
-  formatVersions,
-  isSubscribeRequest,
-  parseVersions,
-} from '@braid-live/core/protocol';
-import { HttpError } from '../errors';
-import type { Resource } from '../resource/resource';
-import type { ServerCore } from '../serverCore';
+import { formatVersions, isSubscribeRequest, parseVersions } from '@braid-live/core/protocol';
+import { HttpError, parseOrBadRequest } from '../errors';
+import type { ServerResource } from '../resource/serverResource';
+import type { ServerContext } from '../serverContext';
 import type { BraidRequest, BraidResponse } from '../types';
 import { header } from './headers';
 import { addVary, send } from './respond';
@@ -21,25 +16,25 @@ export const HISTORY_MEDIA_TYPE = 'application/braid-history+json';
  * subscription. Reads never wait for the write queue or the store: they see the last durable version.
  */
 export async function handleRead(
-  core: ServerCore,
-  resource: Resource,
+  ctx: ServerContext,
+  resource: ServerResource,
   req: BraidRequest,
   res: BraidResponse,
   query: URLSearchParams,
 ): Promise<void> {
   const withBody = req.method !== 'HEAD';
   if (wantsHistory(req, query)) {
-    sendHistory(resource, res, query, withBody);
+    sendHistory(ctx, resource, res, query, withBody);
     return;
   }
   if (withBody && isSubscribeRequest(header(req, 'subscribe'))) {
-    startSubscription(core, resource, req, res);
+    startSubscription(ctx, resource, req, res);
     return;
   }
   addVary(res, 'Version, Parents, Subscribe');
   const versionHeader = header(req, 'version');
   if (versionHeader !== undefined && versionHeader.trim() !== '') {
-    const wanted = parseOrBadRequest(versionHeader);
+    const wanted = parseVersionHeader(versionHeader);
     const found = resource.valueAt(wanted);
     if (!found) {
       throw new HttpError(
@@ -73,29 +68,33 @@ function wantsHistory(req: BraidRequest, query: URLSearchParams): boolean {
 }
 
 function sendHistory(
-  resource: Resource,
+  ctx: ServerContext,
+  resource: ServerResource,
   res: BraidResponse,
   query: URLSearchParams,
   withBody: boolean,
 ): void {
+  const { historyPageSize, maxHistoryPageSize, historyPageBytes } = ctx.limits;
   const limitParam = query.get('limit');
-  let limit: number | undefined;
+  let limit = historyPageSize;
   if (limitParam !== null) {
     limit = Number(limitParam);
-    if (!Number.isInteger(limit) || limit < 0)
-      throw new HttpError(400, 'bad limit: expected a non-negative integer');
+    if (!Number.isInteger(limit) || limit < 0 || limit > maxHistoryPageSize)
+      throw new HttpError(400, `bad limit: expected an integer from 0 to ${maxHistoryPageSize}`);
   }
+  const before = query.get('before') ?? undefined;
+  const page = resource.historyPage({ before, limit, maxBytes: historyPageBytes });
   const headers: Record<string, string> = { 'Content-Type': HISTORY_MEDIA_TYPE, 'Cache-Control': 'no-cache' };
   const head = resource.head.version;
   if (head.length) headers['Current-Version'] = formatVersions(head);
-  send(res, 200, headers, JSON.stringify(resource.historyEntries(limit)), withBody);
+  if (page.next !== undefined) {
+    const next = new URLSearchParams({ limit: String(limit), before: page.next });
+    headers.Link = `<?history&${next}>; rel="next"`;
+  }
+  send(res, 200, headers, page.bytes, withBody);
 }
 
-export function parseOrBadRequest(value: string): string[] {
-  try {
-    return parseVersions(value);
-  } catch (error) {
-    if (error instanceof BraidProtocolError) throw new HttpError(400, error.message);
-    throw error;
-  }
+/** A Version or Parents header's ids (400 when malformed). */
+export function parseVersionHeader(value: string): string[] {
+  return parseOrBadRequest(() => parseVersions(value));
 }

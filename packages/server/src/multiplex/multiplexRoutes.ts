@@ -3,21 +3,31 @@ import { isMultiplexId, MULTIPLEX_VERSION, MULTIPLEXER_PATH } from '@braid-live/
 import { HttpError } from '../errors';
 import { header, isHttp1 } from '../http/headers';
 import { send } from '../http/respond';
-import type { ServerCore } from '../serverCore';
+import type { ServerContext } from '../serverContext';
 import type { BraidRequest, BraidResponse } from '../types';
 import { ServerMultiplexer } from './ServerMultiplexer';
 
 /** Whether a request path is the multiplexer's (handled before resource routing). */
 export const isMultiplexerPath = (path: string) => path.startsWith(MULTIPLEXER_PATH);
 
-/** A cap on open multiplexers per server (each holds a connection and a map): past it, new ones get 503. */
-const MAX_MULTIPLEXERS = 10_000;
-/** A cap on responses per multiplexer. */
-export const MAX_RESPONSES_PER_MULTIPLEXER = 10_000;
-
-/** The multiplexers of one server, by id. */
+/**
+ * The multiplexers of one server, by id, and how many each client connection holds (bounded by
+ * `maxMultiplexersPerConnection`: one HTTP/2 connection can open any number of POST streams).
+ */
 export class MultiplexerRegistry {
   private readonly all = new Map<string, ServerMultiplexer>();
+  private readonly perConnection = new WeakMap<object, number>();
+
+  /** Multiplexers open on `connection`. */
+  countOn(connection: object): number {
+    return this.perConnection.get(connection) ?? 0;
+  }
+
+  /** Counts `mux` against `connection` until it closes. */
+  holdOn(connection: object): () => void {
+    this.perConnection.set(connection, this.countOn(connection) + 1);
+    return () => this.perConnection.set(connection, this.countOn(connection) - 1);
+  }
 
   get(id: string): ServerMultiplexer | undefined {
     return this.all.get(id);
@@ -53,7 +63,7 @@ export class MultiplexerRegistry {
  * on it; `DELETE …/<id>` ends the stream. Everything needs `Multiplex-Version: 1.0` (400 otherwise).
  */
 export function handleMultiplexerRequest(
-  core: ServerCore,
+  ctx: ServerContext,
   path: string,
   req: BraidRequest,
   res: BraidResponse,
@@ -77,11 +87,11 @@ export function handleMultiplexerRequest(
     throw new HttpError(400, 'multiplexer ids are 1-128 characters of A-Z a-z 0-9 - _');
   }
   if (method === 'POST' && requestId === undefined) {
-    openMultiplexer(core, muxId, req, res);
+    openMultiplexer(ctx, muxId, req, res);
     return;
   }
   if (method === 'DELETE') {
-    const mux = core.multiplexers.get(muxId);
+    const mux = ctx.multiplexers.get(muxId);
     if (!mux) throw new HttpError(404, `multiplexer ${muxId} does not exist`, { 'Bad-Multiplexer': muxId });
     if (requestId === undefined) mux.close();
     else if (!mux.cancel(requestId)) {
@@ -95,8 +105,8 @@ export function handleMultiplexerRequest(
   });
 }
 
-function openMultiplexer(core: ServerCore, muxId: string, req: BraidRequest, res: BraidResponse): void {
-  if (core.multiplexers.get(muxId)) {
+function openMultiplexer(ctx: ServerContext, muxId: string, req: BraidRequest, res: BraidResponse): void {
+  if (ctx.multiplexers.get(muxId)) {
     sendJsonError(
       res,
       409,
@@ -105,26 +115,41 @@ function openMultiplexer(core: ServerCore, muxId: string, req: BraidRequest, res
     );
     return;
   }
-  if (core.multiplexers.size >= MAX_MULTIPLEXERS)
-    throw new HttpError(503, 'too many multiplexers; retry later');
+  const { maxMultiplexers, maxMultiplexersPerConnection, multiplexerIdleMs } = ctx.limits;
+  if (ctx.multiplexers.size >= maxMultiplexers)
+    throw new HttpError(503, `too many multiplexers (limit ${maxMultiplexers}); retry later`, {
+      'Retry-After': '10',
+    });
+  const connection = clientConnection(req);
+  if (ctx.multiplexers.countOn(connection) >= maxMultiplexersPerConnection) {
+    throw new HttpError(
+      429,
+      `this connection has ${maxMultiplexersPerConnection} multiplexers open already (the limit); close one first`,
+    );
+  }
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Accel-Buffering', 'no');
   res.setHeader('Incremental', '?1');
   res.setHeader('Content-Type', 'application/http-multiplex');
-  if (isHttp1(req) && core.subscriptionFraming === 'close') {
+  if (isHttp1(req) && ctx.subscriptionFraming === 'close') {
     // Like subscriptions: a close-delimited body, so frames go out without chunk framing.
     res.setHeader('Connection', 'close');
     (res as ServerResponse).useChunkedEncodingByDefault = false;
   }
   res.writeHead(200);
+  const releaseConnection = ctx.multiplexers.holdOn(connection);
   const mux = new ServerMultiplexer(
     muxId,
     res,
-    core.limits.maxBufferedBytesPerSubscriber,
-    core.sinkStats,
-    () => core.multiplexers.delete(muxId),
+    ctx.limits.maxBufferedBytesPerSubscriber,
+    ctx.sinkStats,
+    () => {
+      releaseConnection();
+      ctx.multiplexers.delete(muxId);
+    },
   );
-  core.multiplexers.add(mux);
+  mux.closeWhenIdleFor(multiplexerIdleMs);
+  ctx.multiplexers.add(mux);
   // A blank line (skipped by every reader) flushes the head, so the client knows the stream is open.
   (res as ServerResponse).write('\r\n');
 }
@@ -155,4 +180,10 @@ export function multiplexTarget(
     throw new HttpError(400, 'bad Multiplex-Through (expected /.well-known/multiplexer/<id>/<request>)');
   }
   return { muxId, requestId, through };
+}
+
+/** The client connection a request came on: the socket (HTTP/1.1), or the session (HTTP/2). */
+function clientConnection(req: BraidRequest): object {
+  const stream = (req as { stream?: { session?: object } }).stream;
+  return stream?.session ?? req.socket;
 }

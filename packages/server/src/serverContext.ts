@@ -1,10 +1,10 @@
+import { BodyBytesInFlight } from './bodyBytesInFlight';
 import { HttpError } from './errors';
 import { type ResolvedCors, resolveCors } from './http/cors';
 import type { ShutdownRegistry } from './http/readBody';
 import { type BraidLimits, resolveLimits } from './limits';
 import { MultiplexerRegistry } from './multiplex/multiplexRoutes';
 import { ResourceRegistry } from './resource/registry';
-import type { ServerContext } from './resource/serverContext';
 import { createVersionIdFactory } from './resource/versionIds';
 import { memoryStore } from './store';
 import type { BraidStore } from './store/types';
@@ -13,7 +13,7 @@ import type { SinkStats } from './subscriptions/sink';
 import type { Authorize, BraidServerOptions } from './types';
 
 /** Everything one server shares between its HTTP handlers, its resources and its public API. */
-export class ServerCore implements ServerContext {
+export class ServerContext {
   readonly store: BraidStore;
   readonly limits: BraidLimits;
   readonly cors: ResolvedCors | undefined;
@@ -21,6 +21,7 @@ export class ServerCore implements ServerContext {
   readonly defaultHeartbeatSeconds: number | undefined;
   readonly subscriptionFraming: 'close' | 'chunked';
   readonly registry: ResourceRegistry;
+  readonly bodiesInFlight: BodyBytesInFlight;
   readonly heartbeats = new HeartbeatTimers();
   readonly multiplexers = new MultiplexerRegistry();
   readonly sinkStats: SinkStats = { cutOffs: 0, peakBufferedBytes: 0 };
@@ -40,6 +41,7 @@ export class ServerCore implements ServerContext {
     this.onError =
       options.onError ?? ((error, context) => console.error(`braid-live server: ${context}:`, error));
     this.registry = new ResourceRegistry(this, this.limits.maxLoadedResources);
+    this.bodiesInFlight = new BodyBytesInFlight(this.limits.maxBodyBytesInFlight);
   }
 
   reportError(error: unknown, context: string): void {
