@@ -103,7 +103,7 @@ describe("'auto' multiplexing: one long-lived connection per page", () => {
     expect(moved).toHaveLength(1);
     const parents = moved[0].headers.get('parents');
     expect(parents).toBeTruthy();
-    const history = srv.braid.history('/log/0', { limit: 1000 }) as { version: string }[];
+    const history = await srv.braid.history('/log/0', { limit: 1000 });
     expect(history.map((h) => h.version)).toContain(parseVersions(parents!)[0]);
     // /log/1's snapshot (~100 KB) came through the stream; /log/0's did not come a second time.
     expect(seen.multiplexedBytes()).toBeGreaterThan(100_000);
@@ -112,7 +112,7 @@ describe("'auto' multiplexing: one long-lived connection per page", () => {
     // It stays live inside the multiplexer, and writes go through.
     first.set((d) => void d.items.push(-1));
     await waitFor(() => first.getStatus().pending === 0, 5000, 'the write confirmed');
-    expect((srv.braid.get('/log/0').value as Log).items.at(-1)).toBe(-1);
+    expect(((await srv.braid.get('/log/0')).value as Log).items.at(-1)).toBe(-1);
     expect(first.getStatus().state).toBe('live');
   });
 
