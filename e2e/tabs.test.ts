@@ -16,7 +16,7 @@ const TABS = 5;
 /** The demo's live resources per tab (feeds and shared panels). */
 const RESOURCES_PER_TAB = 14;
 
-describe('five tabs of the demo in one browser', { timeout: 180_000 }, () => {
+describe('five tabs of the demo in one browser', { timeout: 400_000 }, () => {
   let tmp: string;
   let server: DashboardServer | undefined;
   let browser: Browser | undefined;
@@ -47,7 +47,7 @@ describe('five tabs of the demo in one browser', { timeout: 180_000 }, () => {
       consoleErrors.watch(tab, `tab ${i + 1}`);
       tabs.push(tab);
       await tab.goto(server!.url);
-      const info = await waitAllLive(tab, 30_000);
+      const info = await waitAllLive(tab, 60_000);
       // Each tab adds one stream and its 14 subscriptions inside it (a tab that went plain would show here).
       await eventually(
         async () => server!.stats(),
