@@ -1,4 +1,4 @@
-import { BraidProtocolError } from '@braid-live/core/protocol';
+import { BraidProtocolError, formatVersions } from '@braid-live/core/protocol';
 import { ResourceError, type ResourceErrorCode } from './resource/resourceError';
 
 /**
@@ -36,6 +36,11 @@ export const RESOURCE_ERROR_STATUS = {
   'document-too-large': 413,
   'pattern-full': 403,
   'over-memory-budget': 503,
+  'version-unknown-here': 309,
+  'bad-version': 400,
+  busy: 503,
+  /** braid-text's status for it (simpleton clients stop on it). */
+  'digest-mismatch': 550,
 } as const satisfies Record<ResourceErrorCode, number>;
 
 /**
@@ -47,6 +52,8 @@ export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof ResourceError) {
     const headers: Record<string, string> =
       error.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(error.retryAfterSeconds) };
+    // A 309 names the unknown ids (braid-text's answer).
+    if (error.code === 'version-unknown-here' && error.ids) headers.Version = formatVersions(error.ids);
     return new HttpError(RESOURCE_ERROR_STATUS[error.code], error.message, headers);
   }
   return undefined;

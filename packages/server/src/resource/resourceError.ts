@@ -31,21 +31,32 @@ export type ResourceErrorCode =
   /** The first write of one more path under a pattern that has created `maxResources` already. */
   | 'pattern-full'
   /** Loading one more resource would pass `maxResidentBytes`, and nothing idle is left to drop. */
-  | 'over-memory-budget';
+  | 'over-memory-budget'
+  /** Text (simpleton) resources: the Version or Parents named are unknown here (`ids`: which). */
+  | 'version-unknown-here'
+  /** A malformed or impossible Version (a simpleton id must be `agent-seq`, covering the events it makes). */
+  | 'bad-version'
+  /** Too many writes are waiting (for their Parents to arrive). */
+  | 'busy'
+  /** The writer's Repr-Digest does not match the text its edit makes: writer and server differ. */
+  | 'digest-mismatch';
 
 export class ResourceError extends Error {
   override name = 'ResourceError';
   readonly code: ResourceErrorCode;
   /** For refusals that pass (a full budget): when to try again. */
   readonly retryAfterSeconds?: number;
+  /** The version ids concerned ('version-unknown-here': the unknown ones). */
+  readonly ids?: readonly string[];
 
   constructor(
     code: ResourceErrorCode,
     message: string,
-    options?: { cause?: unknown; retryAfterSeconds?: number },
+    options?: { cause?: unknown; retryAfterSeconds?: number; ids?: readonly string[] },
   ) {
     super(message, options);
     this.code = code;
     if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options?.ids) this.ids = options.ids;
   }
 }
