@@ -3,7 +3,15 @@ import { Multiplexer } from './multiplex/Multiplexer';
 import { Resource, type ResourceContext } from './Resource';
 import type { BraidClientOptions, FetchLike } from './types';
 
-const randomPeer = () => Math.random().toString(36).slice(2, 10);
+/** Random base36 characters (crypto where there is one: ids must not repeat across tabs and reloads). */
+function randomId(length: number): string {
+  const bytes = new Uint8Array(length);
+  if (globalThis.crypto?.getRandomValues) globalThis.crypto.getRandomValues(bytes);
+  else for (let i = 0; i < length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  let out = '';
+  for (const byte of bytes) out += (byte % 36).toString(36);
+  return out;
+}
 /**
  * Released resources (no listeners, nothing pending) kept by URL, so coming back to a page resumes from what
  * it showed; past this many, the longest-released are forgotten (their memory goes with the last reference).
@@ -24,6 +32,8 @@ function pageOriginUsesHttp2(origin: string): boolean {
  */
 export class BraidClient {
   readonly peer: string;
+  /** New for every BraidClient: with it, Version ids never repeat, whatever `peer` says (a reload, a second tab). */
+  readonly instance = randomId(8);
   private resources = new Map<string, Resource<unknown>>();
   /** URLs of released resources still in `resources`, longest-released first. */
   private released = new Set<string>();
@@ -34,7 +44,7 @@ export class BraidClient {
   private openSubscriptions = new Map<string, number>();
 
   constructor(private readonly options: BraidClientOptions = {}) {
-    this.peer = options.peer ?? randomPeer();
+    this.peer = options.peer ?? randomId(8);
     const fetchImpl = options.fetch ?? globalThis.fetch?.bind(globalThis);
     if (!fetchImpl) throw new Error('BraidClient needs fetch (pass options.fetch)');
     this.context = {
@@ -44,8 +54,11 @@ export class BraidClient {
       heartbeats: options.heartbeats ?? 20,
       retry: options.retry ?? {},
       gracePeriodMs: options.gracePeriodMs ?? 3000,
+      headTimeoutMs: options.headTimeoutMs ?? 5000,
+      echoTimeoutMs: options.echoTimeoutMs ?? 15_000,
+      writeTimeoutMs: options.writeTimeoutMs ?? 30_000,
       headers: options.headers ?? {},
-      nextVersionId: () => `${this.peer}-${++this.seq}`,
+      nextVersionId: () => `${this.peer}-${this.instance}-${++this.seq}`,
       isOnline: () => typeof navigator === 'undefined' || navigator.onLine !== false,
       reportError: (error: BraidError) => options.onError?.(error),
       lifecycle: (resource, event) => this.lifecycle(resource, event),
