@@ -1,5 +1,5 @@
 import type { BraidError } from './BraidError';
-import { Multiplexer } from './multiplex/Multiplexer';
+import { OriginSubscriptions } from './multiplex/OriginSubscriptions';
 import { Resource, type ResourceContext } from './Resource';
 import type { BraidClientOptions, FetchLike } from './types';
 
@@ -40,8 +40,7 @@ export class BraidClient {
   private context: ResourceContext;
   private seq = 0;
   private removeNetworkListeners?: () => void;
-  private multiplexers = new Map<string, Multiplexer>();
-  private openSubscriptions = new Map<string, number>();
+  private origins = new Map<string, OriginSubscriptions>();
 
   constructor(private readonly options: BraidClientOptions = {}) {
     this.peer = options.peer ?? randomId(8);
@@ -84,8 +83,8 @@ export class BraidClient {
     this.resources.clear();
     this.released.clear();
     for (const resource of resources) resource.close();
-    for (const mux of this.multiplexers.values()) mux.close();
-    this.multiplexers.clear();
+    for (const origin of this.origins.values()) origin.close();
+    this.origins.clear();
   }
 
   /**
@@ -114,27 +113,22 @@ export class BraidClient {
     }
   }
 
-  /** Opens a subscription, through the origin's multiplexer when the `multiplex` option says so. */
+  /** Opens a subscription: through the origin's multiplexer, or plainly (see OriginSubscriptions). */
   private subscribeFetch(fetchImpl: FetchLike, url: string, init: RequestInit = {}): Promise<Response> {
     const origin = new URL(url).origin;
-    const open = this.openSubscriptions.get(origin) ?? 0;
-    this.openSubscriptions.set(origin, open + 1);
-    init.signal?.addEventListener(
-      'abort',
-      () => this.openSubscriptions.set(origin, (this.openSubscriptions.get(origin) ?? 1) - 1),
-      {
-        once: true,
-      },
-    );
-    const mode = this.options.multiplex ?? 'auto';
-    const multiplex = mode === true || (mode === 'auto' && open >= 1 && !pageOriginUsesHttp2(origin));
-    if (!multiplex) return fetchImpl(url, init);
-    let mux = this.multiplexers.get(origin);
-    if (!mux) {
-      mux = new Multiplexer(origin, fetchImpl, this.options.headers);
-      this.multiplexers.set(origin, mux);
+    let route = this.origins.get(origin);
+    if (!route) {
+      const mode = this.options.multiplex ?? 'auto';
+      route = new OriginSubscriptions(
+        origin,
+        fetchImpl,
+        this.options.headers ?? {},
+        mode,
+        pageOriginUsesHttp2(origin),
+      );
+      this.origins.set(origin, route);
     }
-    return mux.fetch(url, init);
+    return route.fetch(url, init);
   }
 
   private resolve(url: string): string {
