@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBraidServer, fileStore } from '@braid-live/server';
+import { type BraidServerStats, createBraidServer, fileStore } from '@braid-live/server';
 import { startFeeds } from './feeds/index';
 import { defineSharedResources } from './sharedResources';
 import { serveStatic } from './staticFiles';
@@ -18,6 +18,8 @@ export interface DashboardServerOptions {
 
 export interface DashboardServer {
   url: string;
+  /** The Braid server's counters (subscriptions, multiplexer streams...), for tests and monitoring. */
+  stats(): BraidServerStats;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   let closing: Promise<void> | undefined;
   return {
     url: `http://${shownHost}:${port}/`,
+    stats: () => braid.stats(),
     close: () =>
       (closing ??= (async () => {
         stopFeeds();

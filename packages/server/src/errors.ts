@@ -23,6 +23,7 @@ export class HttpError extends Error {
  */
 export const RESOURCE_ERROR_STATUS = {
   'unknown-parents': 409,
+  'version-taken': 409,
   'patches-do-not-apply': 400,
   'write-conflict': 409,
   'rebase-too-costly': 409,

@@ -8,6 +8,8 @@ export type ResourceErrorCode =
   | 'unknown-parents'
   /** The patches do not apply to the state they claim to be based on: the write itself is wrong. */
   | 'patches-do-not-apply'
+  /** The write's Version names another write (or the initial state): a retry has the same Parents and patches. */
+  | 'version-taken'
   /** The patches applied at their Parents, but not after transforming them over concurrent versions. */
   | 'write-conflict'
   /** Transforming the write over the versions since its Parents would cost more than `maxRebaseWork`. */

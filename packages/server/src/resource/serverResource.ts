@@ -9,12 +9,14 @@ import type { HistoryEntry, NativeRequest, ResourceChange, ResourceOptions } fro
 import { jsonSizeOf } from './documentSize';
 import { History, type VersionEntry } from './history';
 import { type HistoryPage, type HistoryPageRequest, HistoryPages, historyEntryOf } from './historyPages';
+import { writeDigest } from './knownVersions';
 import type { PatternQuota } from './patternQuota';
 import { rebaseWrite } from './rebaseWrite';
 import type { ResidentMemory } from './residentMemory';
 import { ResourceError } from './resourceError';
 import { SerialQueue } from './serialQueue';
 import { runValidate } from './validateWrite';
+import { initialVersionId } from './versionIds';
 import { checkDocumentSize, checkWriteBudget } from './writeBudget';
 
 /** A write as it reaches a resource, already parsed and checked for form and limits. */
@@ -37,11 +39,13 @@ export interface ResourceBounds {
   quota?: PatternQuota;
 }
 
+/** `duplicate`: a retry of a write the server has (same Version, same Parents and patches): nothing changed. */
 export type WriteOutcome = { kind: 'applied'; entry: VersionEntry } | { kind: 'duplicate'; version: string };
 
 /**
  * One resource: its linear history (in memory, bounded), its subscribers, and a queue that applies its writes
- * strictly one at a time. The write path is: duplicate check → locate Parents → transform over the versions
+ * strictly one at a time. The write path is: duplicate check (a retry, or another write under a taken Version
+ * → 409) → locate Parents → transform over the versions
  * after Parents → validate → durable append to the store → commit in memory → fan out. Nothing is visible to
  * anyone (GET, subscribers) before the store said the version is durable, and a version the store failed to
  * take is never applied.
@@ -130,7 +134,7 @@ export class ServerResource {
     return { version: this.history.versionAt(seq), value: this.history.valueAt(seq) };
   }
 
-  /** Whether a version id was accepted already (a write with it is a duplicate). */
+  /** Whether a version id is taken already (a write with it is a retry, or refused). */
   knows(version: string): boolean {
     return this.history.known.has(version);
   }
@@ -213,12 +217,21 @@ export class ServerResource {
       this.hasStoredState = true;
       this.bounds.quota?.noteStored(this.path);
     }
-    const root = stored?.base ?? {
-      version: this.options.initialVersion === undefined ? [] : [this.options.initialVersion],
-      value: initialValue(this.options, this.params, this.path),
-    };
+    const initial = this.initialState();
+    const base = stored?.base;
+    // A base with the empty version was stored before the initial state had an id: it is the initial state.
+    const baseIsInitial =
+      base !== undefined && (base.version.length === 0 || sameIds(base.version, initial.version));
+    const root =
+      base === undefined ? initial : baseIsInitial ? { version: initial.version, value: base.value } : base;
     const { maxHistory, maxHistoryBytes, maxKnownVersions } = this.ctx.limits;
-    const history = new History(root, maxHistory, maxHistoryBytes, maxKnownVersions);
+    const history = new History(
+      root,
+      maxHistory,
+      maxHistoryBytes,
+      maxKnownVersions,
+      base === undefined || baseIsInitial,
+    );
     let value = root.value;
     for (const record of stored?.records ?? []) {
       value = applyJsonPatches(value, record.patches);
@@ -228,11 +241,25 @@ export class ServerResource {
     this.reportResident();
   }
 
+  /** The initial value and its version: `initialVersion`, or an id made from the path and the value. */
+  private initialState(): { version: string[]; value: unknown } {
+    const value = initialValue(this.options, this.params, this.path);
+    const id = this.options.initialVersion ?? initialVersionId(this.path, JSON.stringify(value));
+    return { version: [id], value };
+  }
+
   private async applyWrite(proposal: WriteProposal): Promise<WriteOutcome> {
     const history = this.history;
-    // The same Version is the same write: a retry after a lost response changes nothing.
+    const digest = writeDigest(proposal.parents, proposal.patches);
+    // The same Version with the same Parents and patches is the same write: a retry after a lost response
+    // changes nothing. Anything else under a taken Version would be dropped silently if answered 200.
     if (proposal.version !== undefined && history.known.has(proposal.version)) {
-      return { kind: 'duplicate', version: proposal.version };
+      if (history.known.isRetry(proposal.version, digest))
+        return { kind: 'duplicate', version: proposal.version };
+      throw new ResourceError(
+        'version-taken',
+        `version taken: ${JSON.stringify(proposal.version)} names another write (or the initial state); send this write under a new Version`,
+      );
     }
     // Client writes are measured before any work; every write's result is measured before anything else.
     if (proposal.req) checkWriteBudget(proposal.patches, history.headValue, this.ctx.limits);
@@ -250,6 +277,7 @@ export class ServerResource {
       parents: history.headVersion,
       patches,
       time: Date.now(),
+      digest,
     };
     if (proposal.peer !== undefined) record.peer = proposal.peer;
     // The first write of a pattern path creates a resource: it needs a place in the pattern's quota (403).
@@ -383,6 +411,10 @@ function initialValue(options: ResourceOptions, params: Record<string, string>, 
   return typeof initial === 'function' ? initial(params, path) : initial;
 }
 
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
 function toRecord(entry: VersionEntry): VersionRecord {
   const record: VersionRecord = {
     version: entry.version,
@@ -391,5 +423,6 @@ function toRecord(entry: VersionEntry): VersionRecord {
     time: entry.time,
   };
   if (entry.peer !== undefined) record.peer = entry.peer;
+  if (entry.digest !== undefined) record.digest = entry.digest;
   return record;
 }
