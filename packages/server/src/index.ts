@@ -1,9 +1,12 @@
+export type { FollowHandlers, SeqRecord, SharedLog } from './cluster/sharedLog';
 export type { CorsOption, CorsOrigin } from './http/cors';
 export { HISTORY_MEDIA_TYPE } from './http/read';
 export { type BraidLimits, DEFAULT_LIMITS } from './limits';
 export { createBraidServer } from './server';
 export type { FileStore, FileStoreOptions } from './store';
 export { fileStore, memoryStore } from './store';
+export type { RedisStore, RedisStoreOptions } from './store/redis';
+export { redisStore } from './store/redis';
 export type { BraidStore, StoredResource, VersionRecord } from './store/types';
 export type { SubscriptionSink } from './subscriptions/sink';
 export type {

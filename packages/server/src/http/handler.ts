@@ -93,6 +93,7 @@ async function serve(
       const resource = core.registry.use(route);
       try {
         await resource.ready;
+        resource.assertServing(); // (503 on a node cut off from its shared log: it may be behind)
         await handleRead(core, resource, req, res, query);
       } finally {
         resource.release();

@@ -41,12 +41,13 @@ export class History {
   readonly known: KnownVersions;
 
   constructor(
-    root: { version: string[]; value: unknown },
+    root: { version: string[]; value: unknown; seq?: number },
     private readonly maxHistory: number,
     private readonly maxHistoryBytes: number,
     maxKnownVersions: number,
   ) {
-    this.rootState = { seq: 0, version: root.version, value: root.value };
+    // (A shared log numbers versions for every node: the root then starts at its position in the log.)
+    this.rootState = { seq: root.seq ?? 0, version: root.version, value: root.value };
     this.known = new KnownVersions(maxKnownVersions);
     for (const id of root.version) this.known.add(id);
   }

@@ -89,7 +89,10 @@ export class ResourceRegistry {
     if (this.loaded.size <= this.maxLoaded) return;
     for (const [path, resource] of this.loaded) {
       if (this.loaded.size <= this.maxLoaded) break;
-      if (resource.isIdle && resource.isLoaded) this.loaded.delete(path);
+      if (resource.isIdle && resource.isLoaded) {
+        this.loaded.delete(path);
+        resource.dispose(); // (on a shared log: stop reading its stream)
+      }
     }
   }
 }

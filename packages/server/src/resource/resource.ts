@@ -1,6 +1,9 @@
 import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
+import { appendShared, sharedLogUnavailable } from '../cluster/appendShared';
+import { type SeqRecord, SharedLogUnavailableError } from '../cluster/sharedLog';
+import { writeDigest } from '../cluster/writeDigest';
 import { HttpError, reasonOf } from '../errors';
-import type { VersionRecord } from '../store/types';
+import type { StoredResource, VersionRecord } from '../store/types';
 import type { SubscriptionSink } from '../subscriptions/sink';
 import { SubscriberSet } from '../subscriptions/subscriberSet';
 import { snapshotUpdateBytes, versionUpdateBytes } from '../subscriptions/updateBytes';
@@ -44,6 +47,8 @@ export class Resource {
   private compactionQueued = false;
   /** Requests and API calls using this resource right now: it is not evicted while any is in progress. */
   private users = 0;
+  /** On a shared store (several nodes): stops following the log when the resource leaves memory. */
+  private unfollow?: () => void;
 
   constructor(
     readonly path: string,
@@ -69,6 +74,18 @@ export class Resource {
 
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /** Dropped from memory (evicted): stop following the shared log. */
+  dispose(): void {
+    this.unfollow?.();
+    this.unfollow = undefined;
+  }
+
+  /** On a node cut off from the shared log, reads and subscriptions are refused (it may be behind). */
+  assertServing(): void {
+    const shared = this.ctx.store.shared;
+    if (shared && !shared.available) throw sharedLogUnavailable();
   }
 
   retain(): void {
@@ -169,7 +186,24 @@ export class Resource {
   // ---- internals ----
 
   private async load(): Promise<void> {
-    const stored = await this.ctx.store.load(this.path);
+    this.history = this.historyOf(await this.loadStored());
+    // Several nodes: versions other nodes append reach this one through the log, in log order, applied in the
+    // write queue like local writes (so a write never rebases onto a head that moves under it).
+    this.unfollow = this.ctx.store.shared?.follow(this.path, {
+      onVersions: (versions) => void this.queue.run(() => this.ingest(versions)),
+      onLost: () => this.subscribers.closeAll(),
+    });
+  }
+
+  private async loadStored(): Promise<StoredResource | undefined> {
+    try {
+      return await this.ctx.store.load(this.path);
+    } catch (error) {
+      throw error instanceof SharedLogUnavailableError ? sharedLogUnavailable() : error;
+    }
+  }
+
+  private historyOf(stored: StoredResource | undefined): History {
     const root = stored?.base ?? {
       version: this.options.initialVersion === undefined ? [] : [this.options.initialVersion],
       value: initialValue(this.options, this.params, this.path),
@@ -181,35 +215,107 @@ export class Resource {
       value = applyJsonPatches(value, record.patches);
       history.push({ ...record, value, wire: versionUpdateBytes(record) });
     }
-    this.history = history;
+    return history;
+  }
+
+  /**
+   * Versions from the shared log (another node's, or ones a lost append brought back), applied and fanned out
+   * in order. Positions already here are skipped; a gap (this node fell behind a trim, or the log was reset)
+   * reloads the resource instead of guessing.
+   */
+  private async ingest(versions: readonly SeqRecord[]): Promise<void> {
+    for (const { seq, record } of versions) {
+      const history = this.history;
+      if (seq <= history.headSeq) continue;
+      if (seq !== history.headSeq + 1) return this.reload();
+      let value: unknown;
+      try {
+        value = applyJsonPatches(history.headValue, record.patches);
+      } catch (error) {
+        this.ctx.reportError(
+          error,
+          `applying version ${seq} of ${JSON.stringify(this.path)} from the shared log`,
+        );
+        return this.reload();
+      }
+      this.publish(history.push({ ...record, value, wire: versionUpdateBytes(record) }));
+    }
+  }
+
+  /**
+   * Starts over from the shared log (after a gap). Subscribers are ended (they resume with Parents and get what
+   * they miss, or a snapshot); in-process listeners get the whole state, as on their first call.
+   */
+  private async reload(): Promise<void> {
+    let stored: StoredResource | undefined;
+    try {
+      stored = await this.loadStored();
+    } catch (error) {
+      this.ctx.reportError(error, `reloading ${JSON.stringify(this.path)} from the shared log`);
+      this.subscribers.closeAll();
+      return;
+    }
+    this.history = this.historyOf(stored);
+    this.headJsonCache = undefined;
+    this.subscribers.closeAll();
+    const state = { version: this.history.headVersion, parents: [], value: this.history.headValue };
+    for (const listener of this.listeners) this.notify(listener, state);
   }
 
   private async applyWrite(proposal: WriteProposal): Promise<WriteOutcome> {
-    const history = this.history;
-    // The same Version is the same write: a retry after a lost response changes nothing.
-    if (proposal.version !== undefined && history.known.has(proposal.version)) {
-      return { kind: 'duplicate', version: proposal.version };
-    }
-    const { patches, value } = rebaseWrite(history, proposal.parents, proposal.patches);
-    if (proposal.req) await runValidate(this.options.validate, value, history.headValue, proposal.req);
+    const shared = this.ctx.store.shared;
+    // On a shared log, a write that lost the race to another node rebases onto the versions it missed and
+    // tries again (appendShared.ts bounds the attempts); on a store of our own, the first attempt is the last.
+    for (let attempt = 1; ; attempt++) {
+      const history = this.history;
+      // The same Version is the same write: a retry after a lost response changes nothing.
+      if (proposal.version !== undefined && history.known.has(proposal.version)) {
+        return { kind: 'duplicate', version: proposal.version };
+      }
+      const { patches, value } = rebaseWrite(history, proposal.parents, proposal.patches);
+      if (proposal.req) await runValidate(this.options.validate, value, history.headValue, proposal.req);
 
-    const record: VersionRecord = {
-      version: proposal.version ?? this.freshVersionId(),
-      parents: history.headVersion,
-      patches,
-      time: Date.now(),
-    };
-    if (proposal.peer !== undefined) record.peer = proposal.peer;
-    try {
-      await this.ctx.store.append(this.path, record);
-    } catch (error) {
-      this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
-      throw new HttpError(500, `the write could not be stored, so it was not applied: ${reasonOf(error)}`);
+      const record: VersionRecord = {
+        version: proposal.version ?? this.freshVersionId(),
+        parents: history.headVersion,
+        patches,
+        time: Date.now(),
+      };
+      if (proposal.peer !== undefined) record.peer = proposal.peer;
+      if (shared) {
+        const digest = writeDigest(proposal.parents, proposal.patches);
+        const outcome = await appendShared(
+          shared,
+          this.path,
+          history.headSeq,
+          record,
+          digest,
+          attempt,
+          (error, context) => this.ctx.reportError(error, context),
+        );
+        if (outcome.kind === 'duplicate') return { kind: 'duplicate', version: record.version };
+        if (outcome.kind === 'moved') {
+          // Nothing missed although the head moved: this node is ahead of the log (it was reset). Start over.
+          if (outcome.missed.length === 0) await this.reload();
+          else await this.ingest(outcome.missed);
+          continue;
+        }
+      } else {
+        try {
+          await this.ctx.store.append(this.path, record);
+        } catch (error) {
+          this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
+          throw new HttpError(
+            500,
+            `the write could not be stored, so it was not applied: ${reasonOf(error)}`,
+          );
+        }
+      }
+      const entry = history.push({ ...record, value, wire: versionUpdateBytes(record) });
+      this.publish(entry);
+      this.compactIfDue();
+      return { kind: 'applied', entry };
     }
-    const entry = history.push({ ...record, value, wire: versionUpdateBytes(record) });
-    this.publish(entry);
-    this.compactIfDue();
-    return { kind: 'applied', entry };
   }
 
   /** A server-made id no client has claimed already (ids are visible, so one could be sent ahead of time). */
@@ -248,10 +354,14 @@ export class Resource {
     void this.queue.run(async () => {
       try {
         const { root, versions } = this.history;
-        await this.ctx.store.compact(this.path, {
-          base: { version: root.version, value: root.value },
-          records: versions.map(toRecord),
-        });
+        const shared = this.ctx.store.shared;
+        // A shared log keeps its entries: a snapshot at the root covers (and trims) the ones before it.
+        if (shared) await shared.snapshot(this.path, root);
+        else
+          await this.ctx.store.compact(this.path, {
+            base: { version: root.version, value: root.value },
+            records: versions.map(toRecord),
+          });
       } catch (error) {
         // The log is still whole (compaction replaces it atomically): keep going, try again after later writes.
         this.ctx.reportError(error, `store.compact(${JSON.stringify(this.path)})`);
