@@ -38,6 +38,8 @@ export interface RedisStoreOptions {
 
 export interface RedisStore extends BraidStore {
   readonly shared: SharedLog;
+  /** Streams this node follows now (one per resource in memory) and whether both connections are up. */
+  stats(): { followedStreams: number; available: boolean };
 }
 
 /** The most missed versions one lost append brings back (more: it loses again and fetches the rest). */
@@ -225,6 +227,10 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
   return {
     shared,
+
+    stats() {
+      return { followedStreams: streams.streams.size, available: isAvailable() };
+    },
 
     async load(path): Promise<StoredResource | undefined> {
       await whenConnected();
