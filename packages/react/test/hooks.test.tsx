@@ -95,10 +95,10 @@ describe('useBraid', () => {
     expect(screen.getByTestId('title-a').textContent).toBe('Ops!');
     expect(screen.getByTestId('pending-a').textContent).toBe('1');
     await new Promise((r) => setTimeout(r, 50));
-    expect(server.braid.get('/dash').value.title).toBe('Ops'); // the server has not applied it yet
+    expect((await server.braid.get<Dash>('/dash')).value.title).toBe('Ops'); // the server has not applied it yet
     await act(async () => open());
     await waitFor(() => screen.getByTestId('pending-a').textContent === '0');
-    expect(server.braid.get('/dash').value.title).toBe('Ops!');
+    expect((await server.braid.get<Dash>('/dash')).value.title).toBe('Ops!');
   });
 
   it('rolls back a rejected edit and shows the error', async () => {

@@ -1,6 +1,9 @@
+import { BraidProtocolError } from '@braid-live/core/protocol';
+import { ResourceError, type ResourceErrorCode } from './resource/resourceError';
+
 /**
- * A refusal with an HTTP status and a one-line reason for the client. Everything a request handler throws
- * that is not an HttpError is a bug and is answered 500 (see http/handler.ts).
+ * A refusal made by the HTTP layer, with its status and a one-line reason for the client. Everything a
+ * request handler throws that is neither an HttpError nor a ResourceError is a bug and is answered 500.
  */
 export class HttpError extends Error {
   override name = 'HttpError';
@@ -11,6 +14,56 @@ export class HttpError extends Error {
     super(message);
     this.status = status;
     this.headers = headers;
+  }
+}
+
+/**
+ * The one place where domain refusals become HTTP statuses (in the manner of fastify's lib/errors.js).
+ * `satisfies` makes adding a code without a status a type error.
+ */
+export const RESOURCE_ERROR_STATUS = {
+  'unknown-parents': 409,
+  'patches-do-not-apply': 400,
+  'write-conflict': 409,
+  'rejected-by-validate': 422,
+  'store-failed': 500,
+  'unknown-version': 404,
+  'shared-log-unavailable': 503,
+  'write-contention': 503,
+  'version-taken': 409,
+} as const satisfies Record<ResourceErrorCode, number>;
+
+/** Refusals that mean "not now": answered with Retry-After (seconds), which clients honour. */
+const RETRY_AFTER_SECONDS: Partial<Record<ResourceErrorCode, number>> = {
+  'shared-log-unavailable': 1,
+  'write-contention': 1,
+};
+
+/**
+ * What a request that failed with `error` is answered: HttpErrors and ResourceErrors with their status and
+ * message, anything else (a bug) undefined, which the adapters answer 500 without details.
+ */
+export function toHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  if (error instanceof ResourceError) {
+    const retryAfter = RETRY_AFTER_SECONDS[error.code];
+    const headers: Record<string, string> =
+      retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) };
+    return new HttpError(RESOURCE_ERROR_STATUS[error.code], error.message, headers);
+  }
+  return undefined;
+}
+
+/**
+ * Runs a parser of client input (headers, bodies); its BraidProtocolError becomes a 400 with its message
+ * (after `prefix`, which says where). The only place where protocol errors become statuses.
+ */
+export function parseOrBadRequest<T>(parse: () => T, prefix = ''): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof BraidProtocolError) throw new HttpError(400, `${prefix}${error.message}`);
+    throw error;
   }
 }
 

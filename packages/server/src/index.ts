@@ -1,9 +1,12 @@
+export { type BraidPluginOptions, braidPlugin, type FastifyLike } from './adapters/fastify';
 export type { FollowHandlers, SeqRecord, SharedLog } from './cluster/sharedLog';
+export { RESOURCE_ERROR_STATUS } from './errors';
 export type { CorsOption, CorsOrigin } from './http/cors';
 export { HISTORY_MEDIA_TYPE } from './http/read';
 export { type BraidLimits, DEFAULT_LIMITS } from './limits';
+export { ResourceError, type ResourceErrorCode } from './resource/resourceError';
 export { createBraidServer } from './server';
-export type { FileStore, FileStoreOptions } from './store';
+export type { FileStore, FileStoreOptions, FileStoreStats, StoreFileHandle, StoreFs } from './store';
 export { fileStore, memoryStore } from './store';
 export type { RedisStore, RedisStoreOptions } from './store/redis';
 export { redisStore } from './store/redis';

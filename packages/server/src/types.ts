@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { JsonPatch } from '@braid-live/core/protocol';
+import type { Draft } from 'immer';
 import type { CorsOption } from './http/cors';
 import type { BraidLimits } from './limits';
 import type { BraidStore } from './store/types';
@@ -40,13 +41,13 @@ export type Authorize = (
  * with that message (422), a thrown error rejects with its message (422). `req` is undefined for server-side
  * writes (`braid.patch`, `braid.revert`), which are not validated (see README).
  */
-export type Validate<T = any> = (
+export type Validate<T = unknown> = (
   next: T,
   prev: T,
   req: BraidRequest | undefined,
 ) => boolean | string | undefined | Promise<boolean | string | undefined>;
 
-export interface ResourceOptions<T = any> {
+export interface ResourceOptions<T = unknown> {
   /** The value before any write: a JSON value, or a function of the pattern's params and the path. */
   initial: T | ((params: Record<string, string>, path: string) => T);
   /**
@@ -84,7 +85,7 @@ export interface BraidServerOptions {
 }
 
 /** A resource's state at one version. */
-export interface ResourceSnapshot<T = any> {
+export interface ResourceSnapshot<T = unknown> {
   version: string[];
   value: T;
 }
@@ -100,7 +101,7 @@ export interface HistoryEntry {
 }
 
 /** What an in-process listener (`braid.subscribe`) receives: first the current state, then every new version. */
-export interface ResourceChange<T = any> {
+export interface ResourceChange<T = unknown> {
   version: string[];
   parents: string[];
   /** Undefined for the first call (the current state); the version's patches afterwards. */
@@ -124,31 +125,29 @@ export interface BraidServerStats {
 }
 
 /**
- * An immer recipe: mutate the draft (typed as the document), or return a replacement value. (A function that
- * returns a value is assignable to one returning void, so both forms fit.)
+ * An immer recipe: mutate the draft (immer's `Draft<T>`: the document with `readonly` removed), or return a
+ * replacement value of the document's type. Anything else is a type error, as with immer's `produce`.
  */
-export type Recipe<T> = (draft: T) => void;
+// biome-ignore lint/suspicious/noConfusingVoidType: a recipe with a block body returns void (as in immer's own types)
+export type Recipe<T> = (draft: Draft<T>) => NoInfer<Draft<T> | T> | undefined | void;
 
 export interface BraidServer {
   /** Serves a resource at an exact path or a pattern (`/api/tickers/:symbol`). Returns the server (chainable). */
-  resource<T = any>(path: string, options: ResourceOptions<T>): BraidServer;
+  resource<T = unknown>(path: string, options: ResourceOptions<T>): BraidServer;
   /** A node (req, res) handler: 404 for paths that are no resource. */
   readonly handler: (req: BraidRequest, res: BraidResponse) => void;
   /** Express/Connect middleware: serves resource paths, calls next() for every other path. */
   readonly middleware: (req: BraidRequest, res: BraidResponse, next: (error?: unknown) => void) => void;
   /** A server-side write: runs an immer recipe on the current value; resolves with the new version id. */
-  patch<T = any>(path: string, recipe: Recipe<T>): Promise<string>;
-  /**
-   * The current version and value. Synchronous once the resource is loaded (after any request or write to it,
-   * or `await braid.get(path)`); the result is also awaitable, which loads the resource if needed.
-   */
-  get<T = any>(path: string): ResourceSnapshot<T> & PromiseLike<ResourceSnapshot<T>>;
-  /** Versions in memory, newest first (at most `limit`). Synchronous once loaded, and awaitable like `get`. */
-  history(path: string, options?: { limit?: number }): HistoryEntry[] & PromiseLike<HistoryEntry[]>;
+  patch<T = unknown>(path: string, recipe: Recipe<T>): Promise<string>;
+  /** The current version and value (loads the resource from the store if it is not in memory). */
+  get<T = unknown>(path: string): Promise<ResourceSnapshot<T>>;
+  /** Versions in memory, newest first (at most `limit`). */
+  history(path: string, options?: { limit?: number }): Promise<HistoryEntry[]>;
   /** Writes the value of an older version as a new version (fanned out). Resolves with the new version id. */
   revert(path: string, version: string): Promise<string>;
   /** Listens in-process: called with the current state, then with every new version. Returns unsubscribe. */
-  subscribe<T = any>(path: string, listener: (change: ResourceChange<T>) => void): () => void;
+  subscribe<T = unknown>(path: string, listener: (change: ResourceChange<T>) => void): () => void;
   stats(): BraidServerStats;
   /** Ends all subscriptions, waits for writes in progress, clears timers, closes the store. */
   close(): Promise<void>;

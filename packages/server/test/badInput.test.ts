@@ -48,14 +48,14 @@ afterAll(async () => {
 });
 
 let before: { version: string[]; value: unknown };
-beforeEach(() => {
-  before = structuredClone(server.braid.get('/doc'));
+beforeEach(async () => {
+  before = structuredClone(await server.braid.get('/doc'));
 });
 
 afterEach(async () => {
   // Nothing changed…
-  expect(server.braid.get('/doc').version).toEqual(before.version);
-  expect(server.braid.get('/doc').value).toEqual(before.value);
+  expect((await server.braid.get('/doc')).version).toEqual(before.version);
+  expect((await server.braid.get('/doc')).value).toEqual(before.value);
   // …and the server still serves: a good write reaches the subscriber.
   const version = `ok-${++okCount}`;
   const res = await rawRequest(
@@ -70,7 +70,7 @@ afterEach(async () => {
   expect(res.status).toBe(200);
   await subscriber.waitForVersion(version);
   expect(subscriber.closed).toBe(false);
-  expect(subscriber.value).toEqual(server.braid.get('/doc').value);
+  expect(subscriber.value).toEqual((await server.braid.get('/doc')).value);
 });
 
 function expectRefused(res: RawResponse, status: number, reason?: RegExp) {
@@ -149,7 +149,7 @@ describe('malformed bodies', () => {
     const text = await response;
     expect(text).toMatch(/^HTTP\/1\.1 408 /);
     expect(text).toMatch(/not received within/);
-    before = structuredClone(server.braid.get('/doc'));
+    before = structuredClone(await server.braid.get('/doc'));
   });
 
   it('a connection closed in the middle of a body', async () => {

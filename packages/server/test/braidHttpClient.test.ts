@@ -123,7 +123,7 @@ describe('braid-http 1.3.80 client', () => {
     ]);
     expect(updates[2].parents).toEqual(['w-1']);
     expect(updates[3].parents).toEqual(['é-2']);
-    expect(value).toEqual(running.braid.get('/doc').value);
+    expect(value).toEqual((await running.braid.get('/doc')).value);
     expect(value).toEqual({
       title: 'two patches',
       messages: [{ text: 'héllo ☃' }, { text: 'hi' }, { text: 'from the server' }],
@@ -145,7 +145,7 @@ describe('braid-http 1.3.80 client', () => {
       expect(updates[4].version).toEqual([afterRestart]);
       expect(updates[4].parents).toEqual([serverVersion]);
       expect(updates[4].body).toBeUndefined();
-      expect(value).toEqual({ ...(running.braid.get('/doc').value as object) });
+      expect(value).toEqual({ ...((await running.braid.get('/doc')).value as object) });
       expect((value as { n: number }).n).toBe(14);
     } finally {
       aborter.abort();

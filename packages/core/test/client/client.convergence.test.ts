@@ -89,7 +89,7 @@ describe('5 clients, random concurrent edits, random disconnects', () => {
         20_000,
         'every client to settle',
       );
-      const { value } = server.braid.get('/doc');
+      const { value } = await server.braid.get('/doc');
       await waitFor(
         () => resources.every((res) => isDeepStrictEqual(res.getSnapshot(), value)),
         10_000,

@@ -89,8 +89,8 @@ describe('reconnect and resume', () => {
     const history = await srv.braid.history('/doc');
     const ids = history.map((h) => h.version);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(srv.braid.get('/doc').value).toEqual({ items: ['before', 'offline-1'], count: 7 });
-    expect(res.getSnapshot()).toEqual(srv.braid.get('/doc').value);
+    expect((await srv.braid.get('/doc')).value).toEqual({ items: ['before', 'offline-1'], count: 7 });
+    expect(res.getSnapshot()).toEqual((await srv.braid.get('/doc')).value);
   }, 20_000);
 
   it('resends a write whose answer was lost with the same Version, and the server applies it once', async () => {
@@ -116,7 +116,7 @@ describe('reconnect and resume', () => {
       10_000,
       'all writes done',
     );
-    const value = srv.braid.get('/doc').value as Doc;
+    const value = (await srv.braid.get('/doc')).value as Doc;
     expect(value.count).toBe(10);
     expect([...value.items].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `w${i}`).sort());
     await waitFor(() => isDeepStrictEqual(res.getSnapshot(), value));

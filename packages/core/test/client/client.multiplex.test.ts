@@ -46,7 +46,7 @@ describe('BraidClient over a multiplexer (@braid-live/server)', () => {
     await waitFor(() => resources.every((r, i) => r.getSnapshot()!.price === i * 10), 5000, 'every update');
     resources[7].set((d) => void (d.price = -1));
     await waitFor(() => resources[7].getStatus().pending === 0);
-    expect(srv.braid.get('/t/7').value.price).toBe(-1);
+    expect((await srv.braid.get<{ price: number }>('/t/7')).value.price).toBe(-1);
   });
 
   it('keeps 50 resources live through 6 connections (a browser per-origin limit); without it the 7th stalls', async () => {

@@ -102,6 +102,6 @@ describe("the browser's online/offline events", () => {
       2000,
       'live again',
     );
-    expect(server.braid.get('/doc').value).toEqual({ n: 5 });
+    expect((await server.braid.get('/doc')).value).toEqual({ n: 5 });
   });
 });

@@ -82,8 +82,8 @@ describe('BraidClient with @braid-live/server', () => {
     expect(res.getStatus().pending).toBe(1);
     await waitFor(() => res.getStatus().pending === 0);
     expect(res.getStatus().version).toEqual(['alice-1']);
-    expect(server.braid.get('/doc').value.title).toBe('optimistic');
-    const [last] = server.braid.history('/doc', { limit: 1 });
+    expect((await server.braid.get<Doc>('/doc')).value.title).toBe('optimistic');
+    const [last] = await server.braid.history('/doc', { limit: 1 });
     expect(last).toMatchObject({ version: 'alice-1', parents: ['v0'], peer: 'alice' });
   });
 
@@ -104,7 +104,7 @@ describe('BraidClient with @braid-live/server', () => {
     const puts = requests.filter((r) => r.method === 'PUT');
     expect(puts).toHaveLength(2);
     expect(puts[1].headers.patches).toBe('5');
-    expect(server.braid.get('/doc').value.list).toEqual([1, 2, 3, 10, 11, 12, 13, 14]);
+    expect((await server.braid.get<Doc>('/doc')).value.list).toEqual([1, 2, 3, 10, 11, 12, 13, 14]);
   });
 
   it('sends a plain value as minimal patches, and a string change as a code-point splice', async () => {
@@ -114,14 +114,14 @@ describe('BraidClient with @braid-live/server', () => {
     const doc = res.getSnapshot()!;
     res.set({ ...doc, nested: { ...doc.nested, c: { d: 2 } } });
     await waitFor(() => res.getStatus().pending === 0);
-    expect(server.braid.history('/doc', { limit: 1 })[0].patches).toEqual([
+    expect((await server.braid.history('/doc', { limit: 1 }))[0].patches).toEqual([
       { range: '.nested.c.d', content: 2 },
     ]);
     res.set((d) => {
       d.text = 'hello brave 🌍 world';
     });
     await waitFor(() => res.getStatus().pending === 0);
-    expect(server.braid.history('/doc', { limit: 1 })[0].patches).toEqual([
+    expect((await server.braid.history('/doc', { limit: 1 }))[0].patches).toEqual([
       { range: '.text[6:6]', content: 'brave 🌍 ' },
     ]);
   });
@@ -134,10 +134,10 @@ describe('BraidClient with @braid-live/server', () => {
     for (let i = 0; i < 40; i++) next[`k${i}`] = i; // 40 new keys: 40 patches, bigger than the document
     res.set(next as Doc & Record<string, unknown>);
     await waitFor(() => res.getStatus().pending === 0);
-    const [last] = server.braid.history('/doc', { limit: 1 });
+    const [last] = await server.braid.history('/doc', { limit: 1 });
     expect(last.patches).toHaveLength(1);
     expect(last.patches[0].range).toBe('');
-    expect(server.braid.get('/doc').value).toEqual(next);
+    expect((await server.braid.get('/doc')).value).toEqual(next);
   });
 
   it('takes a whole-document version in the stream (a revert) as a version, not a resync', async () => {
@@ -170,7 +170,7 @@ describe('BraidClient with @braid-live/server', () => {
     expect(res.getSnapshot()!.limit).toBe(1000);
     await waitFor(() => res.getStatus().pending === 0);
     expect(res.getSnapshot()).toMatchObject({ limit: 5, title: 'kept' });
-    expect(server.braid.get('/doc').value).toMatchObject({ limit: 5, title: 'kept' });
+    expect((await server.braid.get('/doc')).value).toMatchObject({ limit: 5, title: 'kept' });
     const error = res.getStatus().error!;
     expect(error).toBeInstanceOf(BraidError);
     expect(error).toMatchObject({ kind: 'rejected', status: 422 });
@@ -206,7 +206,7 @@ describe('BraidClient with @braid-live/server', () => {
     expect(res.getStatus().pending).toBe(1);
     res.subscribe(() => {});
     await waitFor(() => res.getStatus().pending === 0);
-    expect(server.braid.get('/doc').value.list).toEqual([1, 2, 3, 99]);
+    expect((await server.braid.get<Doc>('/doc')).value.list).toEqual([1, 2, 3, 99]);
   });
 
   it('stops with a clear error for a resource that does not exist (404), and ready rejects', async () => {
@@ -232,9 +232,9 @@ describe('BraidClient with @braid-live/server', () => {
       d.title = 'from b';
     });
     await waitFor(() => a.getStatus().pending === 0 && b.getStatus().pending === 0);
-    await waitFor(() => isDeepStrictEqual(a.getSnapshot(), server.braid.get('/doc').value));
-    await waitFor(() => isDeepStrictEqual(b.getSnapshot(), server.braid.get('/doc').value));
-    expect(server.braid.get('/doc').value).toMatchObject({
+    await waitFor(async () => isDeepStrictEqual(a.getSnapshot(), (await server.braid.get('/doc')).value));
+    await waitFor(async () => isDeepStrictEqual(b.getSnapshot(), (await server.braid.get('/doc')).value));
+    expect((await server.braid.get('/doc')).value).toMatchObject({
       text: '>> hello world!',
       list: [0, 1, 2, 3, 4],
       title: 'from b',

@@ -58,12 +58,16 @@ export async function startServer(
 }
 
 /** Polls until `check` returns truthy (or throws after `timeoutMs`). */
-export async function waitFor<T>(check: () => T, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let last: unknown;
     try {
-      const value = check();
+      const value = await check();
       if (value) return value;
     } catch (error) {
       last = error;

@@ -1,11 +1,11 @@
-import { HttpError, reasonOf } from '../errors';
+import { reasonOf } from '../errors';
+import { ResourceError } from '../resource/resourceError';
 import type { VersionRecord } from '../store/types';
 import {
   HeadMovedError,
   type SeqRecord,
   type SharedLog,
   SharedLogUnavailableError,
-  UNAVAILABLE_RETRY_AFTER_SECONDS,
   VersionTakenError,
 } from './sharedLog';
 
@@ -19,9 +19,10 @@ export type SharedAppendOutcome =
 
 /**
  * One compare-and-set append of a rebased write to the shared log, its failures turned into what the writer
- * is told: a lost race → 'moved' (the caller ingests the missed versions and rebases again), or 503 +
- * Retry-After once `attempt` reaches the bound; the Version taken by the same write → 'duplicate' (200), by a
- * different write → 409; the log unreachable → 503 + Retry-After. Never a 200 for a version the log refused.
+ * is told: a lost race → 'moved' (the caller ingests the missed versions and rebases again), or
+ * 'write-contention' (503 + Retry-After) once `attempt` reaches the bound; the Version taken by the same write
+ * → 'duplicate' (200), by a different write → 'version-taken' (409); the log unreachable →
+ * 'shared-log-unavailable' (503 + Retry-After). Never a 200 for a version the log refused.
  */
 export async function appendShared(
   shared: SharedLog,
@@ -38,38 +39,34 @@ export async function appendShared(
   } catch (error) {
     if (error instanceof HeadMovedError) {
       if (attempt < MAX_APPEND_ATTEMPTS) return { kind: 'moved', missed: error.missed };
-      throw new HttpError(503, `too many concurrent writes to this resource; the write was not applied`, {
-        'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
-      });
+      throw new ResourceError(
+        'write-contention',
+        `the write lost the race to other nodes ${attempt} times in a row and was not applied; retry`,
+      );
     }
     if (error instanceof VersionTakenError) {
       if (error.digest === digest) return { kind: 'duplicate' };
-      throw new HttpError(
-        409,
+      throw new ResourceError(
+        'version-taken',
         `Version ${JSON.stringify(record.version)} is already taken by a different write`,
       );
     }
-    if (error instanceof SharedLogUnavailableError) {
-      throw new HttpError(
-        503,
-        `the shared log is unreachable, so the write was not applied: ${reasonOf(error)}`,
-        {
-          'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
-        },
-      );
-    }
+    if (error instanceof SharedLogUnavailableError) throw sharedLogUnavailable(error);
     reportError(error, `shared log append (${JSON.stringify(path)})`);
-    throw new HttpError(500, `the write could not be stored, so it was not applied: ${reasonOf(error)}`);
+    throw new ResourceError(
+      'store-failed',
+      `the write could not be stored, so it was not applied: ${reasonOf(error)}`,
+      { cause: error },
+    );
   }
 }
 
-/** The 503 for reads and subscriptions on a node that cannot reach the shared log (it may be behind). */
-export function sharedLogUnavailable(): HttpError {
-  return new HttpError(
-    503,
-    'this node has lost its connection to the shared log; retry (another node may serve)',
-    {
-      'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
-    },
+/** Refusal of writes, reads and subscriptions on a node that cannot reach the shared log (it may be behind). */
+export function sharedLogUnavailable(cause?: unknown): ResourceError {
+  const why = cause === undefined ? 'this node lost its connection to it' : reasonOf(cause);
+  return new ResourceError(
+    'shared-log-unavailable',
+    `the shared log is unreachable (${why}); nothing was applied; retry (another node may serve)`,
+    { cause },
   );
 }

@@ -21,7 +21,7 @@ export interface SharedLog {
   snapshot(path: string, base: { seq: number; version: string[]; value: unknown }): Promise<void>;
   /**
    * Delivers, in log order, the versions after the position last loaded or delivered for `path` (no gap, no
-   * duplicate across reconnects), until the returned function is called. `onLost` is called when the
+   * duplicate across reconnects), until the returned function (or the store's `release(path)`) is called. `onLost` is called when the
    * connection to the log is lost (deliveries resume from where they stopped once it is back).
    */
   follow(path: string, handlers: FollowHandlers): () => void;
@@ -62,6 +62,3 @@ export class VersionTakenError extends Error {
 export class SharedLogUnavailableError extends Error {
   override name = 'SharedLogUnavailableError';
 }
-
-/** Seconds a client is asked to wait before retrying while the shared log is unreachable. */
-export const UNAVAILABLE_RETRY_AFTER_SECONDS = 1;

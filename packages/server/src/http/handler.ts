@@ -1,7 +1,7 @@
-import { HttpError } from '../errors';
+import { HttpError, toHttpError } from '../errors';
 import { handleMultiplexerRequest, isMultiplexerPath } from '../multiplex/multiplexRoutes';
 import type { Route } from '../resource/registry';
-import type { ServerCore } from '../serverCore';
+import type { ServerContext } from '../serverContext';
 import type { BraidRequest, BraidResponse } from '../types';
 import { checkAccess } from './authorize';
 import { applyCors } from './cors';
@@ -15,13 +15,13 @@ export type NodeHandler = (req: BraidRequest, res: BraidResponse) => void;
 export type Middleware = (req: BraidRequest, res: BraidResponse, next: (error?: unknown) => void) => void;
 
 /** `braid.handler`: serves resource paths, 404 for the rest. */
-export function createHandler(core: ServerCore): NodeHandler {
-  return (req, res) => dispatch(core, req, res, undefined);
+export function createHandler(ctx: ServerContext): NodeHandler {
+  return (req, res) => dispatch(ctx, req, res, undefined);
 }
 
 /** `braid.middleware`: serves resource paths, next() for the rest. */
-export function createMiddleware(core: ServerCore): Middleware {
-  return (req, res, next) => dispatch(core, req, res, next);
+export function createMiddleware(ctx: ServerContext): Middleware {
+  return (req, res, next) => dispatch(ctx, req, res, next);
 }
 
 /**
@@ -30,7 +30,7 @@ export function createMiddleware(core: ServerCore): Middleware {
  * can never take the process down or hang other clients.
  */
 function dispatch(
-  core: ServerCore,
+  ctx: ServerContext,
   req: BraidRequest,
   res: BraidResponse,
   next: ((e?: unknown) => void) | undefined,
@@ -40,33 +40,33 @@ function dispatch(
   let query: URLSearchParams | undefined;
   try {
     ({ path, query } = splitUrl(req));
-    route = path === undefined ? undefined : core.registry.match(path);
+    route = path === undefined ? undefined : ctx.registry.match(path);
   } catch (error) {
-    core.reportError(error, 'routing');
+    ctx.reportError(error, 'routing');
   }
   const multiplexer = path !== undefined && isMultiplexerPath(path);
   if (!route && !multiplexer && next) {
     next();
     return;
   }
-  serve(core, route, path, query ?? new URLSearchParams(), req, res).catch((error) => {
-    if (!(error instanceof HttpError)) core.reportError(error, `${req.method} ${path ?? req.url}`);
+  serve(ctx, route, path, query ?? new URLSearchParams(), req, res).catch((error) => {
+    if (!toHttpError(error)) ctx.reportError(error, `${req.method} ${path ?? req.url}`);
     try {
       if (hasUnreadBody(req)) {
         // A stalled body (408) is not coming: close. Otherwise the client may still be sending: let it finish.
         if (error instanceof HttpError && error.status === 408) closeConnectionAfter(req, res);
-        else discardRestOfBody(req, core.limits.bodyTimeoutMs, core.onShutdown);
+        else discardRestOfBody(req, ctx.limits.bodyTimeoutMs, ctx.onShutdown);
       }
       sendError(res, error, req.method !== 'HEAD');
     } catch (sendFailure) {
-      core.reportError(sendFailure, 'sending an error response');
+      ctx.reportError(sendFailure, 'sending an error response');
       res.destroy();
     }
   });
 }
 
 async function serve(
-  core: ServerCore,
+  ctx: ServerContext,
   route: Route | undefined,
   path: string | undefined,
   query: URLSearchParams,
@@ -74,10 +74,10 @@ async function serve(
   res: BraidResponse,
 ): Promise<void> {
   const method = req.method ?? 'GET';
-  applyCors(req, res, core.cors, method === 'OPTIONS');
-  if (core.closed) throw new HttpError(503, 'server is shutting down');
+  applyCors(req, res, ctx.cors, method === 'OPTIONS');
+  if (ctx.closed) throw new HttpError(503, 'server is shutting down');
   if (path !== undefined && isMultiplexerPath(path)) {
-    handleMultiplexerRequest(core, path, req, res);
+    handleMultiplexerRequest(ctx, path, req, res);
     return;
   }
   if (!route) throw new HttpError(404, `no resource at ${JSON.stringify(path ?? req.url)}`);
@@ -89,20 +89,16 @@ async function serve(
       return;
     case 'GET':
     case 'HEAD': {
-      await checkAccess(core.authorize, route, req, 'read');
-      const resource = core.registry.use(route);
-      try {
-        await resource.ready;
+      await checkAccess(ctx.authorize, route, req, 'read');
+      await ctx.registry.with(route, (resource) => {
         resource.assertServing(); // (503 on a node cut off from its shared log: it may be behind)
-        await handleRead(core, resource, req, res, query);
-      } finally {
-        resource.release();
-      }
+        return handleRead(ctx, resource, req, res, query);
+      });
       return;
     }
     case 'PUT':
     case 'PATCH':
-      await handleWrite(core, route, req, res);
+      await handleWrite(ctx, route, req, res);
       return;
     default:
       throw new HttpError(405, `method ${method} not allowed (allowed: ${ALLOWED_METHODS})`, {

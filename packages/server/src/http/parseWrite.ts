@@ -1,5 +1,4 @@
 import {
-  BraidProtocolError,
   formatJsonRange,
   type JsonPatch,
   type PatchFrame,
@@ -9,7 +8,7 @@ import {
   parsePatchesBody,
   parseVersions,
 } from '@braid-live/core/protocol';
-import { HttpError } from '../errors';
+import { HttpError, parseOrBadRequest } from '../errors';
 import type { BraidLimits } from '../limits';
 import type { BraidRequest } from '../types';
 import { header } from './headers';
@@ -59,7 +58,7 @@ export function parseWriteHeaders(req: BraidRequest, limits: BraidLimits): Write
   }
   if (count !== undefined) out.form = { kind: 'patches', count };
   else if (contentRange !== undefined)
-    out.form = { kind: 'inline', ...protocol(() => parseContentRange(contentRange)) };
+    out.form = { kind: 'inline', ...parseOrBadRequest(() => parseContentRange(contentRange)) };
   return out;
 }
 
@@ -71,12 +70,12 @@ export function parseWriteBody(form: WriteForm, body: Uint8Array, limits: BraidL
   switch (form.kind) {
     case 'snapshot': {
       if (body.length === 0) throw new HttpError(400, 'empty body: a snapshot write needs a JSON document');
-      return [{ range: '', content: protocol(() => parseJsonContent(body, limits.maxJsonDepth)) }];
+      return [{ range: '', content: parseOrBadRequest(() => parseJsonContent(body, limits.maxJsonDepth)) }];
     }
     case 'inline':
       return [toJsonPatch(form.unit, form.range, body, limits, '')];
     case 'patches': {
-      const frames: PatchFrame[] = protocol(() => parsePatchesBody(body, form.count));
+      const frames: PatchFrame[] = parseOrBadRequest(() => parsePatchesBody(body, form.count));
       return frames.map((frame, i) =>
         toJsonPatch(frame.unit, frame.range, frame.content, limits, ` ${i + 1}`),
       );
@@ -91,11 +90,11 @@ function toJsonPatch(unit: string, range: string, content: Uint8Array, limits: B
       `unknown range unit ${JSON.stringify(unit)} in patch${which} (this resource takes "json")`,
     );
   }
-  const parsed = protocol(() => parseJsonRange(range), `patch${which}: `);
+  const parsed = parseOrBadRequest(() => parseJsonRange(range), `patch${which}: `);
   if (parsed.path.length > limits.maxPathDepth) {
     throw new HttpError(400, `range of patch${which} is nested too deep (limit ${limits.maxPathDepth})`);
   }
-  const value = protocol(() => parseJsonContent(content, limits.maxJsonDepth), `patch${which}: `);
+  const value = parseOrBadRequest(() => parseJsonContent(content, limits.maxJsonDepth), `patch${which}: `);
   // Canonical form (non-ASCII escaped): stored, transformed and re-sent as is.
   const patch: JsonPatch = { range: formatJsonRange(parsed) };
   if (value !== undefined) patch.content = value;
@@ -103,7 +102,7 @@ function toJsonPatch(unit: string, range: string, content: Uint8Array, limits: B
 }
 
 function versions(value: string, name: string, limits: BraidLimits): string[] {
-  const ids = protocol(() => parseVersions(value));
+  const ids = parseOrBadRequest(() => parseVersions(value));
   for (const id of ids) {
     if (id.length === 0 || id.length > limits.maxVersionIdLength) {
       throw new HttpError(400, `bad ${name}: ids must be 1 to ${limits.maxVersionIdLength} characters`);
@@ -156,14 +155,4 @@ function patchesCount(req: BraidRequest, limits: BraidLimits): number | undefine
     throw new HttpError(400, `too many patches (${count}; the limit is ${limits.maxPatches})`);
   }
   return count;
-}
-
-/** Runs a protocol parser; its BraidProtocolError becomes a 400 with its message. */
-function protocol<T>(parse: () => T, prefix = ''): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof BraidProtocolError) throw new HttpError(400, `${prefix}${error.message}`);
-    throw error;
-  }
 }

@@ -1,12 +1,7 @@
-import {
-  BraidProtocolError,
-  formatVersions,
-  isSubscribeRequest,
-  parseVersions,
-} from '@braid-live/core/protocol';
-import { HttpError } from '../errors';
-import type { Resource } from '../resource/resource';
-import type { ServerCore } from '../serverCore';
+import { formatVersions, isSubscribeRequest, parseVersions } from '@braid-live/core/protocol';
+import { HttpError, parseOrBadRequest } from '../errors';
+import type { ServerResource } from '../resource/serverResource';
+import type { ServerContext } from '../serverContext';
 import type { BraidRequest, BraidResponse } from '../types';
 import { header } from './headers';
 import { addVary, send } from './respond';
@@ -21,8 +16,8 @@ export const HISTORY_MEDIA_TYPE = 'application/braid-history+json';
  * subscription. Reads never wait for the write queue or the store: they see the last durable version.
  */
 export async function handleRead(
-  core: ServerCore,
-  resource: Resource,
+  ctx: ServerContext,
+  resource: ServerResource,
   req: BraidRequest,
   res: BraidResponse,
   query: URLSearchParams,
@@ -33,13 +28,13 @@ export async function handleRead(
     return;
   }
   if (withBody && isSubscribeRequest(header(req, 'subscribe'))) {
-    startSubscription(core, resource, req, res);
+    startSubscription(ctx, resource, req, res);
     return;
   }
   addVary(res, 'Version, Parents, Subscribe');
   const versionHeader = header(req, 'version');
   if (versionHeader !== undefined && versionHeader.trim() !== '') {
-    const wanted = parseOrBadRequest(versionHeader);
+    const wanted = parseVersionHeader(versionHeader);
     const found = resource.valueAt(wanted);
     if (!found) {
       throw new HttpError(
@@ -73,7 +68,7 @@ function wantsHistory(req: BraidRequest, query: URLSearchParams): boolean {
 }
 
 function sendHistory(
-  resource: Resource,
+  resource: ServerResource,
   res: BraidResponse,
   query: URLSearchParams,
   withBody: boolean,
@@ -91,11 +86,7 @@ function sendHistory(
   send(res, 200, headers, JSON.stringify(resource.historyEntries(limit)), withBody);
 }
 
-export function parseOrBadRequest(value: string): string[] {
-  try {
-    return parseVersions(value);
-  } catch (error) {
-    if (error instanceof BraidProtocolError) throw new HttpError(400, error.message);
-    throw error;
-  }
+/** A Version or Parents header's ids (400 when malformed). */
+export function parseVersionHeader(value: string): string[] {
+  return parseOrBadRequest(() => parseVersions(value));
 }

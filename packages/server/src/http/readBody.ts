@@ -21,12 +21,13 @@ export function readBody(
   limits: BodyLimits,
   onShutdown: ShutdownRegistry,
 ): Promise<Buffer> {
-  const preRead = alreadyReadBody(req);
-  if (preRead) return Promise.resolve(preRead);
+  const consumed = consumedBy(req);
+  if (consumed) return Promise.reject(bodyAlreadyRead(consumed));
 
-  const declared = header(req, 'content-length');
-  if (declared !== undefined && Number(declared) > limits.maxBytes) {
-    return Promise.reject(tooLarge(limits.maxBytes, `${declared} bytes`));
+  const declaredHeader = header(req, 'content-length');
+  const declared = declaredHeader === undefined ? undefined : Number(declaredHeader);
+  if (declared !== undefined && declared > limits.maxBytes) {
+    return Promise.reject(tooLarge(limits.maxBytes, `${declaredHeader} bytes`));
   }
 
   return new Promise<Buffer>((resolve, reject) => {
@@ -44,6 +45,9 @@ export function readBody(
       req.off('error', onGone);
       req.off('close', onClose);
       if (error) reject(error);
+      // Fewer bytes than declared, and yet the stream ended: someone else took the rest.
+      else if (declared !== undefined && received !== declared)
+        reject(bodyAlreadyRead(`${received} of the ${declared} bytes of Content-Length arrived`));
       else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
     };
     const onData = (chunk: Buffer) => {
@@ -74,15 +78,24 @@ function tooLarge(max: number, got: string): HttpError {
 }
 
 /**
- * A body that a body parser mounted before the middleware (express.json(), express.raw()...) already read:
- * the stream is over, and the parser left the body on `req.body`. Raw bytes and text are used as they are; a
- * parsed JSON value is written back as JSON.
+ * Whether something else already read this request's body (a body parser mounted before braid-live:
+ * express.json(), express.urlencoded(), a framework's own parsing), and how we can tell. Its result on
+ * `req.body` is never used: a parser may have changed the bytes (urlencoded turns `5` into `{"5":""}`), so
+ * only a body braid-live read itself is trusted.
  */
-function alreadyReadBody(req: BraidRequest): Buffer | undefined {
-  if (!req.readableEnded) return undefined;
-  const body = (req as { body?: unknown }).body;
-  if (body === undefined) return Buffer.alloc(0);
-  if (Buffer.isBuffer(body)) return body;
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  return Buffer.from(JSON.stringify(body), 'utf8');
+function consumedBy(req: BraidRequest): string | undefined {
+  const marked = req as { body?: unknown; _body?: unknown };
+  if (marked.body !== undefined || marked._body === true) return 'a body parser left req.body';
+  if (req.readableEnded) return 'the request stream had already ended';
+  return undefined;
+}
+
+/** 500: the server is mounted wrong, the client did nothing wrong; nothing was changed. */
+function bodyAlreadyRead(how: string): HttpError {
+  return new HttpError(
+    500,
+    `the request body was read before braid-live could read it (${how}), so the write was not applied. ` +
+      'Mount braid.middleware before any body parser (app.use(braid.middleware) first), ' +
+      'register braidPlugin with Fastify, or use braid.fetch with a Request whose body is unread',
+  );
 }

@@ -1,4 +1,4 @@
-import { HttpError, reasonOf } from '../errors';
+import { reasonOf, toHttpError } from '../errors';
 import type { BraidResponse } from '../types';
 
 /** Ends a response with a status, headers and an optional body, in one write. */
@@ -18,7 +18,7 @@ export function send(
 }
 
 /**
- * Answers an error: an HttpError with its status, headers and one-line reason (text/plain); anything else is
+ * Answers an error: an HttpError or a ResourceError with its status, headers and one-line reason (text/plain); anything else is
  * a bug, answered 500 without details. When the response has already started (a subscription), the only
  * honest thing left is to cut the connection.
  */
@@ -27,14 +27,14 @@ export function sendError(res: BraidResponse, error: unknown, withBody = true): 
     res.destroy();
     return;
   }
-  const known = error instanceof HttpError;
-  const status = known ? error.status : 500;
-  const reason = known ? reasonOf(error) : 'internal server error';
+  const known = toHttpError(error);
+  const status = known ? known.status : 500;
+  const reason = known ? reasonOf(known) : 'internal server error';
   send(
     res,
     status,
     {
-      ...(known ? error.headers : {}),
+      ...known?.headers,
       'Content-Type': 'text/plain; charset=utf-8',
       'Cache-Control': 'no-store',
     },

@@ -2,13 +2,13 @@ import type { ServerResponse } from 'node:http';
 import { formatVersions, MULTIPLEX_VERSION, parseHeartbeats } from '@braid-live/core/protocol';
 import { HttpError } from '../errors';
 import { MAX_RESPONSES_PER_MULTIPLEXER, multiplexTarget, sendJsonError } from '../multiplex/multiplexRoutes';
-import type { Resource } from '../resource/resource';
-import type { ServerCore } from '../serverCore';
+import type { ServerResource } from '../resource/serverResource';
+import type { ServerContext } from '../serverContext';
 import { HttpResponseSink } from '../subscriptions/httpSink';
 import type { SubscriptionSink } from '../subscriptions/sink';
 import type { BraidRequest, BraidResponse } from '../types';
 import { BRAID_RESPONSE_HEADERS, header, isHttp1 } from './headers';
-import { parseOrBadRequest } from './read';
+import { parseVersionHeader } from './read';
 import { send } from './respond';
 
 /**
@@ -23,19 +23,19 @@ import { send } from './respond';
  * closes it.
  */
 export function startSubscription(
-  core: ServerCore,
-  resource: Resource,
+  ctx: ServerContext,
+  resource: ServerResource,
   req: BraidRequest,
   res: BraidResponse,
 ): void {
   // (Authorization and loading were async: the server may have closed meanwhile.)
-  if (core.closed) throw new HttpError(503, 'server is shutting down');
-  if (resource.subscriberCount >= core.limits.maxSubscribersPerResource) {
+  if (ctx.closed) throw new HttpError(503, 'server is shutting down');
+  if (resource.subscriberCount >= ctx.limits.maxSubscribersPerResource) {
     throw new HttpError(429, 'too many subscribers to this resource; retry later', { 'Retry-After': '10' });
   }
   const parentsHeader = header(req, 'parents');
-  const parents = parentsHeader === undefined ? undefined : parseOrBadRequest(parentsHeader);
-  const heartbeatSeconds = heartbeatPeriod(core, header(req, 'heartbeats'));
+  const parents = parentsHeader === undefined ? undefined : parseVersionHeader(parentsHeader);
+  const heartbeatSeconds = heartbeatPeriod(ctx, header(req, 'heartbeats'));
 
   const subscribe = header(req, 'subscribe')?.trim() || 'true';
   const headers: Record<string, string> = {
@@ -53,30 +53,30 @@ export function startSubscription(
 
   const target = multiplexTarget(req);
   const sink = target
-    ? startMultiplexed(core, target, headers, req, res)
-    : startOnResponse(core, req, res, headers);
+    ? startMultiplexed(ctx, target, headers, req, res)
+    : startOnResponse(ctx, req, res, headers);
   if (!sink) return;
   const wroteInitial = resource.attach(sink, parents);
   // Nothing to catch up on: still send the 209 head now, so the client knows it is subscribed.
   if (!wroteInitial && !target && !res.headersSent) (res as ServerResponse).flushHeaders();
-  if (heartbeatSeconds !== undefined && !sink.closed) core.heartbeats.add(sink, heartbeatSeconds * 1000);
+  if (heartbeatSeconds !== undefined && !sink.closed) ctx.heartbeats.add(sink, heartbeatSeconds * 1000);
 }
 
 /** The usual case: the 209 response itself carries the subscription. */
 function startOnResponse(
-  core: ServerCore,
+  ctx: ServerContext,
   req: BraidRequest,
   res: BraidResponse,
   headers: Record<string, string>,
 ): SubscriptionSink {
   for (const name in headers) res.setHeader(name, headers[name]);
-  const closeDelimited = isHttp1(req) && core.subscriptionFraming === 'close';
+  const closeDelimited = isHttp1(req) && ctx.subscriptionFraming === 'close';
   if (closeDelimited) {
     res.setHeader('Connection', 'close');
     (res as ServerResponse).useChunkedEncodingByDefault = false;
   }
   res.writeHead(209);
-  return new HttpResponseSink(res, core.limits.maxBufferedBytesPerSubscriber, core.sinkStats, closeDelimited);
+  return new HttpResponseSink(res, ctx.limits.maxBufferedBytesPerSubscriber, ctx.sinkStats, closeDelimited);
 }
 
 /**
@@ -84,13 +84,13 @@ function startOnResponse(
  * `293 Responded via multiplexer` at once, which frees its connection (the point: browsers allow 6 per origin).
  */
 function startMultiplexed(
-  core: ServerCore,
+  ctx: ServerContext,
   target: { muxId: string; requestId: string; through: string },
   headers: Record<string, string>,
   req: BraidRequest,
   res: BraidResponse,
 ): SubscriptionSink | undefined {
-  const mux = core.multiplexers.get(target.muxId);
+  const mux = ctx.multiplexers.get(target.muxId);
   if (!mux || mux.closed) {
     throw new HttpError(424, `multiplexer ${target.muxId} does not exist`, {
       'Bad-Multiplexer': target.muxId,
@@ -121,9 +121,9 @@ function startMultiplexed(
 }
 
 /** The period to use: the client's (clamped), else the server default, else none. */
-function heartbeatPeriod(core: ServerCore, requested: string | undefined): number | undefined {
+function heartbeatPeriod(ctx: ServerContext, requested: string | undefined): number | undefined {
   const seconds =
-    (requested === undefined ? undefined : parseHeartbeats(requested)) ?? core.defaultHeartbeatSeconds;
+    (requested === undefined ? undefined : parseHeartbeats(requested)) ?? ctx.defaultHeartbeatSeconds;
   if (seconds === undefined) return undefined;
-  return Math.min(core.limits.maxHeartbeatSeconds, Math.max(core.limits.minHeartbeatSeconds, seconds));
+  return Math.min(ctx.limits.maxHeartbeatSeconds, Math.max(ctx.limits.minHeartbeatSeconds, seconds));
 }

@@ -1,7 +1,7 @@
 import { formatVersions } from '@braid-live/core/protocol';
 import { HttpError } from '../errors';
 import type { Route } from '../resource/registry';
-import type { ServerCore } from '../serverCore';
+import type { ServerContext } from '../serverContext';
 import type { BraidRequest, BraidResponse } from '../types';
 import { checkAccess } from './authorize';
 import { parseWriteBody, parseWriteHeaders } from './parseWrite';
@@ -13,22 +13,20 @@ import { send } from './respond';
  * resource's write queue. Answered 200 + Version only once the version is durable in the store. A Version the
  * server already has is answered 200 without looking at the body: the same Version is the same write.
  */
-export async function handleWrite(core: ServerCore, route: Route, req: BraidRequest, res: BraidResponse) {
+export async function handleWrite(ctx: ServerContext, route: Route, req: BraidRequest, res: BraidResponse) {
   // (A refusal before the body was read leaves the rest of it to the dispatcher: see discardBody.ts.)
-  const headers = parseWriteHeaders(req, core.limits);
-  await checkAccess(core.authorize, route, req, 'write');
-  const limits = { maxBytes: core.limits.maxBodyBytes, timeoutMs: core.limits.bodyTimeoutMs };
-  const body = await readBody(req, limits, core.onShutdown);
+  const headers = parseWriteHeaders(req, ctx.limits);
+  await checkAccess(ctx.authorize, route, req, 'write');
+  const limits = { maxBytes: ctx.limits.maxBodyBytes, timeoutMs: ctx.limits.bodyTimeoutMs };
+  const body = await readBody(req, limits, ctx.onShutdown);
 
-  if (core.closed) throw new HttpError(503, 'server is shutting down');
-  const resource = core.registry.use(route);
-  try {
-    await resource.ready;
+  if (ctx.closed) throw new HttpError(503, 'server is shutting down');
+  await ctx.registry.with(route, async (resource) => {
     if (headers.version !== undefined && resource.knows(headers.version)) {
       sendWritten(res, headers.version);
       return;
     }
-    const patches = parseWriteBody(headers.form, body, core.limits);
+    const patches = parseWriteBody(headers.form, body, ctx.limits);
     const outcome = await resource.write({
       version: headers.version,
       parents: headers.parents,
@@ -37,9 +35,7 @@ export async function handleWrite(core: ServerCore, route: Route, req: BraidRequ
       req,
     });
     sendWritten(res, outcome.kind === 'applied' ? outcome.entry.version : outcome.version);
-  } finally {
-    resource.release();
-  }
+  });
 }
 
 function sendWritten(res: BraidResponse, version: string): void {

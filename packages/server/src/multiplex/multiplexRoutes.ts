@@ -3,7 +3,7 @@ import { isMultiplexId, MULTIPLEX_VERSION, MULTIPLEXER_PATH } from '@braid-live/
 import { HttpError } from '../errors';
 import { header, isHttp1 } from '../http/headers';
 import { send } from '../http/respond';
-import type { ServerCore } from '../serverCore';
+import type { ServerContext } from '../serverContext';
 import type { BraidRequest, BraidResponse } from '../types';
 import { ServerMultiplexer } from './ServerMultiplexer';
 
@@ -46,7 +46,7 @@ export class MultiplexerRegistry {
  * on it; `DELETE …/<id>` ends the stream. Everything needs `Multiplex-Version: 1.0` (400 otherwise).
  */
 export function handleMultiplexerRequest(
-  core: ServerCore,
+  ctx: ServerContext,
   path: string,
   req: BraidRequest,
   res: BraidResponse,
@@ -70,11 +70,11 @@ export function handleMultiplexerRequest(
     throw new HttpError(400, 'multiplexer ids are 1-128 characters of A-Z a-z 0-9 - _');
   }
   if (method === 'POST' && requestId === undefined) {
-    openMultiplexer(core, muxId, req, res);
+    openMultiplexer(ctx, muxId, req, res);
     return;
   }
   if (method === 'DELETE') {
-    const mux = core.multiplexers.get(muxId);
+    const mux = ctx.multiplexers.get(muxId);
     if (!mux) throw new HttpError(404, `multiplexer ${muxId} does not exist`, { 'Bad-Multiplexer': muxId });
     if (requestId === undefined) mux.close();
     else if (!mux.cancel(requestId)) {
@@ -88,8 +88,8 @@ export function handleMultiplexerRequest(
   });
 }
 
-function openMultiplexer(core: ServerCore, muxId: string, req: BraidRequest, res: BraidResponse): void {
-  if (core.multiplexers.get(muxId)) {
+function openMultiplexer(ctx: ServerContext, muxId: string, req: BraidRequest, res: BraidResponse): void {
+  if (ctx.multiplexers.get(muxId)) {
     sendJsonError(
       res,
       409,
@@ -98,26 +98,22 @@ function openMultiplexer(core: ServerCore, muxId: string, req: BraidRequest, res
     );
     return;
   }
-  if (core.multiplexers.size >= MAX_MULTIPLEXERS)
+  if (ctx.multiplexers.size >= MAX_MULTIPLEXERS)
     throw new HttpError(503, 'too many multiplexers; retry later');
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Accel-Buffering', 'no');
   res.setHeader('Incremental', '?1');
   res.setHeader('Content-Type', 'application/http-multiplex');
-  if (isHttp1(req) && core.subscriptionFraming === 'close') {
+  if (isHttp1(req) && ctx.subscriptionFraming === 'close') {
     // Like subscriptions: a close-delimited body, so frames go out without chunk framing.
     res.setHeader('Connection', 'close');
     (res as ServerResponse).useChunkedEncodingByDefault = false;
   }
   res.writeHead(200);
-  const mux = new ServerMultiplexer(
-    muxId,
-    res,
-    core.limits.maxBufferedBytesPerSubscriber,
-    core.sinkStats,
-    () => core.multiplexers.delete(muxId),
+  const mux = new ServerMultiplexer(muxId, res, ctx.limits.maxBufferedBytesPerSubscriber, ctx.sinkStats, () =>
+    ctx.multiplexers.delete(muxId),
   );
-  core.multiplexers.add(mux);
+  ctx.multiplexers.add(mux);
   // A blank line (skipped by every reader) flushes the head, so the client knows the stream is open.
   (res as ServerResponse).write('\r\n');
 }

@@ -6,21 +6,21 @@ import {
   resolveJsonPatches,
   transformPatches,
 } from '@braid-live/core/protocol';
-import { HttpError } from '../errors';
 import type { History } from './history';
+import { ResourceError } from './resourceError';
 
 /**
  * Brings a write up to the head (DESIGN.md section 5): its patches are first resolved against the state at
  * its Parents (negative indices and -0 made absolute), then transformed over every version accepted after
  * Parents, in order (existing versions ordered first), then applied to the head.
  *
- * Answers:
- * - Parents not in memory (never seen, or older than the history window) → 409: the client re-subscribes and
+ * Refusals (ResourceError codes; their HTTP statuses are in errors.ts):
+ * - Parents not in memory (never seen, or older than the history window): 'unknown-parents', the client re-subscribes and
  *   rebases its write on what it receives.
- * - the patches do not apply to the state they claim to be based on → 400: the write itself is wrong, and
+ * - the patches do not apply to the state they claim to be based on: 'patches-do-not-apply', the write itself is wrong, and
  *   resending it unchanged would fail again.
- * - they applied at Parents, but their transformed form does not apply at the head → 409 ("conflict: write no
- *   longer applies"): the write was fine when made; the client re-bases it on the new head.
+ * - they applied at Parents, but their transformed form does not apply at the head: 'write-conflict'
+ *   ("conflict: write no longer applies"): the write was fine when made; the client re-bases it on the new head.
  * Patches that vanish in the transform are dropped; the write still becomes a version (possibly with no
  * patches), so its writer sees its Version come back.
  */
@@ -31,8 +31,8 @@ export function rebaseWrite(
 ): { patches: JsonPatch[]; value: unknown } {
   const baseSeq = parents === undefined ? history.headSeq : history.locate(parents);
   if (baseSeq === undefined) {
-    throw new HttpError(
-      409,
+    throw new ResourceError(
+      'unknown-parents',
       `unknown Parents ${formatVersions(parents!) || '(empty)'}: not in the server's history; re-subscribe and rebase`,
     );
   }
@@ -41,7 +41,10 @@ export function rebaseWrite(
     resolved = resolveJsonPatches(history.valueAt(baseSeq), patches);
   } catch (error) {
     if (error instanceof BraidProtocolError) {
-      throw new HttpError(400, `the patches do not apply to their Parents: ${error.message}`);
+      throw new ResourceError(
+        'patches-do-not-apply',
+        `the patches do not apply to their Parents: ${error.message}`,
+      );
     }
     throw error;
   }
@@ -53,8 +56,8 @@ export function rebaseWrite(
     return { patches: rebased, value: applyJsonPatches(history.headValue, rebased) };
   } catch (error) {
     if (error instanceof BraidProtocolError) {
-      throw new HttpError(
-        409,
+      throw new ResourceError(
+        'write-conflict',
         `conflict: write no longer applies after concurrent versions (${error.message})`,
       );
     }

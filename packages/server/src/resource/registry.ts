@@ -1,7 +1,7 @@
+import type { ServerContext } from '../serverContext';
 import type { ResourceOptions } from '../types';
 import { compilePathPattern, type PathPattern } from './pathPattern';
-import { Resource } from './resource';
-import type { ServerContext } from './serverContext';
+import { ServerResource } from './serverResource';
 
 /** A request path matched to its resource definition. */
 export interface Route {
@@ -11,7 +11,7 @@ export interface Route {
 }
 
 /**
- * Resource definitions (exact paths and patterns) and the resources loaded from them. A resource is created on
+ * ServerResource definitions (exact paths and patterns) and the resources loaded from them. A resource is created on
  * first use and loads its history from the store. Pattern paths are unbounded (`/api/tickers/:symbol`), so past
  * `maxLoaded` resources the least recently used idle ones (no request, write, subscriber or listener) are
  * dropped from memory; the store has everything, so they simply reload on their next use.
@@ -20,7 +20,7 @@ export class ResourceRegistry {
   private readonly exact = new Map<string, ResourceOptions>();
   private readonly patterns: { pattern: PathPattern; options: ResourceOptions }[] = [];
   /** Insertion order = least recently used first (`use` re-inserts). */
-  private readonly loaded = new Map<string, Resource>();
+  private readonly loaded = new Map<string, ServerResource>();
 
   constructor(
     private readonly ctx: ServerContext,
@@ -53,15 +53,26 @@ export class ResourceRegistry {
   }
 
   /**
-   * The resource of a route, created (and loading) if needed, and retained: the caller must `release()` it
-   * when done, so that it is never evicted while in use.
+   * Runs `use` with the resource of a route, loaded: created (and loading) if needed, and held while `use`
+   * runs, so that it is never evicted in the middle of a request. The hold ends when `use` settles, whatever
+   * happens: nobody has to remember to release.
    */
-  use(route: Route): Resource {
+  async with<R>(route: Route, use: (resource: ServerResource) => R | Promise<R>): Promise<R> {
+    const resource = this.acquire(route);
+    try {
+      await resource.ready;
+      return await use(resource);
+    } finally {
+      resource.release();
+    }
+  }
+
+  private acquire(route: Route): ServerResource {
     let resource = this.loaded.get(route.path);
     if (resource) {
       this.loaded.delete(route.path);
     } else {
-      resource = new Resource(route.path, route.params, route.options, this.ctx);
+      resource = new ServerResource(route.path, route.params, route.options, this.ctx);
       // A resource that failed to load is forgotten, so that a later request tries again.
       resource.ready.catch(() => {
         if (this.loaded.get(route.path) === resource) this.loaded.delete(route.path);
@@ -73,11 +84,11 @@ export class ResourceRegistry {
     return resource;
   }
 
-  get(path: string): Resource | undefined {
+  get(path: string): ServerResource | undefined {
     return this.loaded.get(path);
   }
 
-  all(): IterableIterator<Resource> {
+  all(): IterableIterator<ServerResource> {
     return this.loaded.values();
   }
 
@@ -91,7 +102,8 @@ export class ResourceRegistry {
       if (this.loaded.size <= this.maxLoaded) break;
       if (resource.isIdle && resource.isLoaded) {
         this.loaded.delete(path);
-        resource.dispose(); // (on a shared log: stop reading its stream)
+        // The store may close what it holds for it (the file store's log): reopened when it is used again.
+        this.ctx.store.release?.(path);
       }
     }
   }

@@ -1,7 +1,8 @@
-import { HttpError, reasonOf } from '../errors';
+import { reasonOf } from '../errors';
 import type { BraidRequest, Validate } from '../types';
+import { ResourceError } from './resourceError';
 
-/** Runs a resource's `validate` hook; any refusal becomes a 422 with the hook's message. */
+/** Runs a resource's `validate` hook; any refusal is a ResourceError ('rejected-by-validate') with the hook's message. */
 export async function runValidate(
   validate: Validate | undefined,
   next: unknown,
@@ -13,9 +14,10 @@ export async function runValidate(
   try {
     verdict = await validate(next, prev, req);
   } catch (error) {
-    throw new HttpError(422, reasonOf(error) || 'rejected by validate');
+    throw new ResourceError('rejected-by-validate', reasonOf(error) || 'rejected by validate');
   }
   if (verdict === true || verdict === undefined) return;
-  if (typeof verdict === 'string') throw new HttpError(422, reasonOf(verdict) || 'rejected by validate');
-  throw new HttpError(422, 'rejected by validate');
+  if (typeof verdict === 'string')
+    throw new ResourceError('rejected-by-validate', reasonOf(verdict) || 'rejected by validate');
+  throw new ResourceError('rejected-by-validate', 'rejected by validate');
 }

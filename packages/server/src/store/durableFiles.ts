@@ -1,17 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { StoreFileHandle, StoreFs } from './storeFs';
 
 /** The fsync policy of a store, and a count of the syncs it made (for stats and tests). */
 export class Syncer {
   count = 0;
-  constructor(readonly enabled: boolean) {}
+  constructor(
+    readonly enabled: boolean,
+    readonly fs: StoreFs,
+  ) {}
 
   /**
    * fdatasync: flushes the file's data and the metadata needed to read it back (its size), which is all an
    * append needs; cheaper than a full fsync, which would also flush timestamps.
    */
-  async data(handle: FileHandle): Promise<void> {
+  async data(handle: StoreFileHandle): Promise<void> {
     if (!this.enabled) return;
     this.count++;
     await handle.datasync();
@@ -21,7 +24,7 @@ export class Syncer {
   async directory(dir: string): Promise<void> {
     if (!this.enabled) return;
     this.count++;
-    const handle = await open(dir, 'r');
+    const handle = await this.fs.open(dir, 'r');
     try {
       await handle.sync();
     } finally {
@@ -31,7 +34,7 @@ export class Syncer {
 }
 
 /** `write` may write less than asked; loop until every byte is at its place. */
-export async function writeFully(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
+export async function writeFully(handle: StoreFileHandle, bytes: Buffer, position: number): Promise<void> {
   let done = 0;
   while (done < bytes.length) {
     const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
@@ -53,16 +56,16 @@ const TEMP_SUFFIX = '.tmp';
 export async function replaceFileAtomically(syncer: Syncer, dir: string, name: string, bytes: Buffer) {
   const temp = join(dir, `pending-${randomBytes(8).toString('hex')}${TEMP_SUFFIX}`);
   try {
-    const handle = await open(temp, 'wx');
+    const handle = await syncer.fs.open(temp, 'wx');
     try {
       await writeFully(handle, bytes, 0);
       await syncer.data(handle);
     } finally {
       await handle.close();
     }
-    await rename(temp, join(dir, name));
+    await syncer.fs.rename(temp, join(dir, name));
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => {});
+    await syncer.fs.rm(temp, { force: true }).catch(() => {});
     throw error;
   }
   await syncer.directory(dir);
@@ -70,7 +73,7 @@ export async function replaceFileAtomically(syncer: Syncer, dir: string, name: s
 
 /** Creates the store directory if missing, durably (the new entries are fsync'd in their parents). */
 export async function ensureDirectory(syncer: Syncer, dir: string): Promise<void> {
-  const firstCreated = await mkdir(dir, { recursive: true });
+  const firstCreated = await syncer.fs.mkdir(dir, { recursive: true });
   if (firstCreated === undefined) return;
   for (let created = dir; ; created = dirname(created)) {
     await syncer.directory(dirname(created));
@@ -79,8 +82,9 @@ export async function ensureDirectory(syncer: Syncer, dir: string): Promise<void
 }
 
 /** Temp files of compactions cut short by a crash: never part of a log, safe to delete at start. */
-export async function removeTempFiles(dir: string): Promise<void> {
-  for (const name of await readdir(dir)) {
-    if (name.startsWith('pending-') && name.endsWith(TEMP_SUFFIX)) await rm(join(dir, name), { force: true });
+export async function removeTempFiles(fs: StoreFs, dir: string): Promise<void> {
+  for (const name of await fs.readdir(dir)) {
+    if (name.startsWith('pending-') && name.endsWith(TEMP_SUFFIX))
+      await fs.rm(join(dir, name), { force: true });
   }
 }

@@ -1,7 +1,8 @@
-import { mkdtemp, open as openFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { faultyFs } from './faultyFs';
 import { type FileStore, type FileStoreOptions, fileStore } from './fileStore';
 import { encodeVersionFrame } from './logFormat';
 import { sampleRecord, sampleRecords } from './testRecords';
@@ -142,31 +143,96 @@ describe('fileStore round trip', () => {
 });
 
 describe('fileStore write failures', () => {
-  it('fails the batch whose fsync failed and every later append, until a reload', async () => {
-    const store = openStore();
+  it('after an fsync fails (EIO), cuts what the failed batch left and serves the next append', async () => {
+    const faults = faultyFs();
+    const store = openStore({ fs: faults.fs });
     await store.append('/doc', sampleRecord(0));
-    const probe = await openFile(join(dir, 'probe'), 'w');
-    const handleProto = Object.getPrototypeOf(probe);
-    await probe.close();
-    const datasync = vi.spyOn(handleProto, 'datasync').mockRejectedValueOnce(new Error('EIO: fsync failed'));
-    try {
-      await expect(store.append('/doc', sampleRecord(1))).rejects.toThrow('EIO');
-      // What the kernel kept after a failed fsync is unknown: nothing is written past it.
-      await expect(store.append('/doc', sampleRecord(1))).rejects.toThrow(/earlier write of this log failed/);
-      // Other resources are not affected.
-      await store.append('/other', sampleRecord(0));
-    } finally {
-      datasync.mockRestore();
-    }
-    // A reload re-reads the file (here the record did reach the page cache) and appends work again.
-    const reloaded = await store.load('/doc');
-    expect(reloaded!.records.slice(0, 1)).toStrictEqual([sampleRecord(0)]);
-    await store.append('/doc', sampleRecord(reloaded!.records.length));
-    expect(await openStore().load('/doc')).toStrictEqual({
-      records: sampleRecords(reloaded!.records.length + 1),
-    });
+    faults.failNext('datasync', 'EIO');
+    // The data reached the page cache, the fsync failed: not acknowledged, so it must not come back.
+    await expect(store.append('/doc', sampleRecord(1, 'lost'))).rejects.toThrow('EIO');
+    await store.append('/doc', sampleRecord(1));
+    await store.append('/doc', sampleRecord(2));
+    // Other resources were never affected.
+    await store.append('/other', sampleRecord(0));
+    expect(faults.fired).toStrictEqual(['datasync:EIO']);
+    await store.close();
+    expect(await openStore().load('/doc')).toStrictEqual({ records: sampleRecords(3) });
+  });
+
+  it('after a short write fails (ENOSPC), cuts the torn frame and serves the next append', async () => {
+    const faults = faultyFs();
+    const store = openStore({ fs: faults.fs });
+    await store.append('/doc', sampleRecord(0));
+    faults.failNext('write', 'ENOSPC', 20);
+    const failedBatch = [
+      store.append('/doc', sampleRecord(1, 'lost')),
+      store.append('/doc', sampleRecord(2, 'lost')),
+    ];
+    for (const failed of failedBatch) await expect(failed).rejects.toThrow('ENOSPC');
+    await store.append('/doc', sampleRecord(1));
+    expect(store.logSize('/doc')).toBe(frameBytes(sampleRecords(2)));
+    // A load in the same process sees exactly what was acknowledged, too.
+    expect(await store.load('/doc')).toStrictEqual({ records: sampleRecords(2) });
+    await store.close();
+    expect(await openStore().load('/doc')).toStrictEqual({ records: sampleRecords(2) });
+  });
+
+  it('keeps failing while the disk fails (the cut too), then recovers without a reload', async () => {
+    const faults = faultyFs();
+    const store = openStore({ fs: faults.fs });
+    await store.append('/doc', sampleRecord(0));
+    faults.failNext('write', 'ENOSPC', 7);
+    faults.failNext('truncate', 'EIO');
+    faults.failNext('truncate', 'EIO');
+    await expect(store.append('/doc', sampleRecord(1, 'lost'))).rejects.toThrow('ENOSPC');
+    // The cut right after the failure failed, and so does the one before this append: refused, not written.
+    await expect(store.append('/doc', sampleRecord(1, 'lost'))).rejects.toThrow('EIO');
+    await store.append('/doc', sampleRecord(1));
+    expect(faults.fired).toStrictEqual(['write:ENOSPC', 'truncate:EIO', 'truncate:EIO']);
+    await store.close();
+    expect(await openStore().load('/doc')).toStrictEqual({ records: sampleRecords(2) });
   });
 });
+
+describe('fileStore open files', () => {
+  it('keeps at most maxOpenFiles logs open across 300 paths, and every path reads back', async () => {
+    const store = openStore({ maxOpenFiles: 8, fsync: false });
+    const paths = Array.from({ length: 300 }, (_, i) => `/api/items/${i}`);
+    const twice = new Set<string>();
+    for (const [i, path] of paths.entries()) {
+      await store.append(path, sampleRecord(0));
+      // Go back to an older path now and then: its closed log reopens and appends after what it holds.
+      if (i % 3 === 0) {
+        await store.append(paths[i >> 1], sampleRecord(1));
+        twice.add(paths[i >> 1]);
+      }
+      expect(store.stats().openFiles).toBeLessThanOrEqual(8);
+    }
+    await store.close();
+    const reopened = openStore({ maxOpenFiles: 8, fsync: false });
+    for (const path of paths) {
+      expect(await reopened.load(path)).toStrictEqual({ records: sampleRecords(twice.has(path) ? 2 : 1) });
+    }
+    expect(reopened.stats().openFiles).toBeLessThanOrEqual(8);
+  });
+
+  it('release closes a log and forgets it; the next load reads the file again', async () => {
+    const store = openStore();
+    await store.append('/doc', sampleRecord(0));
+    expect(store.stats().openFiles).toBe(1);
+    store.release!('/doc');
+    await eventuallyTrue(() => store.stats().openFiles === 0);
+    expect(store.logSize('/doc')).toBe(0);
+    expect(await store.load('/doc')).toStrictEqual({ records: sampleRecords(1) });
+    await store.append('/doc', sampleRecord(1));
+    expect(await openStore().load('/doc')).toStrictEqual({ records: sampleRecords(2) });
+  });
+});
+
+async function eventuallyTrue(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(check()).toBe(true);
+}
 
 describe('fileStore close', () => {
   it('waits for pending appends, is idempotent, and rejects later calls', async () => {

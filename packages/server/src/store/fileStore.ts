@@ -2,8 +2,10 @@ import { resolve } from 'node:path';
 import { CommitQueue } from './commitQueue';
 import { ensureDirectory, removeTempFiles, Syncer } from './durableFiles';
 import { encodeLogFile, encodeVersionFrame } from './logFormat';
+import { OpenFiles } from './openFiles';
 import { resourceFileName } from './resourceFileName';
 import { type LogRepair, ResourceLog } from './resourceLog';
+import { nodeStoreFs, type StoreFs } from './storeFs';
 import type { BraidStore, StoredResource, VersionRecord } from './types';
 
 export interface FileStoreOptions {
@@ -18,6 +20,17 @@ export interface FileStoreOptions {
    * else damaged the file, and everything from it on was dropped (it cannot be trusted).
    */
   onRepair?: (repair: LogRepair) => void;
+  /**
+   * Most log files open at once (default 128): past it the least recently used idle log is closed, and
+   * reopened (without re-reading it) on its next write. Keeps a store with many pattern paths under the
+   * process's fd limit.
+   */
+  maxOpenFiles?: number;
+  /**
+   * The file-system calls the store makes (default: `node:fs/promises`). A seam for fault-injection tests:
+   * wrap it to fail one write with ENOSPC or one fsync with EIO.
+   */
+  fs?: StoreFs;
 }
 
 export interface FileStoreStats {
@@ -30,6 +43,8 @@ export interface FileStoreStats {
   /** fsync/fdatasync calls of any kind: batches, cut tails, compactions/creations and their directory. */
   fsyncs: number;
   compactions: number;
+  /** Log files open right now (at most `maxOpenFiles`, plus logs busy at this instant). */
+  openFiles: number;
 }
 
 export interface FileStore extends BraidStore {
@@ -49,26 +64,32 @@ export interface FileStore extends BraidStore {
  *   fsync on one does not hold back the others.
  * - Every call for a resource (append batches, load, compact) runs in call order, one at a time.
  * - `load` cuts a torn or corrupt tail off the file (see FileStoreOptions.onRepair) and returns the rest.
- * - A write or fsync error fails that batch and every later append of that resource until `load` re-reads
- *   the file (after an fsync error the kernel may have dropped the data: restarting the process is safest).
+ * - A write or fsync error fails that batch (its appends reject; none of them was acknowledged). The log then
+ *   verifies that its acknowledged part still reads back and cuts whatever the failed write left after it
+ *   (fsync'd), so the failed frames never reappear and the next append goes right after the last
+ *   acknowledged one. If the disk is still failing, the next append fails too and the repair is tried again.
+ * - At most `maxOpenFiles` log files are open; `release(path)` closes one and forgets it.
  * - One process per directory: there is no lock against two stores writing the same files.
  */
 export function fileStore(dir: string, options: FileStoreOptions = {}): FileStore {
   const root = resolve(dir);
-  const syncer = new Syncer(options.fsync ?? true);
+  const syncer = new Syncer(options.fsync ?? true, options.fs ?? nodeStoreFs);
   const onRepair = options.onRepair ?? warnRepair;
+  const openFiles = new OpenFiles(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES);
   const resources = new Map<string, { log: ResourceLog; queue: CommitQueue<Buffer> }>();
+  /** Logs of released paths, closing (close() waits for them). */
+  const releasing = new Set<Promise<void>>();
   const counts = { appends: 0, batches: 0, largestBatch: 0, compactions: 0 };
   let closing: Promise<void> | undefined;
 
   // Started now, awaited by every file operation (inside the queues, so calls keep their order).
-  const ready = ensureDirectory(syncer, root).then(() => removeTempFiles(root));
+  const ready = ensureDirectory(syncer, root).then(() => removeTempFiles(syncer.fs, root));
   ready.catch(() => {}); // reported by the operations that await it
 
   function resource(path: string) {
     let entry = resources.get(path);
     if (!entry) {
-      const log = new ResourceLog(root, resourceFileName(path), path, syncer, onRepair);
+      const log = new ResourceLog(root, resourceFileName(path), path, syncer, openFiles, onRepair);
       const queue = new CommitQueue<Buffer>(async (frames) => {
         await ready;
         await log.append(frames);
@@ -125,10 +146,25 @@ export function fileStore(dir: string, options: FileStoreOptions = {}): FileStor
       });
     },
 
+    release(path: string): void {
+      const entry = resources.get(path);
+      if (!entry) return;
+      // Forgotten now: a later call for the path makes a new log, which re-reads the file. This one closes
+      // after whatever was queued on it (the server releases idle resources only, so usually nothing).
+      resources.delete(path);
+      const closed = entry.queue
+        .exclusive(() => entry.log.close())
+        .catch(() => {})
+        .finally(() => releasing.delete(closed));
+      releasing.add(closed);
+    },
+
     close(): Promise<void> {
       closing ??= (async () => {
         await Promise.all([...resources.values()].map(({ queue }) => queue.idle()));
         await Promise.all([...resources.values()].map(({ log }) => log.close()));
+        await Promise.all([...releasing]);
+        await openFiles.settled();
       })();
       return closing;
     },
@@ -138,10 +174,12 @@ export function fileStore(dir: string, options: FileStoreOptions = {}): FileStor
     },
 
     stats(): FileStoreStats {
-      return { ...counts, fsyncs: syncer.count };
+      return { ...counts, fsyncs: syncer.count, openFiles: openFiles.size };
     },
   };
 }
+
+const DEFAULT_MAX_OPEN_FILES = 128;
 
 function warnRepair({ path, file, keptBytes, droppedBytes, reason }: LogRepair): void {
   console.warn(

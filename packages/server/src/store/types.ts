@@ -50,6 +50,12 @@ export interface BraidStore {
    * new history, never a mix). Runs after the appends called before it; appends called after it follow it.
    */
   compact(path: string, state: StoredResource): Promise<void>;
+  /**
+   * Optional. The server dropped the resource at `path` from memory (it was idle: no subscriber, no write in
+   * progress). The store may free what it holds for it (the file store closes its log file). Called with no
+   * call for `path` pending; the next call for `path` will be a `load`. Nothing stored is affected.
+   */
+  release?(path: string): void;
   /** Waits for pending writes, then releases files. Idempotent; later calls reject. */
   close(): Promise<void>;
   /**

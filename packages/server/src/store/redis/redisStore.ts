@@ -271,6 +271,14 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       return logBytes.get(path) ?? 0;
     },
 
+    /** The resource left this node's memory: stop reading its stream (loaded again on next use). */
+    release(path) {
+      streams.remove(path);
+      keysOf.delete(path);
+      logBytes.delete(path);
+      loadedSeq.delete(path);
+    },
+
     async compact(path, state) {
       if (state.base?.seq === undefined) throw new Error('redisStore.compact needs the base position (seq)');
       await shared.snapshot(path, {

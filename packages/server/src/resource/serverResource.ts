@@ -2,7 +2,8 @@ import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
 import { appendShared, sharedLogUnavailable } from '../cluster/appendShared';
 import { type SeqRecord, SharedLogUnavailableError } from '../cluster/sharedLog';
 import { writeDigest } from '../cluster/writeDigest';
-import { HttpError, reasonOf } from '../errors';
+import { reasonOf } from '../errors';
+import type { ServerContext } from '../serverContext';
 import type { StoredResource, VersionRecord } from '../store/types';
 import type { SubscriptionSink } from '../subscriptions/sink';
 import { SubscriberSet } from '../subscriptions/subscriberSet';
@@ -10,8 +11,8 @@ import { snapshotUpdateBytes, versionUpdateBytes } from '../subscriptions/update
 import type { BraidRequest, HistoryEntry, ResourceChange, ResourceOptions } from '../types';
 import { History, type VersionEntry } from './history';
 import { rebaseWrite } from './rebaseWrite';
+import { ResourceError } from './resourceError';
 import { SerialQueue } from './serialQueue';
-import type { ServerContext } from './serverContext';
 import { runValidate } from './validateWrite';
 
 /** A write as it reaches a resource, already parsed and checked for form and limits. */
@@ -36,7 +37,7 @@ export type WriteOutcome = { kind: 'applied'; entry: VersionEntry } | { kind: 'd
  * anyone (GET, subscribers) before the store said the version is durable, and a version the store failed to
  * take is never applied.
  */
-export class Resource {
+export class ServerResource {
   readonly ready: Promise<void>;
   private history!: History;
   private readonly subscribers = new SubscriberSet();
@@ -47,8 +48,6 @@ export class Resource {
   private compactionQueued = false;
   /** Requests and API calls using this resource right now: it is not evicted while any is in progress. */
   private users = 0;
-  /** On a shared store (several nodes): stops following the log when the resource leaves memory. */
-  private unfollow?: () => void;
 
   constructor(
     readonly path: string,
@@ -76,22 +75,18 @@ export class Resource {
     return this.subscribers.size;
   }
 
-  /** Dropped from memory (evicted): stop following the shared log. */
-  dispose(): void {
-    this.unfollow?.();
-    this.unfollow = undefined;
-  }
-
   /** On a node cut off from the shared log, reads and subscriptions are refused (it may be behind). */
   assertServing(): void {
     const shared = this.ctx.store.shared;
     if (shared && !shared.available) throw sharedLogUnavailable();
   }
 
+  /** Only for ResourceRegistry.with, which pairs every retain with its release. */
   retain(): void {
     this.users++;
   }
 
+  /** Only for ResourceRegistry.with. */
   release(): void {
     this.users--;
   }
@@ -189,7 +184,8 @@ export class Resource {
     this.history = this.historyOf(await this.loadStored());
     // Several nodes: versions other nodes append reach this one through the log, in log order, applied in the
     // write queue like local writes (so a write never rebases onto a head that moves under it).
-    this.unfollow = this.ctx.store.shared?.follow(this.path, {
+    // (The registry's store.release(path) on eviction stops it.)
+    this.ctx.store.shared?.follow(this.path, {
       onVersions: (versions) => void this.queue.run(() => this.ingest(versions)),
       onLost: () => this.subscribers.closeAll(),
     });
@@ -199,7 +195,7 @@ export class Resource {
     try {
       return await this.ctx.store.load(this.path);
     } catch (error) {
-      throw error instanceof SharedLogUnavailableError ? sharedLogUnavailable() : error;
+      throw error instanceof SharedLogUnavailableError ? sharedLogUnavailable(error) : error;
     }
   }
 
@@ -305,9 +301,10 @@ export class Resource {
           await this.ctx.store.append(this.path, record);
         } catch (error) {
           this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
-          throw new HttpError(
-            500,
+          throw new ResourceError(
+            'store-failed',
             `the write could not be stored, so it was not applied: ${reasonOf(error)}`,
+            { cause: error },
           );
         }
       }

@@ -4,7 +4,6 @@ import type { ShutdownRegistry } from './http/readBody';
 import { type BraidLimits, resolveLimits } from './limits';
 import { MultiplexerRegistry } from './multiplex/multiplexRoutes';
 import { ResourceRegistry } from './resource/registry';
-import type { ServerContext } from './resource/serverContext';
 import { createVersionIdFactory } from './resource/versionIds';
 import { memoryStore } from './store';
 import type { BraidStore } from './store/types';
@@ -13,7 +12,7 @@ import type { SinkStats } from './subscriptions/sink';
 import type { Authorize, BraidServerOptions } from './types';
 
 /** Everything one server shares between its HTTP handlers, its resources and its public API. */
-export class ServerCore implements ServerContext {
+export class ServerContext {
   readonly store: BraidStore;
   readonly limits: BraidLimits;
   readonly cors: ResolvedCors | undefined;
