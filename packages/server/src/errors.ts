@@ -28,16 +28,17 @@ export const RESOURCE_ERROR_STATUS = {
   'rejected-by-validate': 422,
   'store-failed': 500,
   'unknown-version': 404,
+  'version-not-in-history': 410,
+  'too-many-patches': 413,
+  'patches-too-large': 413,
+  'write-too-costly': 422,
+  'document-too-large': 413,
+  'pattern-full': 403,
+  'over-memory-budget': 503,
   'shared-log-unavailable': 503,
   'write-contention': 503,
   'version-taken': 409,
 } as const satisfies Record<ResourceErrorCode, number>;
-
-/** Refusals that mean "not now": answered with Retry-After (seconds), which clients honour. */
-const RETRY_AFTER_SECONDS: Partial<Record<ResourceErrorCode, number>> = {
-  'shared-log-unavailable': 1,
-  'write-contention': 1,
-};
 
 /**
  * What a request that failed with `error` is answered: HttpErrors and ResourceErrors with their status and
@@ -46,9 +47,8 @@ const RETRY_AFTER_SECONDS: Partial<Record<ResourceErrorCode, number>> = {
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
   if (error instanceof ResourceError) {
-    const retryAfter = RETRY_AFTER_SECONDS[error.code];
     const headers: Record<string, string> =
-      retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) };
+      error.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(error.retryAfterSeconds) };
     return new HttpError(RESOURCE_ERROR_STATUS[error.code], error.message, headers);
   }
   return undefined;

@@ -8,8 +8,17 @@ export interface BraidLimits {
   maxBodyBytes: number;
   /** A request body must arrive within this many ms, or the request is answered 408. */
   bodyTimeoutMs: number;
-  /** Most patches one write may carry (400). */
+  /** Most patches one write may carry (413). Checked from the headers, before the body is read. */
   maxPatches: number;
+  /** Most JSON bytes of one write's patches, ranges and contents (413). Checked before any apply work. */
+  maxPatchBytes: number;
+  /**
+   * Most estimated apply work of one write (422), checked before apply, transform and `validate`: one unit
+   * per path segment, per content byte, and per slot of each container the write copies (once per write).
+   */
+  maxWriteWork: number;
+  /** Largest document, as estimated JSON bytes (413), checked on every write with the value it would produce. */
+  maxDocumentBytes: number;
   /** Deepest nesting of arrays/objects in any JSON a client sends (400). Keeps recursion in check everywhere. */
   maxJsonDepth: number;
   /** Most segments in a json range path (400). */
@@ -35,8 +44,35 @@ export interface BraidLimits {
   maxKnownVersions: number;
   /** Resources kept loaded in memory; past it, idle ones are dropped (and reload from the store when used). */
   maxLoadedResources: number;
+  /**
+   * Estimated bytes held by all loaded resources (documents and their in-memory histories). Past it, idle
+   * resources (no subscriber, no request or write in progress) are dropped, least recently used first; when
+   * none is idle, loading one more resource is refused with 503 + Retry-After.
+   */
+  maxResidentBytes: number;
+  /**
+   * Resources one path pattern may create (403 past it): distinct paths under the pattern that have stored
+   * state. A pattern's own `maxResources` option overrides it.
+   */
+  maxResourcesPerPattern: number;
+  /** Bytes of request bodies being received across the whole server (503 + Retry-After past it). */
+  maxBodyBytesInFlight: number;
   /** Compact a resource's stored log once it has grown past this many bytes since the last compaction. */
   compactAfterBytes: number;
+  /** Open multiplexers across the server (503 past it). */
+  maxMultiplexers: number;
+  /** Open multiplexers per client connection (429 past it): an HTTP/2 connection can carry many POSTs. */
+  maxMultiplexersPerConnection: number;
+  /** Responses (subscriptions) carried by one multiplexer (429 past it). */
+  maxStreamsPerMultiplexer: number;
+  /** A multiplexer that carries no response for this many ms is closed (its client reopens one when needed). */
+  multiplexerIdleMs: number;
+  /** Versions in one `?history` page when the request gives no `limit`. */
+  historyPageSize: number;
+  /** Largest `limit` of a `?history` page (400 past it). */
+  maxHistoryPageSize: number;
+  /** Most bytes of one `?history` page: it ends before the version that would pass them (one version at least). */
+  historyPageBytes: number;
   /** Heartbeat periods asked for by clients are clamped into [min, max] seconds (the echoed value is the one used). */
   minHeartbeatSeconds: number;
   maxHeartbeatSeconds: number;
@@ -46,6 +82,9 @@ export const DEFAULT_LIMITS: Readonly<BraidLimits> = Object.freeze({
   maxBodyBytes: 10 * 1024 * 1024,
   bodyTimeoutMs: 30_000,
   maxPatches: 1000,
+  maxPatchBytes: 10 * 1024 * 1024,
+  maxWriteWork: 16 * 1024 * 1024,
+  maxDocumentBytes: 16 * 1024 * 1024,
   maxJsonDepth: 64,
   maxPathDepth: 32,
   maxVersionIdLength: 256,
@@ -55,7 +94,17 @@ export const DEFAULT_LIMITS: Readonly<BraidLimits> = Object.freeze({
   maxHistoryBytes: 64 * 1024 * 1024,
   maxKnownVersions: 10_000,
   maxLoadedResources: 10_000,
+  maxResidentBytes: 512 * 1024 * 1024,
+  maxResourcesPerPattern: 10_000,
+  maxBodyBytesInFlight: 64 * 1024 * 1024,
   compactAfterBytes: 8 * 1024 * 1024,
+  maxMultiplexers: 10_000,
+  maxMultiplexersPerConnection: 8,
+  maxStreamsPerMultiplexer: 1000,
+  multiplexerIdleMs: 60_000,
+  historyPageSize: 100,
+  maxHistoryPageSize: 1000,
+  historyPageBytes: 1024 * 1024,
   minHeartbeatSeconds: 0.1,
   maxHeartbeatSeconds: 3600,
 });

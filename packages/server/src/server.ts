@@ -120,6 +120,7 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
         peakBufferedBytes: ctx.sinkStats.peakBufferedBytes,
         heartbeatTimers: ctx.heartbeats.timerCount,
         multiplexers: ctx.multiplexers.size,
+        residentBytes: ctx.registry.memory.used,
       };
     },
 

@@ -58,6 +58,11 @@ export interface ResourceOptions<T = unknown> {
   /** Overrides the server-wide `authorize` for this resource. */
   authorize?: Authorize;
   validate?: Validate<T>;
+  /**
+   * For a path pattern: how many resources (distinct paths with stored state) it may create; a first write to
+   * one more path is answered 403. Default: the `maxResourcesPerPattern` limit.
+   */
+  maxResources?: number;
 }
 
 export interface BraidServerOptions {
@@ -122,6 +127,8 @@ export interface BraidServerStats {
   heartbeatTimers: number;
   /** Open multiplexer streams (Multiplexing v1.0). */
   multiplexers: number;
+  /** Estimated bytes held by the loaded resources (documents, histories, cached wire bytes): see `maxResidentBytes`. */
+  residentBytes: number;
 }
 
 /**

@@ -268,7 +268,7 @@ describe('limits', () => {
   });
 
   it('too many patches', async () => {
-    expectRefused(await patch({ Patches: '1001' }, 'x'), 400, /too many patches/);
+    expectRefused(await patch({ Patches: '1001' }, 'x'), 413, /too many patches/);
   });
 
   it('JSON nested too deep, and a range path too deep', async () => {

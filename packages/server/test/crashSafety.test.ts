@@ -89,7 +89,7 @@ it('after SIGKILL mid-stream, every acknowledged version is there, in order, and
 
   const restarted = await startChild();
   try {
-    const historyRes = await rawRequest(restarted.port, request('GET', '/log?history'));
+    const historyRes = await rawRequest(restarted.port, request('GET', '/log?history&limit=1000'));
     expect(historyRes.status).toBe(200);
     const history: { version: string }[] = JSON.parse(historyRes.text);
     const stored = history.map((e) => e.version).reverse();

@@ -42,6 +42,7 @@ export async function appendShared(
       throw new ResourceError(
         'write-contention',
         `the write lost the race to other nodes ${attempt} times in a row and was not applied; retry`,
+        { retryAfterSeconds: 1 },
       );
     }
     if (error instanceof VersionTakenError) {
@@ -67,6 +68,6 @@ export function sharedLogUnavailable(cause?: unknown): ResourceError {
   return new ResourceError(
     'shared-log-unavailable',
     `the shared log is unreachable (${why}); nothing was applied; retry (another node may serve)`,
-    { cause },
+    { cause, retryAfterSeconds: 1 },
   );
 }

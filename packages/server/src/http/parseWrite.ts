@@ -152,7 +152,8 @@ function patchesCount(req: BraidRequest, limits: BraidLimits): number | undefine
     }
   }
   if (count !== undefined && count > limits.maxPatches) {
-    throw new HttpError(400, `too many patches (${count}; the limit is ${limits.maxPatches})`);
+    // (Also checked, with the rest of the write budget, in resource/writeBudget.ts: this one is before the body.)
+    throw new HttpError(413, `too many patches (${count}; the limit is ${limits.maxPatches})`);
   }
   return count;
 }

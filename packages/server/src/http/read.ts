@@ -24,7 +24,7 @@ export async function handleRead(
 ): Promise<void> {
   const withBody = req.method !== 'HEAD';
   if (wantsHistory(req, query)) {
-    sendHistory(resource, res, query, withBody);
+    sendHistory(ctx, resource, res, query, withBody);
     return;
   }
   if (withBody && isSubscribeRequest(header(req, 'subscribe'))) {
@@ -68,22 +68,30 @@ function wantsHistory(req: BraidRequest, query: URLSearchParams): boolean {
 }
 
 function sendHistory(
+  ctx: ServerContext,
   resource: ServerResource,
   res: BraidResponse,
   query: URLSearchParams,
   withBody: boolean,
 ): void {
+  const { historyPageSize, maxHistoryPageSize, historyPageBytes } = ctx.limits;
   const limitParam = query.get('limit');
-  let limit: number | undefined;
+  let limit = historyPageSize;
   if (limitParam !== null) {
     limit = Number(limitParam);
-    if (!Number.isInteger(limit) || limit < 0)
-      throw new HttpError(400, 'bad limit: expected a non-negative integer');
+    if (!Number.isInteger(limit) || limit < 0 || limit > maxHistoryPageSize)
+      throw new HttpError(400, `bad limit: expected an integer from 0 to ${maxHistoryPageSize}`);
   }
+  const before = query.get('before') ?? undefined;
+  const page = resource.historyPage({ before, limit, maxBytes: historyPageBytes });
   const headers: Record<string, string> = { 'Content-Type': HISTORY_MEDIA_TYPE, 'Cache-Control': 'no-cache' };
   const head = resource.head.version;
   if (head.length) headers['Current-Version'] = formatVersions(head);
-  send(res, 200, headers, JSON.stringify(resource.historyEntries(limit)), withBody);
+  if (page.next !== undefined) {
+    const next = new URLSearchParams({ limit: String(limit), before: page.next });
+    headers.Link = `<?history&${next}>; rel="next"`;
+  }
+  send(res, 200, headers, page.bytes, withBody);
 }
 
 /** A Version or Parents header's ids (400 when malformed). */

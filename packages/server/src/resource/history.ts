@@ -52,6 +52,11 @@ export class History {
     for (const id of root.version) this.known.add(id);
   }
 
+  /** Wire bytes of the versions kept (bounded by maxHistoryBytes). */
+  get wireBytes(): number {
+    return this.bytes;
+  }
+
   get root(): HistoryRoot {
     return this.rootState;
   }

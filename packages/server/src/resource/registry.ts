@@ -1,6 +1,9 @@
 import type { ServerContext } from '../serverContext';
 import type { ResourceOptions } from '../types';
 import { compilePathPattern, type PathPattern } from './pathPattern';
+import { PatternQuota } from './patternQuota';
+import { ResidentMemory } from './residentMemory';
+import { ResourceError } from './resourceError';
 import { ServerResource } from './serverResource';
 
 /** A request path matched to its resource definition. */
@@ -8,24 +11,35 @@ export interface Route {
   path: string;
   params: Record<string, string>;
   options: ResourceOptions;
+  /** The creation count of the pattern that matched (undefined for an exact path). */
+  quota?: PatternQuota;
 }
+
+/** Seconds a client is asked to wait when the memory budget refuses to load a resource. */
+const MEMORY_RETRY_AFTER_SECONDS = 5;
 
 /**
  * ServerResource definitions (exact paths and patterns) and the resources loaded from them. A resource is created on
  * first use and loads its history from the store. Pattern paths are unbounded (`/api/tickers/:symbol`), so past
  * `maxLoaded` resources the least recently used idle ones (no request, write, subscriber or listener) are
- * dropped from memory; the store has everything, so they simply reload on their next use.
+ * dropped from memory; the store has everything, so they simply reload on their next use. The same happens
+ * when the estimated bytes of all loaded resources pass `maxResidentBytes`; when nothing idle is left to drop,
+ * loading one more resource is refused ('over-memory-budget', 503 + Retry-After) while the loaded ones keep
+ * being served.
  */
 export class ResourceRegistry {
   private readonly exact = new Map<string, ResourceOptions>();
-  private readonly patterns: { pattern: PathPattern; options: ResourceOptions }[] = [];
+  private readonly patterns: { pattern: PathPattern; options: ResourceOptions; quota: PatternQuota }[] = [];
   /** Insertion order = least recently used first (`use` re-inserts). */
   private readonly loaded = new Map<string, ServerResource>();
+  readonly memory: ResidentMemory;
 
   constructor(
     private readonly ctx: ServerContext,
     private readonly maxLoaded: number,
-  ) {}
+  ) {
+    this.memory = new ResidentMemory(ctx.limits.maxResidentBytes, () => this.evictIdle());
+  }
 
   define(path: string, options: ResourceOptions): void {
     if (!options || typeof options !== 'object' || !('initial' in options)) {
@@ -37,7 +51,13 @@ export class ResourceRegistry {
         throw new TypeError(`braid.resource: ${JSON.stringify(path)} is already defined`);
       this.exact.set(path, options);
     } else {
-      this.patterns.push({ pattern, options });
+      const limit = options.maxResources ?? this.ctx.limits.maxResourcesPerPattern;
+      if (!Number.isInteger(limit) || limit < 0) {
+        throw new TypeError(
+          `braid.resource(${JSON.stringify(path)}): maxResources must be a non-negative integer`,
+        );
+      }
+      this.patterns.push({ pattern, options, quota: new PatternQuota(path, limit) });
     }
   }
 
@@ -45,9 +65,9 @@ export class ResourceRegistry {
   match(path: string): Route | undefined {
     const exact = this.exact.get(path);
     if (exact) return { path, params: Object.create(null), options: exact };
-    for (const { pattern, options } of this.patterns) {
+    for (const { pattern, options, quota } of this.patterns) {
       const params = pattern.match(path);
-      if (params) return { path, params, options };
+      if (params) return { path, params, options, quota };
     }
     return undefined;
   }
@@ -72,7 +92,11 @@ export class ResourceRegistry {
     if (resource) {
       this.loaded.delete(route.path);
     } else {
-      resource = new ServerResource(route.path, route.params, route.options, this.ctx);
+      this.makeRoom();
+      resource = new ServerResource(route.path, route.params, route.options, this.ctx, {
+        memory: this.memory,
+        quota: route.quota,
+      });
       // A resource that failed to load is forgotten, so that a later request tries again.
       resource.ready.catch(() => {
         if (this.loaded.get(route.path) === resource) this.loaded.delete(route.path);
@@ -96,12 +120,31 @@ export class ResourceRegistry {
     return this.loaded.size;
   }
 
+  /** Before loading one more resource: within the memory budget, or refused. */
+  private makeRoom(): void {
+    if (!this.memory.isOver) return;
+    this.evictIdle();
+    if (this.memory.isOver) {
+      throw new ResourceError(
+        'over-memory-budget',
+        `the server holds as much as its memory budget allows (maxResidentBytes ${this.memory.limit}), all of it in use; retry later`,
+        { retryAfterSeconds: MEMORY_RETRY_AFTER_SECONDS },
+      );
+    }
+  }
+
+  private get overBudget(): boolean {
+    return this.loaded.size > this.maxLoaded || this.memory.isOver;
+  }
+
+  /** Drops idle resources, least recently used first, until the count and the bytes are within bounds. */
   private evictIdle(): void {
-    if (this.loaded.size <= this.maxLoaded) return;
+    if (!this.overBudget) return;
     for (const [path, resource] of this.loaded) {
-      if (this.loaded.size <= this.maxLoaded) break;
+      if (!this.overBudget) break;
       if (resource.isIdle && resource.isLoaded) {
         this.loaded.delete(path);
+        resource.detach();
         // The store may close what it holds for it (the file store's log): reopened when it is used again.
         this.ctx.store.release?.(path);
       }

@@ -16,6 +16,20 @@ export type ResourceErrorCode =
   | 'store-failed'
   /** A version named by a server-side call (`braid.revert`) is not in the history. */
   | 'unknown-version'
+  /** A history page asked to start before a version that is not in memory (gone, or never existed). */
+  | 'version-not-in-history'
+  /** The write carries more patches than `maxPatches`. */
+  | 'too-many-patches'
+  /** The write's patches carry more JSON than `maxPatchBytes`. */
+  | 'patches-too-large'
+  /** Applying the write would cost more than `maxWriteWork` (estimated before any work). */
+  | 'write-too-costly'
+  /** The document the write would produce is larger than `maxDocumentBytes`. */
+  | 'document-too-large'
+  /** The first write of one more path under a pattern that has created `maxResources` already. */
+  | 'pattern-full'
+  /** Loading one more resource would pass `maxResidentBytes`, and nothing idle is left to drop. */
+  | 'over-memory-budget'
   /** Several nodes: the shared log (Redis) cannot be reached; nothing was applied, retry later. */
   | 'shared-log-unavailable'
   /** Several nodes: the write lost the race to other nodes too many times in a row; retry later. */
@@ -26,9 +40,16 @@ export type ResourceErrorCode =
 export class ResourceError extends Error {
   override name = 'ResourceError';
   readonly code: ResourceErrorCode;
+  /** For refusals that pass (a full budget): when to try again. */
+  readonly retryAfterSeconds?: number;
 
-  constructor(code: ResourceErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: ResourceErrorCode,
+    message: string,
+    options?: { cause?: unknown; retryAfterSeconds?: number },
+  ) {
     super(message, options);
     this.code = code;
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

@@ -9,11 +9,16 @@ import type { SubscriptionSink } from '../subscriptions/sink';
 import { SubscriberSet } from '../subscriptions/subscriberSet';
 import { snapshotUpdateBytes, versionUpdateBytes } from '../subscriptions/updateBytes';
 import type { BraidRequest, HistoryEntry, ResourceChange, ResourceOptions } from '../types';
+import { jsonSizeOf } from './documentSize';
 import { History, type VersionEntry } from './history';
+import { type HistoryPage, type HistoryPageRequest, HistoryPages, historyEntryOf } from './historyPages';
+import type { PatternQuota } from './patternQuota';
 import { rebaseWrite } from './rebaseWrite';
+import type { ResidentMemory } from './residentMemory';
 import { ResourceError } from './resourceError';
 import { SerialQueue } from './serialQueue';
 import { runValidate } from './validateWrite';
+import { checkDocumentSize, checkWriteBudget } from './writeBudget';
 
 /** A write as it reaches a resource, already parsed and checked for form and limits. */
 export interface WriteProposal {
@@ -26,6 +31,13 @@ export interface WriteProposal {
   peer?: string;
   /** The HTTP request, for `validate`; undefined for server-side writes, which are not validated. */
   req?: BraidRequest;
+}
+
+/** The server-wide bounds a resource reports to (set by the registry). */
+export interface ResourceBounds {
+  memory: ResidentMemory;
+  /** The creation count of its pattern (undefined for an exact path). */
+  quota?: PatternQuota;
 }
 
 export type WriteOutcome = { kind: 'applied'; entry: VersionEntry } | { kind: 'duplicate'; version: string };
@@ -43,17 +55,24 @@ export class ServerResource {
   private readonly subscribers = new SubscriberSet();
   private readonly listeners = new Set<(change: ResourceChange) => void>();
   private readonly queue = new SerialQueue();
+  private readonly pages = new HistoryPages();
   /** The head as JSON, made once per version (GET, HEAD, snapshots, resume budget). */
   private headJsonCache?: { seq: number; json: string; wire?: Uint8Array };
   private compactionQueued = false;
   /** Requests and API calls using this resource right now: it is not evicted while any is in progress. */
   private users = 0;
+  /** This resource's part of `memory` (estimated bytes), as last reported. */
+  private resident = 0;
+  private detached = false;
+  /** Whether the store has anything for this path (false until its first write is stored). */
+  private hasStoredState = false;
 
   constructor(
     readonly path: string,
     readonly params: Record<string, string>,
     readonly options: ResourceOptions,
     private readonly ctx: ServerContext,
+    private readonly bounds: ResourceBounds,
   ) {
     this.ready = this.load();
     // A failed load is reported to whoever awaits `ready`; don't let it also surface as an unhandled rejection.
@@ -84,6 +103,18 @@ export class ServerResource {
   /** Only for ResourceRegistry.with, which pairs every retain with its release. */
   retain(): void {
     this.users++;
+  }
+
+  /** Estimated bytes this resource holds: its document, its history, and what is cached to send them. */
+  get residentBytes(): number {
+    return this.resident;
+  }
+
+  /** Dropped from the registry: gives its bytes back and stops reporting. */
+  detach(): void {
+    this.detached = true;
+    this.bounds.memory.adjust(-this.resident);
+    this.resident = 0;
   }
 
   /** Only for ResourceRegistry.with. */
@@ -117,8 +148,13 @@ export class ServerResource {
     const versions = this.history.versions;
     const out: HistoryEntry[] = [];
     for (let i = versions.length - 1; i >= 0 && out.length < limit; i--)
-      out.push(toHistoryEntry(versions[i]));
+      out.push(historyEntryOf(versions[i]));
     return out;
+  }
+
+  /** A page of the version list as JSON, newest first (410 when `before` is not in memory). */
+  historyPage(request: HistoryPageRequest): HistoryPage {
+    return this.pages.page(this.history, request);
   }
 
   // ---- subscriptions ----
@@ -181,7 +217,13 @@ export class ServerResource {
   // ---- internals ----
 
   private async load(): Promise<void> {
-    this.history = this.historyOf(await this.loadStored());
+    const stored = await this.loadStored();
+    if (stored) {
+      this.hasStoredState = true;
+      this.bounds.quota?.noteStored(this.path);
+    }
+    this.history = this.historyOf(stored);
+    this.reportResident();
     // Several nodes: versions other nodes append reach this one through the log, in log order, applied in the
     // write queue like local writes (so a write never rebases onto a head that moves under it).
     // (The registry's store.release(path) on eviction stops it.)
@@ -234,7 +276,12 @@ export class ServerResource {
         );
         return this.reload();
       }
+      if (!this.hasStoredState) {
+        this.hasStoredState = true;
+        this.bounds.quota?.noteStored(this.path);
+      }
       this.publish(history.push({ ...record, value, wire: versionUpdateBytes(record) }));
+      this.reportResident();
     }
   }
 
@@ -253,6 +300,7 @@ export class ServerResource {
     }
     this.history = this.historyOf(stored);
     this.headJsonCache = undefined;
+    this.reportResident();
     this.subscribers.closeAll();
     const state = { version: this.history.headVersion, parents: [], value: this.history.headValue };
     for (const listener of this.listeners) this.notify(listener, state);
@@ -268,7 +316,10 @@ export class ServerResource {
       if (proposal.version !== undefined && history.known.has(proposal.version)) {
         return { kind: 'duplicate', version: proposal.version };
       }
+      // Client writes are measured before any work; every write's result is measured before anything else.
+      if (proposal.req) checkWriteBudget(proposal.patches, history.headValue, this.ctx.limits);
       const { patches, value } = rebaseWrite(history, proposal.parents, proposal.patches);
+      checkDocumentSize(value, this.ctx.limits);
       if (proposal.req) await runValidate(this.options.validate, value, history.headValue, proposal.req);
 
       const record: VersionRecord = {
@@ -278,17 +329,22 @@ export class ServerResource {
         time: Date.now(),
       };
       if (proposal.peer !== undefined) record.peer = proposal.peer;
+      // The first write of a pattern path creates a resource: it needs a place in the pattern's quota (403).
+      const undoReservation = this.hasStoredState ? undefined : this.bounds.quota?.reserve(this.path);
       if (shared) {
         const digest = writeDigest(proposal.parents, proposal.patches);
-        const outcome = await appendShared(
-          shared,
-          this.path,
-          history.headSeq,
-          record,
-          digest,
-          attempt,
-          (error, context) => this.ctx.reportError(error, context),
-        );
+        let outcome: Awaited<ReturnType<typeof appendShared>>;
+        try {
+          outcome = await appendShared(shared, this.path, history.headSeq, record, digest, attempt, (e, c) =>
+            this.ctx.reportError(e, c),
+          );
+        } catch (error) {
+          undoReservation?.();
+          throw error;
+        }
+        // (A lost race gives its place back: the next attempt reserves again.)
+        if (outcome.kind === 'appended') this.hasStoredState = true;
+        else undoReservation?.();
         if (outcome.kind === 'duplicate') return { kind: 'duplicate', version: record.version };
         if (outcome.kind === 'moved') {
           // Nothing missed although the head moved: this node is ahead of the log (it was reset). Start over.
@@ -299,7 +355,9 @@ export class ServerResource {
       } else {
         try {
           await this.ctx.store.append(this.path, record);
+          this.hasStoredState = true;
         } catch (error) {
+          undoReservation?.();
           this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
           throw new ResourceError(
             'store-failed',
@@ -309,6 +367,7 @@ export class ServerResource {
         }
       }
       const entry = history.push({ ...record, value, wire: versionUpdateBytes(record) });
+      this.reportResident();
       this.publish(entry);
       this.compactIfDue();
       return { kind: 'applied', entry };
@@ -370,15 +429,37 @@ export class ServerResource {
 
   private headCache(): { seq: number; json: string; wire?: Uint8Array } {
     const seq = this.history.headSeq;
-    if (this.headJsonCache?.seq !== seq)
+    if (this.headJsonCache?.seq !== seq) {
       this.headJsonCache = { seq, json: JSON.stringify(this.history.headValue) };
+      this.reportResident();
+    }
     return this.headJsonCache;
   }
 
   private snapshotWire(): Uint8Array {
     const cache = this.headCache();
-    cache.wire ??= snapshotUpdateBytes(this.history.headVersion, cache.json);
+    if (!cache.wire) {
+      cache.wire = snapshotUpdateBytes(this.history.headVersion, cache.json);
+      this.reportResident();
+    }
     return cache.wire;
+  }
+
+  /**
+   * Re-estimates the bytes held and reports the change. O(1) after a write: document sizes are cached per
+   * container (see documentSize.ts), the history counts its wire bytes. Values of whole-document versions
+   * share nothing, so the history's bytes count twice (the wire bytes and the value they carry).
+   */
+  private reportResident(): void {
+    if (this.detached) return;
+    const history = this.history;
+    let bytes = jsonSizeOf(history.headValue) + 2 * history.wireBytes;
+    if (history.versions.length > 0) bytes += jsonSizeOf(history.root.value);
+    const cache = this.headJsonCache;
+    if (cache?.seq === history.headSeq) bytes += cache.json.length + (cache.wire?.length ?? 0);
+    const delta = bytes - this.resident;
+    this.resident = bytes;
+    this.bounds.memory.adjust(delta);
   }
 
   /**
@@ -416,16 +497,4 @@ function toRecord(entry: VersionEntry): VersionRecord {
   };
   if (entry.peer !== undefined) record.peer = entry.peer;
   return record;
-}
-
-function toHistoryEntry(entry: VersionEntry): HistoryEntry {
-  // Copies of the arrays, so callers cannot rearrange the history. (Values are shared: never mutate them.)
-  const out: HistoryEntry = {
-    version: entry.version,
-    parents: [...entry.parents],
-    time: entry.time,
-    patches: [...entry.patches],
-  };
-  if (entry.peer !== undefined) out.peer = entry.peer;
-  return out;
 }
