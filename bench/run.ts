@@ -13,7 +13,17 @@ import { BENCH_DIR, RESULTS_DIR } from './lib/results';
 import { printTargets, type Target } from './lib/targets';
 
 /** Quick ones first: a broken benchmark shows up before the long fan-out run. */
-const BENCHMARKS = ['bundle', 'wire', 'apply', 'transform', 'parse', 'react', 'fanout', 'cluster'] as const;
+const BENCHMARKS = [
+  'bundle',
+  'wire',
+  'apply',
+  'transform',
+  'parse',
+  'react',
+  'hostile',
+  'fanout',
+  'cluster',
+] as const;
 
 function runBenchmark(name: string, options: string[]): Promise<number> {
   return new Promise((resolve) => {

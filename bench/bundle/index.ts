@@ -68,7 +68,7 @@ async function measure(entry: Entry, immer: Size['immer']): Promise<Size> {
     format: 'esm',
     platform: 'browser',
     target: 'es2020',
-    conditions: ['production'],
+    conditions: ['@braid-live/source', 'production'],
     define: { 'process.env.NODE_ENV': '"production"' },
     external,
     write: false,

@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { transform } from 'esbuild';
 
+const SOURCE_CONDITION = '@braid-live/source';
 const TS = /\.(?:ts|tsx|mts)$/;
 const CANDIDATES = ['.ts', '.tsx', '/index.ts', '/index.tsx'];
 
@@ -23,7 +24,8 @@ export async function resolve(specifier, context, nextResolve) {
       if (await isFile(url)) return { url, shortCircuit: true, format: 'module' };
     }
   }
-  return nextResolve(specifier, context);
+  // Workspace packages resolve to their sources (the `@braid-live/source` export condition), as in the tests.
+  return nextResolve(specifier, { ...context, conditions: [SOURCE_CONDITION, ...context.conditions] });
 }
 
 export async function load(url, context, nextLoad) {

@@ -101,18 +101,28 @@ const redis = start(
   {},
   'redis',
 );
-await waitFor(redis, /Ready to accept connections/, 'redis-server');
 const redisUrl = `redis://127.0.0.1:${redisPort}`;
-for (const port of ports) {
-  const node = start(
-    process.execPath,
-    ['--import', 'tsx', 'server/main.ts'],
-    { PORT: String(port), REDIS_URL: redisUrl },
-    `node ${port}`,
+try {
+  await waitFor(redis, /Ready to accept connections/, 'redis-server');
+  await Promise.all(
+    ports.map((port) => {
+      const node = start(
+        process.execPath,
+        ['--conditions=@braid-live/source', '--import', 'tsx', 'server/main.ts'],
+        { PORT: String(port), REDIS_URL: redisUrl },
+        `node ${port}`,
+      );
+      return waitFor(node, /ready at/, `node ${port}`);
+    }),
   );
-  await waitFor(node, /ready at/, `node ${port}`);
+} catch (error) {
+  // Whatever did start is stopped (by PID), so nothing outlives a failed start.
+  console.error(String(error));
+  process.exitCode = 1;
+  stop();
 }
-console.log(
-  `\n  braid-live cluster demo: ${ports.map((p) => `http://127.0.0.1:${p}/`).join(' and ')} share ${redisUrl}` +
-    '\n  open one page on each and edit: both stay in sync. Ctrl-C stops everything.\n',
-);
+if (!stopping)
+  console.log(
+    `\n  braid-live cluster demo: ${ports.map((p) => `http://127.0.0.1:${p}/`).join(' and ')} share ${redisUrl}` +
+      '\n  open one page on each and edit: both stay in sync. Ctrl-C stops everything.\n',
+  );

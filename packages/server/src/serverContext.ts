@@ -1,3 +1,4 @@
+import { BodyBytesInFlight } from './bodyBytesInFlight';
 import { HttpError } from './errors';
 import { type ResolvedCors, resolveCors } from './http/cors';
 import type { ShutdownRegistry } from './http/readBody';
@@ -20,6 +21,7 @@ export class ServerContext {
   readonly defaultHeartbeatSeconds: number | undefined;
   readonly subscriptionFraming: 'close' | 'chunked';
   readonly registry: ResourceRegistry;
+  readonly bodiesInFlight: BodyBytesInFlight;
   readonly heartbeats = new HeartbeatTimers();
   readonly multiplexers = new MultiplexerRegistry();
   readonly sinkStats: SinkStats = { cutOffs: 0, peakBufferedBytes: 0 };
@@ -39,6 +41,7 @@ export class ServerContext {
     this.onError =
       options.onError ?? ((error, context) => console.error(`braid-live server: ${context}:`, error));
     this.registry = new ResourceRegistry(this, this.limits.maxLoadedResources);
+    this.bodiesInFlight = new BodyBytesInFlight(this.limits.maxBodyBytesInFlight);
   }
 
   reportError(error: unknown, context: string): void {

@@ -481,7 +481,7 @@ describe('HTTP plumbing', () => {
     expect(preflight.headers['access-control-allow-methods']).toMatch(/PUT/);
     const get = await rawRequest(on.port, request('GET', '/doc', { Origin: 'https://app.example' }));
     expect(get.headers['access-control-expose-headers']).toBe(
-      'Version, Parents, Current-Version, Subscribe, Heartbeats',
+      'Version, Parents, Current-Version, Subscribe, Heartbeats, Retry-After, Link, Multiplex-Version, Multiplex-Through, Bad-Multiplexer, Bad-Request',
     );
     const other = await rawRequest(on.port, request('GET', '/doc', { Origin: 'https://evil.example' }));
     expect(other.headers['access-control-allow-origin']).toBeUndefined();

@@ -4,6 +4,11 @@ import { Resource, type ResourceContext } from './Resource';
 import type { BraidClientOptions, FetchLike } from './types';
 
 const randomPeer = () => Math.random().toString(36).slice(2, 10);
+/**
+ * Released resources (no listeners, nothing pending) kept by URL, so coming back to a page resumes from what
+ * it showed; past this many, the longest-released are forgotten (their memory goes with the last reference).
+ */
+const KEPT_RELEASED_RESOURCES = 64;
 
 /** HTTP/2 and 3 carry any number of requests on one connection: no need to multiplex on top. */
 function pageOriginUsesHttp2(origin: string): boolean {
@@ -20,6 +25,8 @@ function pageOriginUsesHttp2(origin: string): boolean {
 export class BraidClient {
   readonly peer: string;
   private resources = new Map<string, Resource<unknown>>();
+  /** URLs of released resources still in `resources`, longest-released first. */
+  private released = new Set<string>();
   private context: ResourceContext;
   private seq = 0;
   private removeNetworkListeners?: () => void;
@@ -41,6 +48,7 @@ export class BraidClient {
       nextVersionId: () => `${this.peer}-${++this.seq}`,
       isOnline: () => typeof navigator === 'undefined' || navigator.onLine !== false,
       reportError: (error: BraidError) => options.onError?.(error),
+      lifecycle: (resource, event) => this.lifecycle(resource, event),
     };
     this.listenToNetwork();
   }
@@ -59,10 +67,38 @@ export class BraidClient {
   /** Ends every subscription and timer. Resources of a closed client refuse writes. */
   close(): void {
     this.removeNetworkListeners?.();
-    for (const resource of this.resources.values()) resource.close();
+    const resources = [...this.resources.values()];
     this.resources.clear();
+    this.released.clear();
+    for (const resource of resources) resource.close();
     for (const mux of this.multiplexers.values()) mux.close();
     this.multiplexers.clear();
+  }
+
+  /**
+   * Keeps the map bounded: a closed resource leaves it; a released one stays, up to KEPT_RELEASED_RESOURCES.
+   * A forgotten resource that a caller still holds and uses again comes back under its URL if that is free.
+   */
+  private lifecycle(resource: Resource<unknown>, event: 'active' | 'released' | 'closed'): void {
+    const url = resource.url;
+    const current = this.resources.get(url);
+    if (event === 'active') {
+      if (current === resource) this.released.delete(url);
+      else if (!current) this.resources.set(url, resource);
+      return;
+    }
+    if (current !== resource) return;
+    this.released.delete(url);
+    if (event === 'closed') {
+      this.resources.delete(url);
+      return;
+    }
+    this.released.add(url);
+    for (const oldest of this.released) {
+      if (this.released.size <= KEPT_RELEASED_RESOURCES) break;
+      this.released.delete(oldest);
+      this.resources.delete(oldest);
+    }
   }
 
   /** Opens a subscription, through the origin's multiplexer when the `multiplex` option says so. */

@@ -1,4 +1,5 @@
 import {
+  appendComposed,
   applyJsonPatches,
   diffJson,
   invertPatches,
@@ -42,11 +43,15 @@ export class OptimisticState {
     return (this.inflight?.count ?? 0) + this.bufferCount;
   }
 
-  /** A local edit (already applied to produce `next`), shown at once. */
+  /**
+   * A local edit (already applied to produce `next`), shown at once. Composed into the buffer (no argument
+   * spreading: a change may hold any number of patches), so the buffer grows with what changed.
+   */
   localEdit(next: unknown, patches: JsonPatch[]): void {
     this.view = next;
-    this.buffer.push(...patches);
-    this.bufferCount++;
+    appendComposed(this.buffer, patches);
+    // Edits that cancel out (typed, then deleted) leave nothing to send, so nothing pending.
+    this.bufferCount = this.buffer.length ? this.bufferCount + 1 : 0;
   }
 
   /** Moves the buffer into flight when nothing is in flight (at most `maxPatches` patches per write). */

@@ -1,5 +1,6 @@
 import { produce } from 'immer';
 import {
+  collapsePatches,
   diffJson,
   formatVersions,
   type JsonPatch,
@@ -29,6 +30,8 @@ export interface ResourceContext {
   nextVersionId(): string;
   isOnline(): boolean;
   reportError(error: BraidError): void;
+  /** Connected again, released (no listeners, nothing pending, subscription ended), or closed for good. */
+  lifecycle(resource: Resource<unknown>, event: 'active' | 'released' | 'closed'): void;
 }
 
 /** Thrown inside the connection loop to stop it (a refusal that retrying will not fix). */
@@ -118,6 +121,9 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
     if (patches.length === 0) return;
     if (typeof action !== 'function' && patches.length >= SNAPSHOT_CHECK_PATCHES)
       patches = smallerOf(patches, next);
+    // One change too big for one write goes as one replacement of the container it changed: atomic, and
+    // smaller than its patches (a recipe touching 200,000 items).
+    if (patches.length > MAX_PATCHES_PER_WRITE) patches = collapsePatches(patches, next);
     this.state.localEdit(next, patches);
     this.updateStatus({}, true);
     this.scheduleFlush();
@@ -139,6 +145,7 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
     this.graceTimer = undefined;
     if (!this.running) {
       this.running = new AbortController();
+      this.ctx.lifecycle(this as Resource<unknown>, 'active');
       void this.connectionLoop(this.running.signal);
     }
   }
@@ -152,6 +159,7 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
       const awaited = this.readyPromise && !this.state.loaded && this.status.state !== 'error';
       if (this.state.pending > 0 || this.waitingSets.length > 0 || awaited) return this.scheduleRelease();
       this.deactivate();
+      this.ctx.lifecycle(this as Resource<unknown>, 'released');
     }, this.ctx.gracePeriodMs);
   }
 
@@ -166,6 +174,7 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
     this.closed = true;
     clearTimeout(this.graceTimer);
     this.deactivate();
+    this.ctx.lifecycle(this as Resource<unknown>, 'closed');
   }
 
   /** The browser's online/offline events (from the client). */

@@ -26,3 +26,10 @@ export function codePointToIndex(s: string, cp: number): number {
   }
   return i;
 }
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Whether `s` holds any surrogate: without, code-point offsets are UTF-16 offsets (one native scan). */
+export function hasSurrogates(s: string): boolean {
+  return SURROGATE.test(s);
+}

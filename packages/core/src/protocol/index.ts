@@ -2,6 +2,7 @@
 // Pure TypeScript: no Node built-ins, no React.
 export { applyJsonPatch, applyJsonPatches, resolveJsonPatches } from './applyJsonPatch';
 export { codePointLength } from './codePoints';
+export { appendComposed, collapsePatches } from './composePatches';
 export { type DiffOptions, diffJson } from './diffJson';
 export { BraidProtocolError } from './errors';
 export { type ImmerPatch, immerPatchesToBraid } from './immerPatches';

@@ -87,7 +87,7 @@ describe('BraidClient with @braid-live/server', () => {
     expect(last).toMatchObject({ version: 'alice-1', parents: ['v0'], peer: 'alice' });
   });
 
-  it('coalesces the edits made while a write is in flight into one Patches: N write', async () => {
+  it('coalesces the edits made while a write is in flight into one write, composed (5 pushes: one splice)', async () => {
     const { fetch, requests } = recordingFetch();
     const res = newClient({ fetch }).resource<Doc>('/doc');
     res.subscribe(() => {});
@@ -103,7 +103,8 @@ describe('BraidClient with @braid-live/server', () => {
     await waitFor(() => res.getStatus().pending === 0);
     const puts = requests.filter((r) => r.method === 'PUT');
     expect(puts).toHaveLength(2);
-    expect(puts[1].headers.patches).toBe('5');
+    expect(puts[1].headers.patches).toBeUndefined(); // one patch: sent with Content-Range
+    expect(puts[1].headers['content-range']).toBe('json .list[3:3]');
     expect((await server.braid.get<Doc>('/doc')).value.list).toEqual([1, 2, 3, 10, 11, 12, 13, 14]);
   });
 

@@ -38,7 +38,15 @@ const BRAID_REQUEST_HEADERS = [
   'Pragma',
   'Authorization',
 ];
-const EXPOSED_HEADERS = 'Version, Parents, Current-Version, Subscribe, Heartbeats';
+/**
+ * Response headers a cross-origin client reads: Braid's, Retry-After (503/429 backoff), Link (the next
+ * `?history` page), and the multiplexer's (the client checks Multiplex-Version on the stream it opens).
+ */
+const EXPOSED_HEADERS =
+  'Version, Parents, Current-Version, Subscribe, Heartbeats, Retry-After, Link, Multiplex-Version, Multiplex-Through, Bad-Multiplexer, Bad-Request';
+/** Resources are read and written; the multiplexer routes are opened with POST and closed with DELETE. */
+const RESOURCE_METHODS = 'GET, HEAD, PUT, PATCH, OPTIONS';
+const MULTIPLEXER_METHODS = 'POST, DELETE, OPTIONS';
 
 export interface ResolvedCors {
   allowOrigin(origin: string): boolean;
@@ -46,6 +54,8 @@ export interface ResolvedCors {
   wildcard: boolean;
   credentials: boolean;
   preflightHeaders: Record<string, string>;
+  /** The same for `/.well-known/multiplexer/...`, whose methods are POST and DELETE. */
+  multiplexerPreflightHeaders: Record<string, string>;
 }
 
 export function resolveCors(option: CorsOption | undefined): ResolvedCors | undefined {
@@ -58,6 +68,11 @@ export function resolveCors(option: CorsOption | undefined): ResolvedCors | unde
   const credentials = spec.credentials === true;
   const allowHeaders = [...BRAID_REQUEST_HEADERS, ...(spec.allowHeaders ?? [])];
   const maxAge = spec.maxAgeSeconds ?? 600;
+  const preflight = (methods: string) => ({
+    'Access-Control-Allow-Methods': methods,
+    'Access-Control-Allow-Headers': allowHeaders.join(', '),
+    'Access-Control-Max-Age': String(maxAge),
+  });
   let allowOrigin: (o: string) => boolean;
   if (origin === '*') allowOrigin = () => true;
   else if (typeof origin === 'string') allowOrigin = (o) => o === origin;
@@ -70,11 +85,8 @@ export function resolveCors(option: CorsOption | undefined): ResolvedCors | unde
     allowOrigin,
     wildcard: origin === '*' && !credentials,
     credentials,
-    preflightHeaders: {
-      'Access-Control-Allow-Methods': 'GET, HEAD, PUT, PATCH, OPTIONS',
-      'Access-Control-Allow-Headers': allowHeaders.join(', '),
-      'Access-Control-Max-Age': String(maxAge),
-    },
+    preflightHeaders: preflight(RESOURCE_METHODS),
+    multiplexerPreflightHeaders: preflight(MULTIPLEXER_METHODS),
   };
 }
 
@@ -84,6 +96,7 @@ export function applyCors(
   res: BraidResponse,
   cors: ResolvedCors | undefined,
   preflight: boolean,
+  multiplexerRoute = false,
 ) {
   if (!cors) return;
   const origin = header(req, 'origin');
@@ -95,6 +108,7 @@ export function applyCors(
   }
   if (cors.credentials) res.setHeader('Access-Control-Allow-Credentials', 'true');
   res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
-  if (preflight)
-    for (const [name, value] of Object.entries(cors.preflightHeaders)) res.setHeader(name, value);
+  if (!preflight) return;
+  const headers = multiplexerRoute ? cors.multiplexerPreflightHeaders : cors.preflightHeaders;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
 }

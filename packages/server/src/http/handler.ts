@@ -74,9 +74,10 @@ async function serve(
   res: BraidResponse,
 ): Promise<void> {
   const method = req.method ?? 'GET';
-  applyCors(req, res, ctx.cors, method === 'OPTIONS');
+  const multiplexerRoute = path !== undefined && isMultiplexerPath(path);
+  applyCors(req, res, ctx.cors, method === 'OPTIONS', multiplexerRoute);
   if (ctx.closed) throw new HttpError(503, 'server is shutting down');
-  if (path !== undefined && isMultiplexerPath(path)) {
+  if (multiplexerRoute) {
     handleMultiplexerRequest(ctx, path, req, res);
     return;
   }

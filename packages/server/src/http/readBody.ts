@@ -1,3 +1,4 @@
+import { BODIES_RETRY_AFTER_SECONDS, type BodyBytesInFlight } from '../bodyBytesInFlight';
 import { HttpError } from '../errors';
 import type { BraidRequest } from '../types';
 import { header } from './headers';
@@ -5,6 +6,8 @@ import { header } from './headers';
 export interface BodyLimits {
   maxBytes: number;
   timeoutMs: number;
+  /** The server-wide total of bodies being received (503 + Retry-After past it). */
+  inFlight?: BodyBytesInFlight;
 }
 
 /** Lets the server abort body reads in progress when it closes. Returns the function that unregisters. */
@@ -29,6 +32,12 @@ export function readBody(
   if (declared !== undefined && declared > limits.maxBytes) {
     return Promise.reject(tooLarge(limits.maxBytes, `${declaredHeader} bytes`));
   }
+  const inFlight = limits.inFlight;
+  let reserved = 0;
+  if (inFlight && declared !== undefined && declared > 0) {
+    if (!inFlight.tryReserve(declared)) return Promise.reject(serverBusy(inFlight));
+    reserved = declared;
+  }
 
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -38,6 +47,8 @@ export function readBody(
     const finish = (error: HttpError | undefined) => {
       if (settled) return;
       settled = true;
+      inFlight?.release(reserved);
+      reserved = 0;
       clearTimeout(timer);
       unregister();
       req.off('data', onData);
@@ -52,8 +63,12 @@ export function readBody(
     };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
-      if (received > limits.maxBytes) finish(tooLarge(limits.maxBytes, 'more'));
-      else chunks.push(chunk);
+      if (received > limits.maxBytes) return finish(tooLarge(limits.maxBytes, 'more'));
+      if (inFlight && received > reserved) {
+        if (!inFlight.tryReserve(received - reserved)) return finish(serverBusy(inFlight));
+        reserved = received;
+      }
+      chunks.push(chunk);
     };
     const onEnd = () => finish(undefined);
     const onGone = () => finish(new HttpError(400, 'request body ended early (connection closed)'));
@@ -71,6 +86,14 @@ export function readBody(
     req.on('error', onGone);
     req.on('close', onClose);
   });
+}
+
+function serverBusy(inFlight: BodyBytesInFlight): HttpError {
+  return new HttpError(
+    503,
+    `the server is receiving as many request bytes as it may at once (maxBodyBytesInFlight ${inFlight.limit}); retry later`,
+    { 'Retry-After': String(BODIES_RETRY_AFTER_SECONDS) },
+  );
 }
 
 function tooLarge(max: number, got: string): HttpError {

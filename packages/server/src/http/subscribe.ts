@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { formatVersions, MULTIPLEX_VERSION, parseHeartbeats } from '@braid-live/core/protocol';
 import { HttpError } from '../errors';
-import { MAX_RESPONSES_PER_MULTIPLEXER, multiplexTarget, sendJsonError } from '../multiplex/multiplexRoutes';
+import { multiplexTarget, sendJsonError } from '../multiplex/multiplexRoutes';
 import type { ServerResource } from '../resource/serverResource';
 import type { ServerContext } from '../serverContext';
 import { HttpResponseSink } from '../subscriptions/httpSink';
@@ -101,8 +101,12 @@ function startMultiplexed(
     sendJsonError(res, 409, 'Request already multiplexed', details);
     return undefined;
   }
-  if (mux.size >= MAX_RESPONSES_PER_MULTIPLEXER) {
-    throw new HttpError(429, 'too many responses on this multiplexer; retry later', { 'Retry-After': '10' });
+  if (mux.size >= ctx.limits.maxStreamsPerMultiplexer) {
+    throw new HttpError(
+      429,
+      `too many responses on this multiplexer (limit ${ctx.limits.maxStreamsPerMultiplexer}); retry later`,
+      { 'Retry-After': '10' },
+    );
   }
   const sink = mux.open(target.requestId);
   sink.writeHead(209, 'Multiresponse', { ...BRAID_RESPONSE_HEADERS, ...headers });

@@ -17,7 +17,11 @@ export async function handleWrite(ctx: ServerContext, route: Route, req: BraidRe
   // (A refusal before the body was read leaves the rest of it to the dispatcher: see discardBody.ts.)
   const headers = parseWriteHeaders(req, ctx.limits);
   await checkAccess(ctx.authorize, route, req, 'write');
-  const limits = { maxBytes: ctx.limits.maxBodyBytes, timeoutMs: ctx.limits.bodyTimeoutMs };
+  const limits = {
+    maxBytes: ctx.limits.maxBodyBytes,
+    timeoutMs: ctx.limits.bodyTimeoutMs,
+    inFlight: ctx.bodiesInFlight,
+  };
   const body = await readBody(req, limits, ctx.onShutdown);
 
   if (ctx.closed) throw new HttpError(503, 'server is shutting down');

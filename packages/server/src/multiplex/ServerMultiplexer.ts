@@ -11,12 +11,17 @@ import { MultiplexedSink } from './MultiplexedSink';
  *
  * Slow readers: the stream as a whole has the byte budget of its subscriptions; past it the whole stream is
  * cut (its client reopens one and resumes every subscription with Parents), never buffered without bound.
+ *
+ * Idle streams: one that carries no response for `closeWhenIdleFor` ms is ended (a client that opened one and
+ * never used it, or stopped using it, does not hold a connection and a slot forever).
  */
 export class ServerMultiplexer {
   private readonly responses = new Map<string, MultiplexedSink>();
   private isClosed = false;
   private lastWriteTick = -1;
   private allowance: number;
+  private idleMs = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: string,
@@ -41,8 +46,15 @@ export class ServerMultiplexer {
     return this.responses.has(requestId);
   }
 
+  /** Ends the stream once it has carried no response for `ms` (0: never). Counts from now if it carries none. */
+  closeWhenIdleFor(ms: number): void {
+    this.idleMs = ms;
+    this.armIdleTimer();
+  }
+
   /** Starts a response on the stream (`start response <id>`). */
   open(requestId: string): MultiplexedSink {
+    this.clearIdleTimer();
     const sink = new MultiplexedSink(requestId, this);
     this.responses.set(requestId, sink);
     this.writeRaw(multiplexStartFrame(requestId));
@@ -86,6 +98,7 @@ export class ServerMultiplexer {
 
   forget(requestId: string): void {
     this.responses.delete(requestId);
+    this.armIdleTimer();
   }
 
   /** Ends the stream and every response on it. */
@@ -98,9 +111,24 @@ export class ServerMultiplexer {
   private closeAll(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.clearIdleTimer();
     for (const sink of [...this.responses.values()]) sink.markClosed();
     this.responses.clear();
     this.onGone();
+  }
+
+  private armIdleTimer(): void {
+    if (this.isClosed || this.idleMs <= 0 || this.responses.size > 0 || this.idleTimer) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.responses.size === 0) this.close();
+    }, this.idleMs);
+    this.idleTimer.unref?.();
+  }
+
+  private clearIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
   }
 
   /** A frame header and its bytes are two writes: cork them (and whatever else is due this tick) into one. */

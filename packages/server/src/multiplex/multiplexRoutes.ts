@@ -10,14 +10,24 @@ import { ServerMultiplexer } from './ServerMultiplexer';
 /** Whether a request path is the multiplexer's (handled before resource routing). */
 export const isMultiplexerPath = (path: string) => path.startsWith(MULTIPLEXER_PATH);
 
-/** A cap on open multiplexers per server (each holds a connection and a map): past it, new ones get 503. */
-const MAX_MULTIPLEXERS = 10_000;
-/** A cap on responses per multiplexer. */
-export const MAX_RESPONSES_PER_MULTIPLEXER = 10_000;
-
-/** The multiplexers of one server, by id. */
+/**
+ * The multiplexers of one server, by id, and how many each client connection holds (bounded by
+ * `maxMultiplexersPerConnection`: one HTTP/2 connection can open any number of POST streams).
+ */
 export class MultiplexerRegistry {
   private readonly all = new Map<string, ServerMultiplexer>();
+  private readonly perConnection = new WeakMap<object, number>();
+
+  /** Multiplexers open on `connection`. */
+  countOn(connection: object): number {
+    return this.perConnection.get(connection) ?? 0;
+  }
+
+  /** Counts `mux` against `connection` until it closes. */
+  holdOn(connection: object): () => void {
+    this.perConnection.set(connection, this.countOn(connection) + 1);
+    return () => this.perConnection.set(connection, this.countOn(connection) - 1);
+  }
 
   get(id: string): ServerMultiplexer | undefined {
     return this.all.get(id);
@@ -98,8 +108,18 @@ function openMultiplexer(ctx: ServerContext, muxId: string, req: BraidRequest, r
     );
     return;
   }
-  if (ctx.multiplexers.size >= MAX_MULTIPLEXERS)
-    throw new HttpError(503, 'too many multiplexers; retry later');
+  const { maxMultiplexers, maxMultiplexersPerConnection, multiplexerIdleMs } = ctx.limits;
+  if (ctx.multiplexers.size >= maxMultiplexers)
+    throw new HttpError(503, `too many multiplexers (limit ${maxMultiplexers}); retry later`, {
+      'Retry-After': '10',
+    });
+  const connection = clientConnection(req);
+  if (ctx.multiplexers.countOn(connection) >= maxMultiplexersPerConnection) {
+    throw new HttpError(
+      429,
+      `this connection has ${maxMultiplexersPerConnection} multiplexers open already (the limit); close one first`,
+    );
+  }
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Accel-Buffering', 'no');
   res.setHeader('Incremental', '?1');
@@ -110,9 +130,18 @@ function openMultiplexer(ctx: ServerContext, muxId: string, req: BraidRequest, r
     (res as ServerResponse).useChunkedEncodingByDefault = false;
   }
   res.writeHead(200);
-  const mux = new ServerMultiplexer(muxId, res, ctx.limits.maxBufferedBytesPerSubscriber, ctx.sinkStats, () =>
-    ctx.multiplexers.delete(muxId),
+  const releaseConnection = ctx.multiplexers.holdOn(connection);
+  const mux = new ServerMultiplexer(
+    muxId,
+    res,
+    ctx.limits.maxBufferedBytesPerSubscriber,
+    ctx.sinkStats,
+    () => {
+      releaseConnection();
+      ctx.multiplexers.delete(muxId);
+    },
   );
+  mux.closeWhenIdleFor(multiplexerIdleMs);
   ctx.multiplexers.add(mux);
   // A blank line (skipped by every reader) flushes the head, so the client knows the stream is open.
   (res as ServerResponse).write('\r\n');
@@ -144,4 +173,10 @@ export function multiplexTarget(
     throw new HttpError(400, 'bad Multiplex-Through (expected /.well-known/multiplexer/<id>/<request>)');
   }
   return { muxId, requestId, through };
+}
+
+/** The client connection a request came on: the socket (HTTP/1.1), or the session (HTTP/2). */
+function clientConnection(req: BraidRequest): object {
+  const stream = (req as { stream?: { session?: object } }).stream;
+  return stream?.session ?? req.socket;
 }

@@ -22,6 +22,8 @@ function nodeScript(): Promise<string> {
       format: 'cjs',
       outfile,
       logLevel: 'error',
+      // The workspace packages from their TypeScript sources (no build needed), as in the tests.
+      conditions: ['@braid-live/source'],
     });
     return outfile;
   })();

@@ -1,0 +1,194 @@
+/**
+ * pnpm bench hostile: each row of the table in issue 11, sent to a real server (its own process, fileStore, on
+ * 127.0.0.1) as a hostile client would, against the same request on a plain small object. For each: the
+ * answer, the longest event-loop delay in the server while it was handled (perf_hooks.monitorEventLoopDelay),
+ * and the longest gap between updates seen by an honest subscriber on another connection (a tick every
+ * 10 ms). Target: no request blocks the loop for more than 50 ms, and the subscriber keeps receiving.
+ * Bounded: every request has a timeout, the server stops by itself when this process ends.
+ */
+import { join } from 'node:path';
+import { BraidClient } from '@braid-live/core';
+import { fmtMs } from '../lib/format';
+import { BENCH_DIR, writeResults } from '../lib/results';
+import { printTable } from '../lib/table';
+import type { Target } from '../lib/targets';
+import { HostileServer, type Measured, summarize } from './hostileServer';
+import { hostileThresholds, keyPatches, splicePatches, TICK_MS } from './workload';
+
+const MAX_DELAY_MS = 50;
+/** The subscriber "keeps receiving": no gap between ticks longer than the delay target plus two ticks. */
+const MAX_GAP_MS = MAX_DELAY_MS + 2 * TICK_MS;
+const MiB = 2 ** 20;
+
+interface Row {
+  name: string;
+  hostile: Measured;
+  baseline: Measured;
+  note?: string;
+}
+
+async function main(): Promise<void> {
+  const server = await HostileServer.start(join(BENCH_DIR, 'hostile', 'server.ts'));
+  const rows: Row[] = [];
+  const row = async (name: string, hostile: () => Promise<string>, baseline: () => Promise<string>) => {
+    const measured: Row = {
+      name,
+      hostile: await server.measure(hostile),
+      baseline: await server.measure(baseline),
+    };
+    rows.push(measured);
+    console.log(
+      `  ${name}: ${measured.hostile.answer} in ${fmtMs(measured.hostile.ms)}, loop delay ${fmtMs(measured.hostile.maxDelayMs)}` +
+        ` (plain: ${measured.baseline.answer}, ${fmtMs(measured.baseline.maxDelayMs)})`,
+    );
+    return measured;
+  };
+  try {
+    await row(
+      '1000 key patches onto 20,000 keys',
+      () => server.put('/keys', keyPatches('', 1000, true)),
+      () => server.put('/plain/keys', keyPatches('.a', 1000, false)),
+    );
+    await row(
+      '1000 splices onto a 1 MB string',
+      () => server.put('/text', splicePatches('.s', 1000, MiB)),
+      () => server.put('/plain/splices', splicePatches('.s', 1000, 100)),
+    );
+    await row(
+      'demo /api/shared/thresholds, hostile 1000-patch write',
+      () => server.put('/api/shared/thresholds', hostileThresholds()),
+      () => server.put('/plain/thresholds', hostileThresholds()),
+    );
+
+    // 50 versions of 1000 patches each, then a 1000-patch write based on the state before them.
+    const base = await server.headVersion('/stale');
+    for (let v = 0; v < 50; v++) {
+      const patches = Array.from({ length: 1000 }, (_, i) => ({ range: `.a.k${i}`, content: v }));
+      await server.put('/stale', patches, { version: `stale-${v}` });
+    }
+    const write = Array.from({ length: 1000 }, (_, i) => ({ range: `.a.k${(i * 3) % 1000}`, content: -i }));
+    await row(
+      '1000-patch write based on a version 50 versions old',
+      () => server.put('/stale', write, { parents: base }),
+      () => server.put('/stale', write),
+    );
+
+    const manyRow = await row(
+      '300 PUTs to distinct pattern paths (fileStore)',
+      () => server.puts(300, (i) => [`/many/${i}`, [{ range: '.n', content: i }]]),
+      () => server.puts(300, (i) => ['/plain/many', [{ range: '.a.n', content: i }]]),
+    );
+    manyRow.note = `open files ${manyRow.baseline.openFiles} → after hostile ${manyRow.hostile.openFiles}`;
+
+    const eight = 'e'.repeat(8 * MiB);
+    const nine = 'n'.repeat(9 * MiB);
+    const docRow = await row(
+      '8 appends of 8 MiB, then 12 writes of 9 MiB to pattern paths',
+      async () => {
+        const answers: string[] = [];
+        for (let i = 0; i < 8; i++)
+          answers.push(await server.put('/doc64', [{ range: '.s[-0:-0]', content: eight }]));
+        for (let i = 0; i < 12; i++)
+          answers.push(await server.put(`/huge/${i}`, [{ range: '.s', content: nine }]));
+        return summarize(answers);
+      },
+      () => server.puts(20, () => ['/plain/doc64', [{ range: '.s[-0:-0]', content: 'x' }]]),
+    );
+    docRow.note = `RSS ${docRow.hostile.rssBeforeMiB.toFixed(0)} → ${docRow.hostile.rssAfterMiB.toFixed(0)} MiB`;
+
+    const fault = await server.ask<{ injected: boolean }>({ type: 'fault' }, 'fault');
+    if (fault.injected) {
+      const faultRow = await row(
+        'one injected ENOSPC on fsync, then the next write',
+        async () => {
+          const first = await server.put('/enospc', [{ range: '.items[-0:-0]', content: [1] }]);
+          const next = await server.put('/enospc', [{ range: '.items[-0:-0]', content: [2] }]);
+          return `${first}, then ${next}`;
+        },
+        async () => {
+          const first = await server.put('/plain/enospc', [{ range: '.a.x', content: 1 }]);
+          const next = await server.put('/plain/enospc', [{ range: '.a.y', content: 2 }]);
+          return `${first}, then ${next}`;
+        },
+      );
+      faultRow.note = 'answers: the faulted write, then the next one';
+    } else {
+      console.log('  ENOSPC row: pending (no fault-injection seam in this store)');
+    }
+
+    await server.ask({ type: 'history', versions: 200, bytes: 240 * 1024 }, 'history');
+    await row(
+      'GET ?history (200 versions of 240 KB)',
+      () => server.get('/history?history'),
+      () => server.get('/plain/history?history'),
+    );
+
+    const client = new BraidClient({ baseUrl: server.origin, gracePeriodMs: 100 });
+    try {
+      const itemsRes = client.resource<{ items: { done: boolean }[] }>('/items');
+      const plainRes = client.resource<{ s: string; a: Record<string, number> }>('/plain/client');
+      await Promise.all([itemsRes.ready, plainRes.ready]);
+      let setMs = 0;
+      const clientRow = await row(
+        'client recipe touching 200,000 items',
+        async () => {
+          const started = performance.now();
+          try {
+            itemsRes.set((d) => {
+              for (const item of d.items) item.done = true;
+            });
+          } catch (error) {
+            return `set() threw ${(error as Error).name}`;
+          }
+          setMs = performance.now() - started;
+          return waitConfirmed(itemsRes);
+        },
+        async () => {
+          plainRes.set((d) => void (d.a.n = 1));
+          return waitConfirmed(plainRes);
+        },
+      );
+      clientRow.note = `set() itself (immer recipe + diff, in the app) ${fmtMs(setMs)}`;
+    } finally {
+      client.close();
+    }
+  } finally {
+    await server.stop();
+  }
+
+  const metRow = (r: Row) => r.hostile.maxDelayMs <= MAX_DELAY_MS && r.hostile.tickGapMs <= MAX_GAP_MS;
+  printTable(
+    `hostile: longest server event-loop delay while each request is handled (target ≤ ${MAX_DELAY_MS} ms; ` +
+      `honest subscriber's longest gap between ${TICK_MS} ms ticks ≤ ${MAX_GAP_MS} ms)`,
+    ['what', 'answer', 'time', 'loop delay', 'subscriber gap', 'plain: answer', 'plain: delay', 'target'],
+    rows.map((r) => [
+      r.name,
+      r.hostile.answer,
+      fmtMs(r.hostile.ms),
+      fmtMs(r.hostile.maxDelayMs),
+      fmtMs(r.hostile.tickGapMs),
+      r.baseline.answer,
+      fmtMs(r.baseline.maxDelayMs),
+      metRow(r) ? 'met' : 'not met',
+    ]),
+  );
+  for (const r of rows) if (r.note) console.log(`  ${r.name}: ${r.note}`);
+  const targets: Target[] = rows.map((r) => ({
+    name: `${r.name}: loop delay ≤ ${MAX_DELAY_MS} ms, subscriber keeps receiving`,
+    measured: `${r.hostile.answer}; delay ${fmtMs(r.hostile.maxDelayMs)}, gap ${fmtMs(r.hostile.tickGapMs)}`,
+    met: metRow(r),
+  }));
+  writeResults('hostile', { rows, targets });
+}
+
+async function waitConfirmed(res: { getStatus(): { pending: number; error?: Error } }): Promise<string> {
+  const deadline = performance.now() + 120_000;
+  while (res.getStatus().pending > 0) {
+    if (performance.now() > deadline) return 'not confirmed within 120 s';
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const error = res.getStatus().error;
+  return error ? `refused: ${error.message.slice(0, 60)}` : 'confirmed';
+}
+
+await main();

@@ -1,0 +1,3 @@
+import { packageBuild } from '../../scripts/tsdownConfig';
+
+export default packageBuild(import.meta.url, { platform: 'neutral' });
