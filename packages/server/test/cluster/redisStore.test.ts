@@ -38,6 +38,8 @@ const put = (port: number, path: string, version: string, range: string, content
       { Version: JSON.stringify(version), 'Content-Range': `json ${range}`, ...extra },
       JSON.stringify(content),
     ),
+    // Generous: each append waits for Redis's fsync, and the shared machine can be very busy (not a timing check).
+    20_000,
   );
 const getValue = async (port: number, path: string) => {
   const res = await rawRequest(port, request('GET', path));
