@@ -21,6 +21,7 @@ const BENCHMARKS = [
   'parse',
   'react',
   'hostile',
+  'text',
   'fanout',
   'cluster',
 ] as const;

@@ -28,7 +28,7 @@ interface Read {
   openFiles: number;
 }
 
-const REQUEST_TIMEOUT_MS = 120_000;
+const REQUEST_TIMEOUT_MS = 300_000;
 
 /** Counts equal answers: "300× 200" or "10× 200, 290× 500 EMFILE". */
 export function summarize(answers: string[]): string {

@@ -116,9 +116,9 @@ async function main(): Promise<void> {
       console.log('  ENOSPC row: pending (no fault-injection seam in this store)');
     }
 
-    await server.ask({ type: 'history', versions: 200, bytes: 240 * 1024 }, 'history');
+    await server.ask({ type: 'history', versions: 100, bytes: 480 * 1024 }, 'history');
     await row(
-      'GET ?history (200 versions of 240 KB)',
+      'GET ?history (100 versions of 480 KB)',
       () => server.get('/history?history'),
       () => server.get('/plain/history?history'),
     );
@@ -127,6 +127,8 @@ async function main(): Promise<void> {
     try {
       const itemsRes = client.resource<{ items: { done: boolean }[] }>('/items');
       const plainRes = client.resource<{ s: string; a: Record<string, number> }>('/plain/client');
+      // Listeners keep them subscribed (a resource without one is released after the grace period).
+      const stops = [itemsRes.subscribe(() => {}), plainRes.subscribe(() => {})];
       await Promise.all([itemsRes.ready, plainRes.ready]);
       let setMs = 0;
       const clientRow = await row(
@@ -149,6 +151,7 @@ async function main(): Promise<void> {
         },
       );
       clientRow.note = `set() itself (immer recipe + diff, in the app) ${fmtMs(setMs)}`;
+      for (const stop of stops) stop();
     } finally {
       client.close();
     }

@@ -4,3 +4,4 @@ export { BraidProvider, useBraidClient } from './BraidProvider';
 export { type UseBraidOptions, useBraid, useResource } from './useBraid';
 export { useBraidSelector } from './useBraidSelector';
 export { useBraidStatus } from './useBraidStatus';
+export { type BraidTextState, useBraidText } from './useBraidText';

@@ -1,4 +1,4 @@
-import { BraidProtocolError } from '@braid-live/core/protocol';
+import { BraidProtocolError, formatVersions } from '@braid-live/core/protocol';
 import { ResourceError, type ResourceErrorCode } from './resource/resourceError';
 
 /**
@@ -25,6 +25,7 @@ export const RESOURCE_ERROR_STATUS = {
   'unknown-parents': 409,
   'patches-do-not-apply': 400,
   'write-conflict': 409,
+  'rebase-too-costly': 409,
   'rejected-by-validate': 422,
   'store-failed': 500,
   'unknown-version': 404,
@@ -38,6 +39,11 @@ export const RESOURCE_ERROR_STATUS = {
   'shared-log-unavailable': 503,
   'write-contention': 503,
   'version-taken': 409,
+  'version-unknown-here': 309,
+  'bad-version': 400,
+  busy: 503,
+  /** braid-text's status for it (simpleton clients stop on it). */
+  'digest-mismatch': 550,
 } as const satisfies Record<ResourceErrorCode, number>;
 
 /**
@@ -49,6 +55,8 @@ export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof ResourceError) {
     const headers: Record<string, string> =
       error.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(error.retryAfterSeconds) };
+    // A 309 names the unknown ids (braid-text's answer).
+    if (error.code === 'version-unknown-here' && error.ids) headers.Version = formatVersions(error.ids);
     return new HttpError(RESOURCE_ERROR_STATUS[error.code], error.message, headers);
   }
   return undefined;

@@ -17,6 +17,11 @@ export interface BraidLimits {
    * per path segment, per content byte, and per slot of each container the write copies (once per write).
    */
   maxWriteWork: number;
+  /**
+   * Most transform work for bringing one stale write up to the head (409, the client re-bases it itself), estimated
+   * before any is done: the write's patches × the patches of the versions accepted since its Parents.
+   */
+  maxRebaseWork: number;
   /** Largest document, as estimated JSON bytes (413), checked on every write with the value it would produce. */
   maxDocumentBytes: number;
   /** Deepest nesting of arrays/objects in any JSON a client sends (400). Keeps recursion in check everywhere. */
@@ -84,6 +89,7 @@ export const DEFAULT_LIMITS: Readonly<BraidLimits> = Object.freeze({
   maxPatches: 1000,
   maxPatchBytes: 10 * 1024 * 1024,
   maxWriteWork: 16 * 1024 * 1024,
+  maxRebaseWork: 2_000_000,
   maxDocumentBytes: 16 * 1024 * 1024,
   maxJsonDepth: 64,
   maxPathDepth: 32,

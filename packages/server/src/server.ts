@@ -2,9 +2,12 @@ import { diffJson } from '@braid-live/core/protocol';
 import { produce } from 'immer';
 import { createHandler, createMiddleware } from './http/handler';
 import { compilePathPattern } from './resource/pathPattern';
+import type { LoadedResource } from './resource/registry';
 import { ResourceError } from './resource/resourceError';
-import type { ServerResource, WriteOutcome } from './resource/serverResource';
+import type { WriteOutcome } from './resource/serverResource';
 import { ServerContext } from './serverContext';
+import type { TextWriteOutcome } from './text/TextResource';
+import { type TextResourceOptions, textDefinition } from './text/textOptions';
 import type {
   BraidServer,
   BraidServerOptions,
@@ -28,16 +31,17 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
   async function withResource<R>(
     path: string,
     caller: string,
-    use: (resource: ServerResource) => R | Promise<R>,
+    use: (resource: LoadedResource) => R | Promise<R>,
   ): Promise<R> {
     if (ctx.closed) throw new Error(`braid.${caller}: the server is closed`);
     const route = ctx.registry.match(path);
     if (!route) throw new Error(`braid.${caller}: no resource at ${JSON.stringify(path)}`);
-    return ctx.registry.with(route, use);
+    return ctx.registry.withAny(route, use);
   }
 
-  function versionOf(outcome: WriteOutcome): string {
-    return outcome.kind === 'applied' ? outcome.entry.version : outcome.version;
+  function versionOf(outcome: WriteOutcome | TextWriteOutcome): string {
+    if (outcome.kind === 'applied') return 'id' in outcome.entry ? outcome.entry.id : outcome.entry.version;
+    return 'frontier' in outcome ? outcome.frontier.join(', ') : outcome.version;
   }
 
   const server: BraidServer = {
@@ -52,6 +56,10 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
           .catch((error) => ctx.reportError(error, `loading ${JSON.stringify(path)}`));
       }
       return server;
+    },
+
+    text(path: string, textOptions: TextResourceOptions) {
+      return server.resource(path, textDefinition(path, textOptions) as unknown as ResourceOptions);
     },
 
     handler: createHandler(ctx),

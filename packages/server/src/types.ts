@@ -5,6 +5,7 @@ import type { Draft } from 'immer';
 import type { CorsOption } from './http/cors';
 import type { BraidLimits } from './limits';
 import type { BraidStore } from './store/types';
+import type { TextResourceOptions } from './text/textOptions';
 
 /** A request from node:http, or node:http2's compatibility API. */
 export type BraidRequest = IncomingMessage | Http2ServerRequest;
@@ -141,6 +142,11 @@ export type Recipe<T> = (draft: Draft<T>) => NoInfer<Draft<T> | T> | undefined |
 export interface BraidServer {
   /** Serves a resource at an exact path or a pattern (`/api/tickers/:symbol`). Returns the server (chainable). */
   resource<T = unknown>(path: string, options: ResourceOptions<T>): BraidServer;
+  /**
+   * Serves a collaborative plain text at an exact path or a pattern (`/docs/:id`), speaking simpleton
+   * (`text/plain`, `Content-Range: text [a:b]` in code points, `Merge-Type: simpleton`). Chainable.
+   */
+  text(path: string, options: TextResourceOptions): BraidServer;
   /** A node (req, res) handler: 404 for paths that are no resource. */
   readonly handler: (req: BraidRequest, res: BraidResponse) => void;
   /** Express/Connect middleware: serves resource paths, calls next() for every other path. */

@@ -127,6 +127,11 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
     this.state.localEdit(next, patches);
     this.updateStatus({}, true);
     this.scheduleFlush();
+    // Released (no listeners, the grace period over): the edit reconnects it until the server confirms it.
+    if (!this.running) {
+      this.activate();
+      if (!this.hasListeners()) this.scheduleRelease();
+    }
   };
 
   // ---- lifecycle: connect on the first listener, release a grace period after the last one leaves ----
@@ -338,6 +343,7 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
       dropped = this.state.receiveSnapshot(update.version, value).dropped;
       if (firstValue) this.applyWaitingSets();
       this.resolveReady?.();
+      this.scheduleFlush(); // a write re-based on it (after a 409) goes again now, not at the next edit
     } else if (update.body || update.patches) {
       if (!this.state.loaded)
         throw new BraidError('protocol', this.url, 'a patch arrived before any snapshot');

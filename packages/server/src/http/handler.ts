@@ -2,6 +2,8 @@ import { HttpError, toHttpError } from '../errors';
 import { handleMultiplexerRequest, isMultiplexerPath } from '../multiplex/multiplexRoutes';
 import type { Route } from '../resource/registry';
 import type { ServerContext } from '../serverContext';
+import { serveText } from '../text/textHttp';
+import { isTextDefinition } from '../text/textOptions';
 import type { BraidRequest, BraidResponse } from '../types';
 import { checkAccess } from './authorize';
 import { applyCors } from './cors';
@@ -82,6 +84,11 @@ async function serve(
     return;
   }
   if (!route) throw new HttpError(404, `no resource at ${JSON.stringify(path ?? req.url)}`);
+  if (isTextDefinition(route.options)) {
+    const textRoute = route;
+    await serveText(ctx, route, req, res, query, (use) => ctx.registry.withText(textRoute, use));
+    return;
+  }
   for (const name in BRAID_RESPONSE_HEADERS) res.setHeader(name, BRAID_RESPONSE_HEADERS[name]);
 
   switch (method) {

@@ -112,7 +112,7 @@ function versions(value: string, name: string, limits: BraidLimits): string[] {
 }
 
 /** `Peer: peer-A` (1.3.x) or `Peer: "peer-A"` (1.4.x). */
-function parsePeer(value: string, limits: BraidLimits): string {
+export function parsePeer(value: string, limits: BraidLimits): string {
   let peer = value.trim();
   if (peer.startsWith('"')) {
     try {

@@ -63,13 +63,14 @@ function sendJson(
   send(res, 200, headers, json, withBody);
 }
 
-function wantsHistory(req: BraidRequest, query: URLSearchParams): boolean {
+export function wantsHistory(req: BraidRequest, query: URLSearchParams): boolean {
   return query.has('history') || (header(req, 'accept') ?? '').toLowerCase().includes(HISTORY_MEDIA_TYPE);
 }
 
-function sendHistory(
+/** The version list, in pages (JSON and text resources alike). */
+export function sendHistory(
   ctx: ServerContext,
-  resource: ServerResource,
+  resource: Pick<ServerResource, 'historyPage'> & { head: { version: readonly string[] } },
   res: BraidResponse,
   query: URLSearchParams,
   withBody: boolean,

@@ -51,12 +51,28 @@ export function startSubscription(
   if (head.length) headers['Current-Version'] = formatVersions(head);
   if (heartbeatSeconds !== undefined) headers.Heartbeats = `${heartbeatSeconds}s`;
 
+  openSubscription(ctx, req, res, headers, heartbeatSeconds, (sink) => resource.attach(sink, parents));
+}
+
+/**
+ * Opens the 209 (on this response, or in the multiplexer stream `Multiplex-Through` names) with `headers`, lets
+ * `attach` write the initial burst and join the fan-out, then starts heartbeats. Shared by JSON and text
+ * resources.
+ */
+export function openSubscription(
+  ctx: ServerContext,
+  req: BraidRequest,
+  res: BraidResponse,
+  headers: Record<string, string>,
+  heartbeatSeconds: number | undefined,
+  attach: (sink: SubscriptionSink) => boolean,
+): void {
   const target = multiplexTarget(req);
   const sink = target
     ? startMultiplexed(ctx, target, headers, req, res)
     : startOnResponse(ctx, req, res, headers);
   if (!sink) return;
-  const wroteInitial = resource.attach(sink, parents);
+  const wroteInitial = attach(sink);
   // Nothing to catch up on: still send the 209 head now, so the client knows it is subscribed.
   if (!wroteInitial && !target && !res.headersSent) (res as ServerResponse).flushHeaders();
   if (heartbeatSeconds !== undefined && !sink.closed) ctx.heartbeats.add(sink, heartbeatSeconds * 1000);
@@ -125,7 +141,7 @@ function startMultiplexed(
 }
 
 /** The period to use: the client's (clamped), else the server default, else none. */
-function heartbeatPeriod(ctx: ServerContext, requested: string | undefined): number | undefined {
+export function heartbeatPeriod(ctx: ServerContext, requested: string | undefined): number | undefined {
   const seconds =
     (requested === undefined ? undefined : parseHeartbeats(requested)) ?? ctx.defaultHeartbeatSeconds;
   if (seconds === undefined) return undefined;

@@ -19,6 +19,9 @@ import { ResourceError } from './resourceError';
  *   rebases its write on what it receives.
  * - the patches do not apply to the state they claim to be based on: 'patches-do-not-apply', the write itself is wrong, and
  *   resending it unchanged would fail again.
+ * - transforming them over the versions since Parents would cost more than `maxRebaseWork` (estimated before
+ *   any of it: patches × patches since Parents): 'rebase-too-costly' (409), the client re-bases it on the head
+ *   itself, as after any 409, so one stale write cannot hold the event loop for seconds.
  * - they applied at Parents, but their transformed form does not apply at the head: 'write-conflict'
  *   ("conflict: write no longer applies"): the write was fine when made; the client re-bases it on the new head.
  * Patches that vanish in the transform are dropped; the write still becomes a version (possibly with no
@@ -28,6 +31,7 @@ export function rebaseWrite(
   history: History,
   parents: string[] | undefined,
   patches: JsonPatch[],
+  maxRebaseWork = Number.POSITIVE_INFINITY,
 ): { patches: JsonPatch[]; value: unknown } {
   const baseSeq = parents === undefined ? history.headSeq : history.locate(parents);
   if (baseSeq === undefined) {
@@ -36,6 +40,8 @@ export function rebaseWrite(
       `unknown Parents ${formatVersions(parents!) || '(empty)'}: not in the server's history; re-subscribe and rebase`,
     );
   }
+  const later = baseSeq === history.headSeq ? [] : history.after(baseSeq);
+  checkRebaseBudget(patches.length, later, maxRebaseWork);
   let resolved: { patches: JsonPatch[]; value: unknown };
   try {
     resolved = resolveJsonPatches(history.valueAt(baseSeq), patches);
@@ -51,7 +57,7 @@ export function rebaseWrite(
   if (baseSeq === history.headSeq) return resolved;
 
   let rebased = resolved.patches;
-  for (const later of history.after(baseSeq)) rebased = transformPatches(rebased, later.patches, true);
+  for (const version of later) rebased = transformPatches(rebased, version.patches, true);
   try {
     return { patches: rebased, value: applyJsonPatches(history.headValue, rebased) };
   } catch (error) {
@@ -63,4 +69,22 @@ export function rebaseWrite(
     }
     throw error;
   }
+}
+
+/** Refuses, before any work, a rebase whose pairwise transform would pass the budget. */
+function checkRebaseBudget(
+  patches: number,
+  later: readonly { patches: readonly JsonPatch[] }[],
+  maxRebaseWork: number,
+): void {
+  let since = 0;
+  for (const version of later) since += version.patches.length;
+  const work = patches * since;
+  if (work <= maxRebaseWork) return;
+  throw new ResourceError(
+    'rebase-too-costly',
+    `conflict: rebasing this write over the ${later.length} versions since its Parents would cost too much ` +
+      `(${patches} patches × ${since} patches = ${work}; the limit is ${maxRebaseWork}): re-base it on the ` +
+      'head and send it again',
+  );
 }

@@ -1,4 +1,6 @@
 import type { ServerContext } from '../serverContext';
+import { TextResource } from '../text/TextResource';
+import { isTextDefinition, type TextDefinition } from '../text/textOptions';
 import type { ResourceOptions } from '../types';
 import { compilePathPattern, type PathPattern } from './pathPattern';
 import { PatternQuota } from './patternQuota';
@@ -10,10 +12,13 @@ import { ServerResource } from './serverResource';
 export interface Route {
   path: string;
   params: Record<string, string>;
-  options: ResourceOptions;
+  options: ResourceOptions | TextDefinition;
   /** The creation count of the pattern that matched (undefined for an exact path). */
   quota?: PatternQuota;
 }
+
+/** A loaded resource: JSON (`braid.resource`) or text (`braid.text`). */
+export type LoadedResource = ServerResource | TextResource;
 
 /** Seconds a client is asked to wait when the memory budget refuses to load a resource. */
 const MEMORY_RETRY_AFTER_SECONDS = 5;
@@ -28,10 +33,14 @@ const MEMORY_RETRY_AFTER_SECONDS = 5;
  * being served.
  */
 export class ResourceRegistry {
-  private readonly exact = new Map<string, ResourceOptions>();
-  private readonly patterns: { pattern: PathPattern; options: ResourceOptions; quota: PatternQuota }[] = [];
+  private readonly exact = new Map<string, ResourceOptions | TextDefinition>();
+  private readonly patterns: {
+    pattern: PathPattern;
+    options: ResourceOptions | TextDefinition;
+    quota: PatternQuota;
+  }[] = [];
   /** Insertion order = least recently used first (`use` re-inserts). */
-  private readonly loaded = new Map<string, ServerResource>();
+  private readonly loaded = new Map<string, LoadedResource>();
   readonly memory: ResidentMemory;
 
   constructor(
@@ -41,7 +50,7 @@ export class ResourceRegistry {
     this.memory = new ResidentMemory(ctx.limits.maxResidentBytes, () => this.evictIdle());
   }
 
-  define(path: string, options: ResourceOptions): void {
+  define(path: string, options: ResourceOptions | TextDefinition): void {
     if (!options || typeof options !== 'object' || !('initial' in options)) {
       throw new TypeError(`braid.resource(${JSON.stringify(path)}): options.initial is required`);
     }
@@ -78,6 +87,24 @@ export class ResourceRegistry {
    * happens: nobody has to remember to release.
    */
   async with<R>(route: Route, use: (resource: ServerResource) => R | Promise<R>): Promise<R> {
+    if (isTextDefinition(route.options))
+      throw new TypeError(`${JSON.stringify(route.path)} is a text resource (braid.text)`);
+    return this.hold(route, use as (resource: LoadedResource) => R | Promise<R>);
+  }
+
+  /** `with` for a text resource (`braid.text`). */
+  async withText<R>(route: Route, use: (resource: TextResource) => R | Promise<R>): Promise<R> {
+    if (!isTextDefinition(route.options))
+      throw new TypeError(`${JSON.stringify(route.path)} is not a text resource`);
+    return this.hold(route, use as (resource: LoadedResource) => R | Promise<R>);
+  }
+
+  /** `with` for either kind (what both have in common: head, history, listen). */
+  async withAny<R>(route: Route, use: (resource: LoadedResource) => R | Promise<R>): Promise<R> {
+    return this.hold(route, use);
+  }
+
+  private async hold<R>(route: Route, use: (resource: LoadedResource) => R | Promise<R>): Promise<R> {
     const resource = this.acquire(route);
     try {
       await resource.ready;
@@ -87,16 +114,17 @@ export class ResourceRegistry {
     }
   }
 
-  private acquire(route: Route): ServerResource {
+  private acquire(route: Route): LoadedResource {
     let resource = this.loaded.get(route.path);
     if (resource) {
       this.loaded.delete(route.path);
     } else {
       this.makeRoom();
-      resource = new ServerResource(route.path, route.params, route.options, this.ctx, {
-        memory: this.memory,
-        quota: route.quota,
-      });
+      const { options } = route;
+      const bounds = { memory: this.memory, quota: route.quota };
+      resource = isTextDefinition(options)
+        ? new TextResource(route.path, route.params, options, this.ctx, bounds)
+        : new ServerResource(route.path, route.params, options, this.ctx, bounds);
       // A resource that failed to load is forgotten, so that a later request tries again.
       resource.ready.catch(() => {
         if (this.loaded.get(route.path) === resource) this.loaded.delete(route.path);
@@ -108,11 +136,11 @@ export class ResourceRegistry {
     return resource;
   }
 
-  get(path: string): ServerResource | undefined {
+  get(path: string): LoadedResource | undefined {
     return this.loaded.get(path);
   }
 
-  all(): IterableIterator<ServerResource> {
+  all(): IterableIterator<LoadedResource> {
     return this.loaded.values();
   }
 

@@ -10,6 +10,8 @@ export type ResourceErrorCode =
   | 'patches-do-not-apply'
   /** The patches applied at their Parents, but not after transforming them over concurrent versions. */
   | 'write-conflict'
+  /** Transforming the write over the versions since its Parents would cost more than `maxRebaseWork`. */
+  | 'rebase-too-costly'
   /** The resource's `validate` hook refused the value the write would produce. */
   | 'rejected-by-validate'
   /** The store failed to make the version durable; nothing was applied. */
@@ -35,21 +37,32 @@ export type ResourceErrorCode =
   /** Several nodes: the write lost the race to other nodes too many times in a row; retry later. */
   | 'write-contention'
   /** Several nodes: the Version is already in the shared log, taken by a different write. */
-  | 'version-taken';
+  | 'version-taken'
+  /** Text (simpleton) resources: the Version or Parents named are unknown here (`ids`: which). */
+  | 'version-unknown-here'
+  /** A malformed or impossible Version (a simpleton id must be `agent-seq`, covering the events it makes). */
+  | 'bad-version'
+  /** Too many writes are waiting (for their Parents to arrive). */
+  | 'busy'
+  /** The writer's Repr-Digest does not match the text its edit makes: writer and server differ. */
+  | 'digest-mismatch';
 
 export class ResourceError extends Error {
   override name = 'ResourceError';
   readonly code: ResourceErrorCode;
   /** For refusals that pass (a full budget): when to try again. */
   readonly retryAfterSeconds?: number;
+  /** The version ids concerned ('version-unknown-here': the unknown ones). */
+  readonly ids?: readonly string[];
 
   constructor(
     code: ResourceErrorCode,
     message: string,
-    options?: { cause?: unknown; retryAfterSeconds?: number },
+    options?: { cause?: unknown; retryAfterSeconds?: number; ids?: readonly string[] },
   ) {
     super(message, options);
     this.code = code;
     if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options?.ids) this.ids = options.ids;
   }
 }

@@ -318,7 +318,12 @@ export class ServerResource {
       }
       // Client writes are measured before any work; every write's result is measured before anything else.
       if (proposal.req) checkWriteBudget(proposal.patches, history.headValue, this.ctx.limits);
-      const { patches, value } = rebaseWrite(history, proposal.parents, proposal.patches);
+      const { patches, value } = rebaseWrite(
+        history,
+        proposal.parents,
+        proposal.patches,
+        this.ctx.limits.maxRebaseWork,
+      );
       checkDocumentSize(value, this.ctx.limits);
       if (proposal.req) await runValidate(this.options.validate, value, history.headValue, proposal.req);
 

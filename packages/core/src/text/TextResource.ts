@@ -1,0 +1,523 @@
+import { BraidError, backoffDelay, type FetchLike, parseRetryAfter } from '../client/index';
+import { applyJsonPatches } from '../protocol/applyJsonPatch';
+import { codePointLength } from '../protocol/codePoints';
+import { createUpdateParser, formatVersions, parseHeartbeats, type Update } from '../protocol/index';
+import { transformPatches } from '../protocol/transform';
+import {
+  applySplices,
+  checkSplices,
+  diffText,
+  patchesToSplices,
+  sortSplices,
+  spliceEventCount,
+  splicesToPatches,
+  type TextSplice,
+} from './splices';
+
+export type TextStatus = 'connecting' | 'live' | 'offline' | 'closed';
+
+/** What a listener hears after the text changed. */
+export interface TextChange {
+  text: string;
+  /** Remote changes (a parallel set against the text before), or undefined for a local edit or a reload. */
+  splices?: readonly TextSplice[];
+  /** Why: a local edit, a remote update, or a (re)load of the whole text. */
+  source: 'local' | 'remote' | 'load';
+}
+
+export interface TextResourceOptions {
+  fetch?: FetchLike;
+  /** This client's id (Peer header, and the agent of its version ids). Default: random. */
+  peer?: string;
+  /** Extra request headers (auth). */
+  headers?: Record<string, string>;
+  /** Most PUTs in flight at once; later edits are collapsed into one. Default 10 (as simpleton). */
+  maxInFlight?: number;
+  /** Heartbeats asked of the server, in seconds. Default 20. */
+  heartbeatSeconds?: number;
+}
+
+interface SentPut {
+  version: string;
+  parents: string[];
+  splices: TextSplice[];
+  attempt: number;
+  generation: number;
+}
+
+const MAX_PUT_ATTEMPTS = 8;
+/** Longer than the server's longest catch-up delay (3 s in braid-text and braid-live). */
+const CATCH_UP_WAIT_MS = 3500;
+
+/**
+ * A live plain-text resource spoken over simpleton (DESIGN.md "Text resources"): the text is held locally, every
+ * local edit is applied at once and sent as a PUT of its splices (code points) naming its last event, and a
+ * remote update is applied only when it is based on exactly this client's version and nothing is waiting to be
+ * sent — the server sends a writer whose edit it transformed the catch-up it needs (Parents = the writer's own
+ * version), so the client never rebases. Works against braid-live's `braid.text` and braid-text alike.
+ *
+ * `hold()` / `release()` keep remote updates back (while an IME composes): they are applied after, or dropped
+ * for the catch-up when a local edit was made meanwhile.
+ */
+export class TextResource {
+  readonly url: string;
+  readonly peer: string;
+  private current = '';
+  private version: string[] = [];
+  /** The text as of the last PUT sent (or update applied): edits past it are not sent yet. */
+  private sentText = '';
+  private counter = -1;
+  private inFlight = 0;
+  private loaded = false;
+  private loadedOnce = false;
+  /** Bumped by every resync: PUTs of an older generation stop retrying (their base is gone). */
+  private generation = 0;
+  private statusValue: TextStatus = 'connecting';
+  private errorValue: BraidError | undefined;
+  private readonly listeners = new Set<(change: TextChange) => void>();
+  private readonly statusListeners = new Set<() => void>();
+  private readonly errorListeners = new Set<(error: BraidError) => void>();
+  private holds = 0;
+  private stuckTimer: ReturnType<typeof setTimeout> | undefined;
+  private held: Update[] = [];
+  private controller: AbortController | undefined;
+  private reconnects = 0;
+  private closed = false;
+  private readyPromise: Promise<void>;
+  private resolveReady!: () => void;
+  private readonly fetchFn: FetchLike;
+  private readonly maxInFlight: number;
+
+  constructor(
+    url: string,
+    private readonly options: TextResourceOptions = {},
+  ) {
+    this.url = url;
+    this.peer = options.peer ?? Math.random().toString(36).slice(2, 12);
+    this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.maxInFlight = options.maxInFlight ?? 10;
+    this.readyPromise = new Promise((resolve) => {
+      this.resolveReady = resolve;
+    });
+    void this.connect();
+  }
+
+  /** Resolves once the text was loaded. */
+  get ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  get text(): string {
+    return this.current;
+  }
+
+  get isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  /** Sorted ids of the version this client's text is (its own last edit, or the last update applied). */
+  get currentVersion(): readonly string[] {
+    return this.version;
+  }
+
+  get status(): TextStatus {
+    return this.statusValue;
+  }
+
+  /** The last error (a refused edit, a refused subscription), until the next successful load. */
+  get error(): BraidError | undefined {
+    return this.errorValue;
+  }
+
+  /** Edits applied locally and not yet acknowledged, or not yet sent. */
+  get pending(): boolean {
+    return this.inFlight > 0 || this.current !== this.sentText;
+  }
+
+  /** Listens to every change of the text. Returns unsubscribe. */
+  subscribe(listener: (change: TextChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  onStatus(listener: () => void): () => void {
+    this.statusListeners.add(listener);
+    return () => {
+      this.statusListeners.delete(listener);
+    };
+  }
+
+  onError(listener: (error: BraidError) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => {
+      this.errorListeners.delete(listener);
+    };
+  }
+
+  /** Applies a parallel set of splices (code points, against the current text) and sends it. */
+  edit(splices: readonly TextSplice[]): void {
+    if (this.closed) throw new Error(`TextResource(${this.url}) is closed`);
+    const sorted = sortSplices(splices).filter((s) => s.start !== s.end || s.content !== '');
+    if (sorted.length === 0) return;
+    const problem = checkSplices(sorted, codePointLength(this.current));
+    if (problem) throw new RangeError(`TextResource.edit: ${problem}`);
+    // Nothing waiting: send the splices as made (the user's intent, e.g. a replacement the diff would split).
+    const exact = this.current === this.sentText ? sorted : undefined;
+    this.current = applySplices(this.current, sorted);
+    this.emit({ text: this.current, source: 'local' });
+    this.flush(exact);
+  }
+
+  /** Replaces the text (sent as the splices of a diff). */
+  setText(next: string): void {
+    this.edit(diffText(this.current, next));
+  }
+
+  /** Keeps remote updates back until the matching `release()` (nestable). */
+  hold(): void {
+    this.holds++;
+  }
+
+  release(): void {
+    if (this.holds === 0) return;
+    this.holds--;
+    if (this.holds > 0) return;
+    const queued = this.held;
+    this.held = [];
+    for (const update of queued) this.receive(update);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearStuckTimer();
+    this.controller?.abort();
+    this.setStatus('closed');
+    this.listeners.clear();
+  }
+
+  // ---- sending ----
+
+  /** Sends what is unsent, as one PUT, if a slot is free. */
+  private flush(exact?: TextSplice[]): void {
+    if (this.closed || this.current === this.sentText || this.inFlight >= this.maxInFlight || !this.loaded)
+      return;
+    const splices = exact ?? diffText(this.sentText, this.current);
+    const events = spliceEventCount(splices);
+    this.counter += events;
+    const put: SentPut = {
+      version: `${this.peer}-${this.counter}`,
+      parents: this.version,
+      splices,
+      attempt: 0,
+      generation: this.generation,
+    };
+    this.version = [put.version];
+    this.sentText = this.current;
+    this.inFlight++;
+    void this.send(put);
+  }
+
+  private async send(put: SentPut): Promise<void> {
+    for (;;) {
+      let failure: BraidError;
+      try {
+        const response = await this.fetchFn(this.url, {
+          method: 'PUT',
+          headers: this.putHeaders(put),
+          body: putBody(put.splices),
+        });
+        await response.arrayBuffer().catch(() => undefined);
+        if (response.ok) break;
+        failure = new BraidError(
+          response.status < 500 || response.status === 550 ? 'rejected' : 'network',
+          this.url,
+          `PUT ${put.version}: ${response.status} ${response.statusText}`,
+          { status: response.status },
+        );
+        // Refused for good (bad input, validate, digest): the server will never have it. Start over from its text.
+        const retryable = [309, 408, 425, 429, 500, 502, 503, 504].includes(response.status);
+        if (!retryable || put.attempt >= MAX_PUT_ATTEMPTS) {
+          this.inFlight--;
+          this.fail(failure);
+          this.resync();
+          return;
+        }
+        await sleep(parseRetryAfter(response.headers.get('retry-after')) ?? backoffDelay(put.attempt));
+      } catch (error) {
+        if (this.closed) return;
+        failure = new BraidError('network', this.url, `PUT ${put.version} failed: ${String(error)}`, {
+          cause: error,
+        });
+        if (put.attempt >= MAX_PUT_ATTEMPTS) {
+          this.inFlight--;
+          this.fail(failure);
+          this.resync();
+          return;
+        }
+        await sleep(backoffDelay(put.attempt));
+      }
+      if (this.closed) return;
+      if (put.generation !== this.generation) {
+        this.inFlight--;
+        return;
+      }
+      put.attempt++; // the same Version again: a duplicate is a no-op on the server
+    }
+    this.inFlight--;
+    this.flush();
+    this.emitStatus();
+  }
+
+  private putHeaders(put: SentPut): Record<string, string> {
+    const headers: Record<string, string> = {
+      ...this.options.headers,
+      'Merge-Type': 'simpleton',
+      Peer: this.peer,
+      Version: formatVersions([put.version]),
+      Parents: formatVersions(put.parents),
+    };
+    if (put.splices.length === 1) {
+      headers['Content-Range'] = `text [${put.splices[0].start}:${put.splices[0].end}]`;
+      headers['Content-Type'] = 'text/plain; charset=utf-8';
+    } else {
+      headers.Patches = String(put.splices.length);
+      headers['Content-Type'] = `application/http-patches; count=${put.splices.length}`;
+    }
+    return headers;
+  }
+
+  // ---- receiving ----
+
+  private async connect(): Promise<void> {
+    while (!this.closed) {
+      const controller = new AbortController();
+      this.controller = controller;
+      this.setStatus('connecting');
+      let retryAfter: number | undefined;
+      try {
+        const headers: Record<string, string> = {
+          ...this.options.headers,
+          Subscribe: 'true',
+          'Merge-Type': 'simpleton',
+          Peer: this.peer,
+          Heartbeats: String(this.options.heartbeatSeconds ?? 20),
+        };
+        if (this.loaded && this.version.length) headers.Parents = formatVersions(this.version);
+        const response = await this.fetchFn(this.url, { headers, signal: controller.signal });
+        if (response.status === 309 || response.status === 410) {
+          // Our version is unknown there: load the whole text again.
+          await response.arrayBuffer().catch(() => undefined);
+          this.loaded = false;
+          continue;
+        }
+        if (response.status !== 209 && response.status !== 200) {
+          const text = await response.text().catch(() => '');
+          const error = new BraidError('http', this.url, `subscribe: ${response.status} ${text.trim()}`, {
+            status: response.status,
+          });
+          this.fail(error);
+          if (
+            response.status >= 400 &&
+            response.status < 500 &&
+            response.status !== 408 &&
+            response.status !== 429
+          ) {
+            this.setStatus('offline');
+            return;
+          }
+          retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+        } else {
+          this.reconnects = 0;
+          if (this.loaded) this.setStatus('live');
+          await this.read(response, controller);
+        }
+      } catch (error) {
+        if (this.closed) return;
+        if (!(error instanceof Error && error.name === 'AbortError')) {
+          this.fail(
+            new BraidError('network', this.url, `subscription failed: ${String(error)}`, { cause: error }),
+          );
+        }
+      }
+      if (this.closed) return;
+      this.setStatus('offline');
+      await sleep(retryAfter ?? backoffDelay(this.reconnects++));
+    }
+  }
+
+  private async read(response: Response, controller: AbortController): Promise<void> {
+    const beats = parseHeartbeats(response.headers.get('heartbeats') ?? '');
+    const silenceMs = beats ? (1.2 * beats + 3) * 1000 : 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      if (!silenceMs) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(), silenceMs);
+    };
+    const parser = createUpdateParser((update) => this.receive(update));
+    const reader = response.body!.getReader();
+    arm();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        arm();
+        parser.push(value);
+      }
+    } finally {
+      clearTimeout(timer);
+      reader.cancel().catch(() => {});
+    }
+  }
+
+  /** One update: applied only when based on exactly our version with nothing unsent (else the catch-up comes). */
+  private receive(update: Update): void {
+    if (this.closed) return;
+    if (this.holds > 0) {
+      this.held.push(update);
+      return;
+    }
+    const parents = [...update.parents].sort();
+    if (!this.loaded) {
+      // The first update of a fresh subscription: the whole text.
+      if (update.body === undefined) return;
+      this.load(new TextDecoder().decode(update.body), [...update.version].sort());
+      return;
+    }
+    if (this.current !== this.sentText || !sameIds(parents, this.version)) {
+      this.expectCatchUp();
+      return;
+    }
+    this.clearStuckTimer();
+    let splices: TextSplice[];
+    if (update.body !== undefined) {
+      splices = diffText(this.current, new TextDecoder().decode(update.body));
+    } else {
+      splices = sortSplices((update.patches ?? []).map(toSplice));
+      const problem = checkSplices(splices, codePointLength(this.current));
+      if (problem) {
+        this.fail(
+          new BraidError('protocol', this.url, `update ${formatVersions(update.version)}: ${problem}`),
+        );
+        this.resync();
+        return;
+      }
+    }
+    this.current = applySplices(this.current, splices);
+    this.sentText = this.current;
+    this.version = [...update.version].sort();
+    if (splices.length) this.emit({ text: this.current, splices, source: 'remote' });
+  }
+
+  /**
+   * An update was dropped: the server owes us a catch-up (Parents = our version). If none comes within the
+   * longest catch-up delay, our version and the server's idea of it differ (a PUT crossed a reconnect):
+   * resubscribe from our version, which brings us to the head.
+   */
+  private expectCatchUp(): void {
+    if (this.stuckTimer !== undefined) return;
+    this.stuckTimer = setTimeout(() => {
+      this.stuckTimer = undefined;
+      if (!this.closed && !this.pending) this.controller?.abort();
+      else if (!this.closed) this.expectCatchUp();
+    }, CATCH_UP_WAIT_MS);
+  }
+
+  private clearStuckTimer(): void {
+    clearTimeout(this.stuckTimer);
+    this.stuckTimer = undefined;
+  }
+
+  /** The whole text from the server; unsent local edits (if any) are carried over onto it. */
+  private load(text: string, version: string[]): void {
+    const unsent = this.loadedOnce ? diffText(this.sentText, this.current) : [];
+    const theirs = this.loadedOnce ? diffText(this.sentText, text) : [];
+    let next = text;
+    if (unsent.length) {
+      const rebased = transformPatches(splicesToPatches(unsent), splicesToPatches(theirs), true);
+      next = patchesToSplices(rebased)
+        ? applySplices(text, patchesToSplices(rebased)!)
+        : (applyJsonPatches(text, rebased) as string);
+    }
+    this.sentText = text;
+    this.current = next;
+    this.version = version;
+    this.loaded = true;
+    this.loadedOnce = true;
+    this.errorValue = undefined;
+    this.setStatus('live');
+    this.emit({ text: this.current, source: 'load' });
+    this.resolveReady();
+    this.flush();
+  }
+
+  /** Starts over: a fresh subscription (without Parents) loads the server's text. */
+  private resync(): void {
+    this.loaded = false;
+    this.generation++;
+    this.controller?.abort();
+  }
+
+  private fail(error: BraidError): void {
+    this.errorValue = error;
+    for (const listener of this.errorListeners) listener(error);
+    this.emitStatus();
+  }
+
+  private emit(change: TextChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  private setStatus(status: TextStatus): void {
+    if (this.statusValue === status || (this.closed && status !== 'closed')) return;
+    this.statusValue = status;
+    this.emitStatus();
+  }
+
+  private emitStatus(): void {
+    for (const listener of this.statusListeners) listener();
+  }
+}
+
+const RANGE = /\[\s*(\d+)\s*:\s*(\d+)\s*\]/;
+const decoder = new TextDecoder();
+
+function toSplice(frame: { unit: string; range: string; content: Uint8Array }): TextSplice {
+  const m = RANGE.exec(frame.range);
+  if (frame.unit !== 'text' || !m) return { start: -1, end: -1, content: '' }; // refused by checkSplices
+  return { start: Number(m[1]), end: Number(m[2]), content: decoder.decode(frame.content) };
+}
+
+function putBody(splices: readonly TextSplice[]): Uint8Array<ArrayBuffer> {
+  const encoder = new TextEncoder();
+  if (splices.length === 1) return encoder.encode(splices[0].content);
+  const parts: Uint8Array[] = [];
+  for (const s of splices) {
+    const content = encoder.encode(s.content);
+    parts.push(
+      encoder.encode(
+        `Content-Length: ${content.length}\r\nContent-Range: text [${s.start}:${s.end}]\r\n\r\n`,
+      ),
+      content,
+      encoder.encode('\r\n\r\n'),
+    );
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
