@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBraidServer, fileStore, redisStore } from '@braid-live/server';
+import { type BraidServerStats, createBraidServer, fileStore, redisStore } from '@braid-live/server';
 import { startFeeds } from './feeds/index';
 import { defineSharedResources } from './sharedResources';
 import { serveStatic } from './staticFiles';
@@ -20,6 +20,8 @@ export interface DashboardServerOptions {
 
 export interface DashboardServer {
   url: string;
+  /** The Braid server's counters (subscriptions, multiplexer streams...), for tests and monitoring. */
+  stats(): BraidServerStats;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   let closing: Promise<void> | undefined;
   return {
     url: `http://${shownHost}:${port}/`,
+    stats: () => braid.stats(),
     close: () =>
       (closing ??= (async () => {
         stopFeeds();

@@ -94,3 +94,75 @@ export async function startRebroadcastServer(
     },
   };
 }
+
+/**
+ * A stock braidify app (braid-http 1.3.80) as servers built on it are usually written: a subscription that
+ * resumes from the current version gets nothing until the next write, and braidify sends no byte of the 209
+ * until then. Versions are the writers' ids; the document survives `restart()`, which kills every connection and
+ * listens again on the same port (like a process restarted on a persistent store).
+ */
+export async function startStockBraidifyServer(initialJson: string, initialVersion: string) {
+  const utf8 = new TextDecoder();
+  const subscribers = new Set<BraidRes>();
+  let doc: unknown = JSON.parse(initialJson);
+  let version = initialVersion;
+  const handler = braidify(async (req, res) => {
+    if (req.method === 'GET' && req.subscribe) {
+      res.startSubscription({ onClose: () => subscribers.delete(res) });
+      subscribers.add(res);
+      const current = req.parents?.length === 1 && req.parents[0] === version;
+      if (!current) res.sendUpdate({ version: [version], body: JSON.stringify(doc) });
+      return;
+    }
+    if (req.method === 'GET') {
+      res.setHeader('Version', JSON.stringify(version));
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify(doc));
+      return;
+    }
+    if (req.method !== 'PUT') {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    const update = await req.parseUpdate();
+    const patches: JsonPatch[] = update.patches
+      ? update.patches.map((p) =>
+          p.content.length
+            ? { range: p.range, content: JSON.parse(utf8.decode(p.content)) }
+            : { range: p.range },
+        )
+      : [{ range: '', content: JSON.parse(utf8.decode(update.body!)) }];
+    doc = applyJsonPatches(doc, patches);
+    const parents = [version];
+    version = req.version?.[0] ?? version;
+    const framing = update.patches
+      ? { patches: update.patches.map((p) => ({ unit: p.unit, range: p.range, content: p.content })) }
+      : { body: update.body };
+    for (const s of subscribers) s.sendUpdate({ version: [version], parents, ...framing });
+    res.statusCode = 200;
+    res.end();
+  });
+  let server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const stop = async () => {
+    for (const s of subscribers) s.destroy();
+    subscribers.clear();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return {
+    base: `http://127.0.0.1:${port}`,
+    doc: () => doc,
+    version: () => version,
+    /** Kills every connection, then listens again on the same port with the same document. */
+    async restart(whileDown?: () => void | Promise<void>) {
+      await stop();
+      await whileDown?.();
+      server = http.createServer(handler);
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    },
+    close: stop,
+  };
+}

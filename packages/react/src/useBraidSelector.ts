@@ -1,27 +1,34 @@
-import { useCallback } from 'react';
-import { useSyncExternalStoreWithSelector } from 'use-sync-external-store/with-selector';
-import { useResource } from './useBraid';
+import { useCallback, useRef, useSyncExternalStore } from 'react';
+import { useLiveSource } from './useBraid';
+
+interface Selection<T, S> {
+  snapshot: T | undefined;
+  selector: (value: T) => S;
+  selected: S | undefined;
+}
 
 /**
  * Reads a slice of a remote resource; the component re-renders only when the slice changes (by `isEqual`,
  * default Object.is — unchanged subtrees keep their identity, so object slices compare cheaply).
- * Before the first value arrives the slice is undefined.
+ * Before the first value arrives (and in a server render) the slice is undefined.
  */
 export function useBraidSelector<T, S>(
   url: string,
   selector: (value: T) => S,
-  isEqual?: (a: S | undefined, b: S | undefined) => boolean,
+  isEqual: (a: S | undefined, b: S | undefined) => boolean = Object.is,
 ): S | undefined {
-  const resource = useResource<T>(url);
-  const select = useCallback(
-    (value: T | undefined) => (value === undefined ? undefined : selector(value)),
-    [selector],
-  );
-  return useSyncExternalStoreWithSelector(
-    resource.subscribe,
-    resource.getSnapshot,
-    resource.getSnapshot,
-    select,
-    isEqual,
-  );
+  const resource = useLiveSource<T>(url);
+  // The last selection, so one snapshot is selected once, and an equal slice keeps its identity (React's own
+  // useSyncExternalStore then bails out of the render). A cache only: safe to write during render.
+  const last = useRef<Selection<T, S> | null>(null);
+  const select = useCallback(() => {
+    const snapshot = resource.getSnapshot();
+    const prev = last.current;
+    if (prev && prev.snapshot === snapshot && prev.selector === selector) return prev.selected;
+    const next = snapshot === undefined ? undefined : selector(snapshot);
+    const selected = prev && isEqual(prev.selected, next) ? prev.selected : next;
+    last.current = { snapshot, selector, selected };
+    return selected;
+  }, [resource, selector, isEqual]);
+  return useSyncExternalStore(resource.subscribe, select, select);
 }

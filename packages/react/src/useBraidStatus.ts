@@ -1,9 +1,9 @@
 import type { ResourceStatus } from '@braid-live/core';
 import { useSyncExternalStore } from 'react';
-import { useResource } from './useBraid';
+import { useLiveSource } from './useBraid';
 
 /** Connection state, version, pending writes and last error of `url`, without reading its value. */
 export function useBraidStatus(url: string): ResourceStatus {
-  const resource = useResource(url);
+  const resource = useLiveSource(url);
   return useSyncExternalStore(resource.subscribe, resource.getStatus, resource.getStatus);
 }

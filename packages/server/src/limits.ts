@@ -100,7 +100,7 @@ export const DEFAULT_LIMITS: Readonly<BraidLimits> = Object.freeze({
   maxHistoryBytes: 64 * 1024 * 1024,
   maxKnownVersions: 10_000,
   maxLoadedResources: 10_000,
-  maxResidentBytes: 512 * 1024 * 1024,
+  maxResidentBytes: 256 * 1024 * 1024,
   maxResourcesPerPattern: 10_000,
   maxBodyBytesInFlight: 64 * 1024 * 1024,
   compactAfterBytes: 8 * 1024 * 1024,

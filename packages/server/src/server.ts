@@ -128,6 +128,7 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
         peakBufferedBytes: ctx.sinkStats.peakBufferedBytes,
         heartbeatTimers: ctx.heartbeats.timerCount,
         multiplexers: ctx.multiplexers.size,
+        multiplexedSubscribers: ctx.multiplexers.responses,
         residentBytes: ctx.registry.memory.used,
       };
     },

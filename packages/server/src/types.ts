@@ -128,6 +128,8 @@ export interface BraidServerStats {
   heartbeatTimers: number;
   /** Open multiplexer streams (Multiplexing v1.0). */
   multiplexers: number;
+  /** Of `subscribers`, those carried inside a multiplexer stream (the others hold a connection each). */
+  multiplexedSubscribers: number;
   /** Estimated bytes held by the loaded resources (documents, histories, cached wire bytes): see `maxResidentBytes`. */
   residentBytes: number;
 }

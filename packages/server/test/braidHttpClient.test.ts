@@ -89,11 +89,15 @@ describe('braid-http 1.3.80 client', () => {
     await eventually(() => updates.length === 1, 5000, 'the snapshot');
     expect(updates[0].body).toBeDefined();
     expect(value).toEqual(INITIAL);
+    // The initial state has a version id, which the client can name in Parents.
+    expect(updates[0].version?.[0]).toMatch(/^init-/);
+    const initialId = updates[0].version!;
 
-    // A write with two patches, UTF-8 content, based on the version the client has (none yet: the initial one)
+    // A write with two patches, UTF-8 content, based on the version the client has (the initial one)
     const put = await braidFetch(url, {
       method: 'PUT',
       version: ['w-1'],
+      parents: initialId,
       patches: [
         { unit: 'json', range: '.messages[0:0]', content: JSON.stringify([{ text: 'héllo ☃' }]) },
         { unit: 'json', range: '.title', content: '"two patches"' },
@@ -116,7 +120,7 @@ describe('braid-http 1.3.80 client', () => {
 
     await eventually(() => updates.length === 4, 5000, '3 more updates');
     expect(updates.slice(1).map((u) => u.version)).toEqual([['w-1'], ['é-2'], [serverVersion]]);
-    expect(updates[1].parents ?? []).toEqual([]);
+    expect(updates[1].parents).toEqual(initialId);
     expect(updates[1].patches?.map((p) => [p.range, p.content_text])).toEqual([
       ['.messages[0:0]', '[{"text":"héllo ☃"}]'],
       ['.title', '"two patches"'],

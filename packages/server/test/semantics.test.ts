@@ -43,7 +43,7 @@ describe('reads', () => {
     const first = await rawRequest(port, request('GET', '/doc'));
     expect(first.status).toBe(200);
     expect(first.headers['content-type']).toBe('application/json');
-    expect(first.headers.version).toBeUndefined(); // the initial value has no version id
+    expect(first.headers.version).toMatch(/^"init-[\w-]{16}"$/); // the initial value has a version id too
     expect(JSON.parse(first.text)).toEqual(initial());
 
     expect((await put(port, { Version: '"a1"' }, '{"x":1}')).status).toBe(200);
@@ -98,7 +98,7 @@ describe('reads', () => {
     });
     expect(list[1]).toMatchObject({
       version: 'h1',
-      parents: [],
+      parents: [expect.stringMatching(/^init-/)],
       peer: 'alice',
       patches: [{ range: '', content: { a: 1 } }],
     });
@@ -111,20 +111,26 @@ describe('reads', () => {
 });
 
 describe('writes', () => {
-  it('a duplicate Version is answered 200 and changes nothing, whatever the body', async () => {
+  it('a retry (same Version, Parents and patches) is answered 200 and changes nothing; another write under a taken Version is 409', async () => {
     const { port, braid } = await start();
     const sub = await subscribe(port);
     expect((await put(port, { Version: '"d1"' }, '{"v":1}')).status).toBe(200);
+    const retry = await put(port, { Version: '"d1"' }, '{ "v" : 1 }');
+    expect(retry.status).toBe(200);
+    expect(retry.headers.version).toBe('"d1"');
     const again = await put(port, { Version: '"d1"' }, '{"v":"something else"}');
-    expect(again.status).toBe(200);
-    expect(again.headers.version).toBe('"d1"');
+    expect(again.status).toBe(409);
+    expect(again.text).toMatch(/^version taken/);
+    const otherParents = await put(port, { Version: '"d1"', Parents: '"d1"' }, '{"v":1}');
+    expect(otherParents.status).toBe(409);
     const garbage = await put(port, { Version: '"d1"' }, 'not json at all');
-    expect(garbage.status).toBe(200);
+    expect(garbage.status).toBe(400);
     expect((await braid.get('/doc')).value).toEqual({ v: 1 });
     expect(await braid.history('/doc')).toHaveLength(1);
     await put(port, { Version: '"d2"' }, '{"v":2}');
     await sub.waitForVersion('d2');
-    expect(sub.updates.map((u) => u.version[0])).toEqual([undefined, 'd1', 'd2']);
+    expect(sub.updates.map((u) => u.version[0])).toEqual([sub.updates[0].version[0], 'd1', 'd2']);
+    expect(sub.updates[0].version[0]).toMatch(/^init-/);
   });
 
   it('unknown Parents → 409', async () => {

@@ -16,9 +16,9 @@ export function createSession(): Session {
     peer: identity.peer,
     // A demo is often restarted: come back within a few seconds rather than the default 10 s cap.
     retry: { baseMs: 250, maxMs: 4000 },
-    // 14 subscriptions, and browsers open at most 6 HTTP/1.1 connections per origin: share one stream
-    // (Multiplexing v1.0) from the second subscription on. 'auto' is the default; said here because the page
-    // depends on it. Over HTTP/2 it is not needed and 'auto' leaves it off.
+    // 14 subscriptions, and browsers open at most 6 HTTP/1.1 connections per origin for all tabs together:
+    // one stream per tab (Multiplexing v1.0), so five tabs of the demo all load. 'auto' is the default; said
+    // here because the page depends on it. Over HTTP/2 it is not needed and 'auto' leaves it off.
     multiplex: 'auto',
     onError: errors.report,
   });

@@ -1,9 +1,17 @@
 import type { BraidError } from './BraidError';
-import { Multiplexer } from './multiplex/Multiplexer';
+import { OriginSubscriptions } from './multiplex/OriginSubscriptions';
 import { Resource, type ResourceContext } from './Resource';
 import type { BraidClientOptions, FetchLike } from './types';
 
-const randomPeer = () => Math.random().toString(36).slice(2, 10);
+/** Random base36 characters (crypto where there is one: ids must not repeat across tabs and reloads). */
+function randomId(length: number): string {
+  const bytes = new Uint8Array(length);
+  if (globalThis.crypto?.getRandomValues) globalThis.crypto.getRandomValues(bytes);
+  else for (let i = 0; i < length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  let out = '';
+  for (const byte of bytes) out += (byte % 36).toString(36);
+  return out;
+}
 /**
  * Released resources (no listeners, nothing pending) kept by URL, so coming back to a page resumes from what
  * it showed; past this many, the longest-released are forgotten (their memory goes with the last reference).
@@ -24,17 +32,18 @@ function pageOriginUsesHttp2(origin: string): boolean {
  */
 export class BraidClient {
   readonly peer: string;
+  /** New for every BraidClient: with it, Version ids never repeat, whatever `peer` says (a reload, a second tab). */
+  readonly instance = randomId(8);
   private resources = new Map<string, Resource<unknown>>();
   /** URLs of released resources still in `resources`, longest-released first. */
   private released = new Set<string>();
   private context: ResourceContext;
   private seq = 0;
   private removeNetworkListeners?: () => void;
-  private multiplexers = new Map<string, Multiplexer>();
-  private openSubscriptions = new Map<string, number>();
+  private origins = new Map<string, OriginSubscriptions>();
 
   constructor(private readonly options: BraidClientOptions = {}) {
-    this.peer = options.peer ?? randomPeer();
+    this.peer = options.peer ?? randomId(8);
     const fetchImpl = options.fetch ?? globalThis.fetch?.bind(globalThis);
     if (!fetchImpl) throw new Error('BraidClient needs fetch (pass options.fetch)');
     this.context = {
@@ -44,8 +53,11 @@ export class BraidClient {
       heartbeats: options.heartbeats ?? 20,
       retry: options.retry ?? {},
       gracePeriodMs: options.gracePeriodMs ?? 3000,
+      headTimeoutMs: options.headTimeoutMs ?? 5000,
+      echoTimeoutMs: options.echoTimeoutMs ?? 15_000,
+      writeTimeoutMs: options.writeTimeoutMs ?? 30_000,
       headers: options.headers ?? {},
-      nextVersionId: () => `${this.peer}-${++this.seq}`,
+      nextVersionId: () => `${this.peer}-${this.instance}-${++this.seq}`,
       isOnline: () => typeof navigator === 'undefined' || navigator.onLine !== false,
       reportError: (error: BraidError) => options.onError?.(error),
       lifecycle: (resource, event) => this.lifecycle(resource, event),
@@ -71,8 +83,8 @@ export class BraidClient {
     this.resources.clear();
     this.released.clear();
     for (const resource of resources) resource.close();
-    for (const mux of this.multiplexers.values()) mux.close();
-    this.multiplexers.clear();
+    for (const origin of this.origins.values()) origin.close();
+    this.origins.clear();
   }
 
   /**
@@ -101,27 +113,22 @@ export class BraidClient {
     }
   }
 
-  /** Opens a subscription, through the origin's multiplexer when the `multiplex` option says so. */
+  /** Opens a subscription: through the origin's multiplexer, or plainly (see OriginSubscriptions). */
   private subscribeFetch(fetchImpl: FetchLike, url: string, init: RequestInit = {}): Promise<Response> {
     const origin = new URL(url).origin;
-    const open = this.openSubscriptions.get(origin) ?? 0;
-    this.openSubscriptions.set(origin, open + 1);
-    init.signal?.addEventListener(
-      'abort',
-      () => this.openSubscriptions.set(origin, (this.openSubscriptions.get(origin) ?? 1) - 1),
-      {
-        once: true,
-      },
-    );
-    const mode = this.options.multiplex ?? 'auto';
-    const multiplex = mode === true || (mode === 'auto' && open >= 1 && !pageOriginUsesHttp2(origin));
-    if (!multiplex) return fetchImpl(url, init);
-    let mux = this.multiplexers.get(origin);
-    if (!mux) {
-      mux = new Multiplexer(origin, fetchImpl, this.options.headers);
-      this.multiplexers.set(origin, mux);
+    let route = this.origins.get(origin);
+    if (!route) {
+      const mode = this.options.multiplex ?? 'auto';
+      route = new OriginSubscriptions(
+        origin,
+        fetchImpl,
+        this.options.headers ?? {},
+        mode,
+        pageOriginUsesHttp2(origin),
+      );
+      this.origins.set(origin, route);
     }
-    return mux.fetch(url, init);
+    return route.fetch(url, init);
   }
 
   private resolve(url: string): string {

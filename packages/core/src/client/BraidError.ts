@@ -4,9 +4,20 @@
  * - conflict: some local edits were overridden by concurrent edits the server ordered differently;
  * - http: the subscription was refused (e.g. 401, 403, 404) — the resource stops retrying;
  * - network: the connection failed or went silent (retried automatically);
- * - protocol: the server sent something that is not valid Braid-HTTP or JSON (the resource resubscribes).
+ * - protocol: the server sent something that is not valid Braid-HTTP or JSON (the resource resubscribes);
+ * - version-taken: the server had another write under this write's Version (409): the write is sent again under a
+ *   new id (nothing is lost; reported so that a clash of writer ids is not silent);
+ * - invalid: `set()` was given a value JSON cannot carry (BigInt, a function, a cycle): thrown synchronously,
+ *   nothing changed.
  */
-export type BraidErrorKind = 'rejected' | 'conflict' | 'http' | 'network' | 'protocol';
+export type BraidErrorKind =
+  | 'rejected'
+  | 'conflict'
+  | 'http'
+  | 'network'
+  | 'protocol'
+  | 'version-taken'
+  | 'invalid';
 
 export class BraidError extends Error {
   override name = 'BraidError';

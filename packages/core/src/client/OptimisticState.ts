@@ -20,6 +20,14 @@ export interface InflightWrite {
   conflicted: boolean;
   /** Sent in its current form (cleared when it must go again: network failure, re-based after a snapshot). */
   sent: boolean;
+  /**
+   * The request as first sent (Parents and patches). Every resend of this Version sends exactly these, so the
+   * server can tell the retry from another write (a taken Version with other content is a 409). Cleared only when
+   * the server said it does not have the write (409 for its Parents), so the re-based form goes next.
+   */
+  request?: { parents: string[]; patches: JsonPatch[] };
+  /** How many times it got a new id because its Version was taken (bounded: no loop). */
+  renames: number;
 }
 
 /**
@@ -64,7 +72,7 @@ export class OptimisticState {
       this.buffer = [];
       this.bufferCount = 0;
     }
-    this.inflight = { id, patches, count, acked: false, conflicted: false, sent: false };
+    this.inflight = { id, patches, count, acked: false, conflicted: false, sent: false, renames: 0 };
     return this.inflight;
   }
 
@@ -104,7 +112,9 @@ export class OptimisticState {
     const change = diffJson(base, value, { precise: true });
     this.confirmed = { version, value };
     if (this.inflight) {
-      // Not part of the snapshot: re-based below, then sent again with the new Parents.
+      // Not part of the snapshot: re-based below, then sent again (with the new Parents once the server said it
+      // does not have it; until then as first sent, since it may have it).
+      if (this.inflight.conflicted) this.inflight.request = undefined;
       this.inflight.conflicted = false;
       this.inflight.sent = false;
     }

@@ -11,6 +11,7 @@ import {
 import { BraidError } from './BraidError';
 import { backoffDelay, parseRetryAfter, RETRYABLE_STATUS } from './backoff';
 import { encodeWrite } from './encodeWrite';
+import { toJsonValue } from './jsonValue';
 import { type InflightWrite, OptimisticState } from './OptimisticState';
 import { readSubscription } from './readSubscription';
 import { Subscribable } from './Subscribable';
@@ -26,6 +27,12 @@ export interface ResourceContext {
   heartbeats: number;
   retry: { baseMs?: number; maxMs?: number };
   gracePeriodMs: number;
+  /** How long a subscription's head may take before a GET checks whether the server is there and current. */
+  headTimeoutMs: number;
+  /** How long an acknowledged write's echo may take before the resource re-checks with a fresh snapshot. */
+  echoTimeoutMs: number;
+  /** How long a PUT may go unanswered before it counts as failed (and is resent under the same Version). */
+  writeTimeoutMs: number;
   headers: Record<string, string>;
   nextVersionId(): string;
   isOnline(): boolean;
@@ -51,6 +58,10 @@ class RetryLater extends Error {
 }
 
 const MAX_PATCHES_PER_WRITE = 1000;
+/** A write whose Version was taken gets a new id at most this many times, then is refused (no loop). */
+const MAX_RENAMES = 3;
+/** A 409 whose reason starts so means the Version was taken by another write (server/knownVersions.ts). */
+const VERSION_TAKEN = /^version taken\b/;
 /** A plain value whose diff is this many patches or more is sent whole, when that is smaller. */
 const SNAPSHOT_CHECK_PATCHES = 32;
 
@@ -73,6 +84,9 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
   private rejectReady?: (error: BraidError) => void;
   private wakeUp?: () => void;
   private closed = false;
+  /** The server answered a request of the current connection attempt: buffered writes may go out. */
+  private serverAnswers = false;
+  private echoTimer?: ReturnType<typeof setTimeout>;
   private errorListeners = new Set<(error: BraidError) => void>();
 
   constructor(
@@ -109,14 +123,19 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
   set = (action: SetAction<T>): void => {
     if (this.closed) throw new BraidError('rejected', this.url, 'the client is closed');
     if (!this.state.loaded) {
+      // A plain value is checked now (a recipe can only run once the first value is here).
+      if (typeof action !== 'function') action = this.normalize(action, undefined) as T;
       this.waitingSets.push(action);
       this.activate();
       this.updateStatus({});
       return;
     }
     const prev = this.state.view as T;
-    const next = typeof action === 'function' ? produce(prev, action as (draft: T) => T | undefined) : action;
-    if (next === prev) return;
+    const produced =
+      typeof action === 'function' ? produce(prev, action as (draft: T) => T | undefined) : action;
+    if (produced === prev) return;
+    // Exactly what the server will store (no -0, undefined members, Dates...), or a throw: nothing changed.
+    const next = this.normalize(produced, prev);
     let patches = diffJson(prev, next);
     if (patches.length === 0) return;
     if (typeof action !== 'function' && patches.length >= SNAPSHOT_CHECK_PATCHES)
@@ -133,6 +152,14 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
       if (!this.hasListeners()) this.scheduleRelease();
     }
   };
+
+  private normalize(value: unknown, prev: unknown): unknown {
+    try {
+      return toJsonValue(value, prev);
+    } catch (error) {
+      throw new BraidError('invalid', this.url, (error as Error).message, { cause: error });
+    }
+  }
 
   // ---- lifecycle: connect on the first listener, release a grace period after the last one leaves ----
 
@@ -178,6 +205,7 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
   close(): void {
     this.closed = true;
     clearTimeout(this.graceTimer);
+    clearTimeout(this.echoTimer);
     this.deactivate();
     this.ctx.lifecycle(this as Resource<unknown>, 'closed');
   }
@@ -206,9 +234,12 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
         continue;
       }
       let delayMs: number | undefined;
+      this.serverAnswers = false;
       try {
         this.updateStatus({ state: this.state.loaded ? 'reconnecting' : 'connecting' });
         await this.settleInflight();
+        // The backoff starts over only once a stream delivered a valid update (a 209 that then fails at once
+        // is retried with growing delays, not at the base delay forever).
         await this.subscribeOnce(signal, () => {
           attempt = 0;
         });
@@ -227,6 +258,7 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
               ? error
               : new BraidError('network', this.url, describe(error), { cause: error });
         if (error instanceof RetryLater) delayMs = error.delayMs;
+        this.serverAnswers = false;
         this.updateStatus({ state: 'reconnecting', error: braidError });
       }
       if (signal.aborted) break;
@@ -257,11 +289,11 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
       if (confirmed?.version.length && !this.forceSnapshot)
         headers.Parents = formatVersions(confirmed.version);
       if (this.ctx.heartbeats > 0) headers.Heartbeats = `${this.ctx.heartbeats}s`;
-      const response = await this.ctx.subscribeFetch(this.url, {
-        headers,
-        signal: stream.signal,
-        cache: 'no-store',
-      });
+      const response = await this.awaitHead(
+        this.ctx.subscribeFetch(this.url, { headers, signal: stream.signal, cache: 'no-store' }),
+        stream.signal,
+      );
+      this.serverAnswers = true;
       if (response.status !== 209 && !response.ok) throw await this.refusal(response);
       if (!response.body) throw new BraidError('protocol', this.url, 'the subscription response has no body');
       this.forceSnapshot = false;
@@ -276,15 +308,17 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
           },
           true,
         );
-        this.goLive(onLive);
+        onLive();
+        this.goLive();
         return;
       }
-      this.goLive(onLive);
+      this.goLive();
       let opensStream = true;
       await readSubscription(
         response,
         (update) => {
           this.receive(update, opensStream);
+          if (opensStream) onLive();
           opensStream = false;
         },
         stop,
@@ -305,10 +339,55 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
     }
   }
 
-  private goLive(onLive: () => void): void {
-    onLive();
+  private goLive(): void {
     this.updateStatus({ state: 'live', error: undefined });
     this.scheduleFlush();
+  }
+
+  /**
+   * Waits for a subscription's head, but not blindly: some Braid servers (braidify) send no byte of a 209 until
+   * their next update, so a client that is already current hears nothing. Every `headTimeoutMs` a plain GET asks
+   * whether the server is there and at our version: then we are live (writes go out, and the head comes with
+   * the next update, ours included); at another version the server has something to send, so the head is only
+   * slow and we keep waiting (with buffered writes going out); no answer at all, and the subscription is retried.
+   */
+  private async awaitHead(response: Promise<Response>, signal: AbortSignal): Promise<Response> {
+    response.catch(() => {}); // when we give up on it below, its rejection is nobody's business
+    for (;;) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), this.ctx.headTimeoutMs);
+      });
+      const first = await Promise.race([response, timedOut]).finally(() => clearTimeout(timer));
+      if (first !== 'timeout') return first;
+      if (signal.aborted) return response;
+      const current = await this.serverVersion(signal);
+      if (signal.aborted) return response;
+      if (current === undefined)
+        throw new BraidError('network', this.url, 'the subscription sent no head, and a GET got no answer');
+      this.serverAnswers = true;
+      this.scheduleFlush(); // the server answers: buffered writes go out
+      // At our version, nothing is coming until the next update: we are live. At another version (or before
+      // the first value), the server has something to send, so the head is only slow: keep waiting.
+      const confirmed = this.state.confirmed?.version;
+      if (confirmed && sameVersion(current, confirmed) && this.status.state !== 'live') this.goLive();
+    }
+  }
+
+  /** The server's current version by a plain GET, or undefined when it does not answer 2xx. */
+  private async serverVersion(signal: AbortSignal): Promise<string[] | undefined> {
+    try {
+      const res = await this.ctx.fetch(this.url, {
+        method: 'GET',
+        headers: { ...this.ctx.headers, Accept: 'application/json' },
+        cache: 'no-store',
+        signal,
+      });
+      await res.arrayBuffer().catch(() => {});
+      return res.ok ? readVersion(res) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Maps a non-success answer to what the loop should do: retry (maybe later), or stop. */
@@ -403,7 +482,7 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
     this.flushQueued = true;
     queueMicrotask(() => {
       this.flushQueued = false;
-      if (this.status.state !== 'live' || this.sending) return;
+      if (!this.canWrite() || this.sending) return;
       const inflight = this.state.inflight;
       // A re-based write (after a 409 and a fresh snapshot) goes again; otherwise the buffer takes off.
       const write =
@@ -414,6 +493,11 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
             : this.state.takeWrite(this.ctx.nextVersionId, MAX_PATCHES_PER_WRITE);
       if (write) void this.send(write).catch(() => {});
     });
+  }
+
+  /** Writes go out once the server is known to answer (a live stream, or an answer in this connection attempt). */
+  private canWrite(): boolean {
+    return this.status.state === 'live' || (this.serverAnswers && this.state.loaded && !!this.running);
   }
 
   /** Before (re)subscribing, find out whether the server has the write in doubt (same Version: retries are safe). */
@@ -434,30 +518,42 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
   }
 
   private async sendOnce(write: InflightWrite): Promise<void> {
-    const confirmed = this.state.confirmed!;
     write.sent = true;
-    const request = encodeWrite(write.id, confirmed.version, write.patches);
+    write.request ??= { parents: this.state.confirmed!.version, patches: write.patches };
+    const request = encodeWrite(write.id, write.request.parents, write.request.patches);
     let response: Response;
+    let reason: string;
+    const unanswered = new AbortController();
+    const timer = setTimeout(() => unanswered.abort(), this.ctx.writeTimeoutMs);
     try {
       response = await this.ctx.fetch(this.url, {
         method: 'PUT',
         headers: { ...this.ctx.headers, ...request.headers, Peer: this.ctx.peer },
         body: request.body as BodyInit,
+        signal: unanswered.signal,
       });
+      reason = (await response.text()).trim().slice(0, 300);
     } catch (error) {
-      // Not a rejection: the write stays pending and is resent with the same Version.
+      // Not a rejection: the write stays pending and is resent with the same Version (and the same request).
       write.sent = false;
+      this.serverAnswers = false;
       this.stream?.abort();
-      throw new BraidError('network', this.url, `write failed: ${describe(error)}`, { cause: error });
+      const why = unanswered.signal.aborted ? `no answer in ${this.ctx.writeTimeoutMs} ms` : describe(error);
+      throw new BraidError('network', this.url, `write failed: ${why}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
-    const reason = (await response.text().catch(() => '')).trim().slice(0, 300);
+    this.serverAnswers = true;
     if (this.state.inflight !== write) return; // its echo already arrived
     if (response.ok) {
       write.acked = true;
+      this.awaitEcho(write);
       return;
     }
+    if (response.status === 409 && VERSION_TAKEN.test(reason)) return this.renamed(write, reason);
     if (response.status === 409) {
-      // The server no longer knows our Parents: re-subscribe for a fresh snapshot, re-base, resend.
+      // The server no longer knows our Parents (so it does not have this write): re-subscribe for a fresh
+      // snapshot, re-base, resend.
       write.conflicted = true;
       this.forceSnapshot = true;
       this.stream?.abort();
@@ -472,9 +568,44 @@ export class Resource<T = unknown> extends Subscribable<() => void> {
     this.rejected(response, reason);
   }
 
+  /**
+   * Another write holds this write's Version (a reused peer id, or someone who saw our ids and wrote first): the
+   * same write goes again under a new id, and the clash is reported. Bounded, so a server that answers this to
+   * everything ends in a rejected write, not a loop.
+   */
+  private renamed(write: InflightWrite, reason: string): Promise<void> | void {
+    const taken = write.id;
+    const error = new BraidError('version-taken', this.url, `write ${taken}: ${reason}`, { status: 409 });
+    this.reportError(error);
+    if (write.renames >= MAX_RENAMES) {
+      this.rejectWrite(new BraidError('rejected', this.url, `write refused: ${reason}`, { status: 409 }));
+      return;
+    }
+    write.renames++;
+    write.id = this.ctx.nextVersionId();
+    write.sent = false;
+    return this.sendOnce(write);
+  }
+
+  /**
+   * An acknowledged write's echo comes on the subscription right behind the answer. If it does not come (the
+   * stream is stuck, or a server that does not echo), the write is settled by a fresh snapshot, which holds it.
+   */
+  private awaitEcho(write: InflightWrite): void {
+    clearTimeout(this.echoTimer);
+    this.echoTimer = setTimeout(() => {
+      if (this.state.inflight !== write || !this.running) return;
+      this.forceSnapshot = true;
+      this.stream?.abort();
+    }, this.ctx.echoTimeoutMs);
+  }
+
   private rejected(response: Response, reason: string): void {
     const message = `write refused: ${response.status} ${reason || response.statusText}`;
-    const error = new BraidError('rejected', this.url, message, { status: response.status });
+    this.rejectWrite(new BraidError('rejected', this.url, message, { status: response.status }));
+  }
+
+  private rejectWrite(error: BraidError): void {
     this.state.rejectInflight();
     this.updateStatus({ error }, true);
     this.reportError(error);
@@ -517,6 +648,10 @@ function readVersion(response: Response): string[] {
   } catch {
     return [];
   }
+}
+
+function sameVersion(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
 }
 
 function describe(error: unknown): string {

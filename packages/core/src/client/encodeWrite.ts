@@ -5,11 +5,9 @@ import { type JsonPatch, serializeWrite, type WriteRequest } from '../protocol/i
  * anything else as json range patches (`Content-Range` for one, `Patches: N` for several).
  */
 export function encodeWrite(id: string, parents: string[], patches: JsonPatch[]): WriteRequest {
-  const request = encodePatches(id, parents, patches);
-  // An empty Parents names the initial state; without the header a server would take the write as based on its
-  // head, and skip the transform.
-  if (parents.length === 0) request.headers.Parents = '';
-  return request;
+  // Parents name the state the write is based on (every state has an id on a braid-live server, the initial one
+  // too); a server that gave no version gets no Parents header (an empty one is dropped by some proxies).
+  return encodePatches(id, parents, patches);
 }
 
 function encodePatches(id: string, parents: string[], patches: JsonPatch[]): WriteRequest {

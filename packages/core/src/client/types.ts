@@ -23,13 +23,26 @@ export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 export interface BraidClientOptions {
   /** Defaults to globalThis.fetch (browsers, Node 20 undici). */
   fetch?: FetchLike;
-  /** Identifies this client in version ids (`<peer>-<n>`) and the `Peer` header. Default: random. */
+  /**
+   * Identifies this client in the `Peer` header and its version ids (`<peer>-<instance>-<n>`, where `instance` is
+   * random per BraidClient, so two clients with the same peer never make the same id). Default: random.
+   */
   peer?: string;
   /** Ask the server for a heartbeat every N seconds (default 20); silence for 1.2·N+3 s means reconnect. 0 = off. */
   heartbeats?: number;
   retry?: RetryOptions;
   /** How long a resource stays subscribed after its last listener leaves (ms, default 3000). */
   gracePeriodMs?: number;
+  /**
+   * How long a subscription may send nothing at all (not even its 209 head) before a GET checks whether the
+   * server answers and is at our version (ms, default 5000). Some servers (braidify) send nothing until their
+   * next update; with this, writes go out anyway and a server that moved on is subscribed to again.
+   */
+  headTimeoutMs?: number;
+  /** How long an acknowledged write's echo may take before a fresh snapshot settles it (ms, default 15,000). */
+  echoTimeoutMs?: number;
+  /** How long a write may go unanswered before it is resent under the same Version (ms, default 30,000). */
+  writeTimeoutMs?: number;
   /** Base URL for relative resource URLs outside browsers. */
   baseUrl?: string;
   /** Extra request headers (e.g. Authorization) for every request. */

@@ -5,6 +5,7 @@ const isLow = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
 /** Number of code points in `s` (a lone surrogate counts as one). */
 export function codePointLength(s: string): number {
+  if (s.length > 64 && !hasSurrogates(s)) return s.length; // one native scan instead of a loop in JS
   let n = s.length;
   for (let i = 0; i < s.length - 1; i++) {
     if (isHigh(s.charCodeAt(i)) && isLow(s.charCodeAt(i + 1))) {

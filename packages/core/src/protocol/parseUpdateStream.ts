@@ -19,6 +19,8 @@ export interface UpdateParser {
   push(bytes: Uint8Array): void;
   /** The stream is over: throws if it stopped inside an update (blank lines only are fine). */
   end(): void;
+  /** Whether the bytes so far end between two updates (a clean place to cut the stream). */
+  betweenUpdates(): boolean;
 }
 
 /**
@@ -31,7 +33,11 @@ export function createUpdateParser(
   options: UpdateParserOptions = {},
 ): UpdateParser {
   const parser = new FrameParser(onUpdate, 'bad-framing', options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-  return { push: (bytes) => parser.push(bytes), end: () => parser.end() };
+  return {
+    push: (bytes) => parser.push(bytes),
+    end: () => parser.end(),
+    betweenUpdates: () => parser.betweenUpdates(),
+  };
 }
 
 // Parser phases (plain numbers: this is the hot loop's switch).
@@ -172,6 +178,10 @@ export class FrameParser {
     this.filled = bytes.length;
     this.borrowed = true;
     this.run();
+  }
+
+  betweenUpdates(): boolean {
+    return this.phase === Phase.Gap;
   }
 
   end(): void {

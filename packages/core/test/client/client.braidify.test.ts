@@ -32,7 +32,7 @@ describe('BraidClient with a braid-http 1.3.80 braidify server', () => {
       });
       expect(res.getStatus().pending).toBe(1);
       await waitFor(() => res.getStatus().pending === 0, 5000, 'the echo');
-      expect(res.getStatus().version).toEqual(['ref-1']);
+      expect(res.getStatus().version).toEqual([`ref-${client.instance}-1`]);
       expect(server.doc()).toEqual({ title: 'hello', messages: [{ text: 'hi' }, { text: 'héllo ☃' }], n: 1 });
 
       // Another client's write arrives as patches.
@@ -43,7 +43,7 @@ describe('BraidClient with a braid-http 1.3.80 braidify server', () => {
         d.title = 'from other';
       });
       await waitFor(() => res.getSnapshot()?.title === 'from other', 5000, 'the other write');
-      expect(res.getStatus().version).toEqual(['other-1']);
+      expect(res.getStatus().version).toEqual([`other-${other.instance}-1`]);
       expect(res.getSnapshot()).toEqual(server.doc());
     } finally {
       client.close();

@@ -120,7 +120,7 @@ describe('BraidClient over a multiplexer (@braid-live/server)', () => {
     await waitFor(() => b.getSnapshot()!.price === 5);
   });
 
-  it("'auto' multiplexes from the second subscription to an origin on", async () => {
+  it("'auto' carries every subscription to an origin in the one stream once there is a second", async () => {
     const srv = await tickerServer();
     const rec = recordingFetch();
     const client = new BraidClient({ baseUrl: srv.base, fetch: rec.fetch });
@@ -129,7 +129,10 @@ describe('BraidClient over a multiplexer (@braid-live/server)', () => {
     for (const r of rs) r.subscribe(() => {});
     await Promise.all(rs.map((r) => r.ready));
     const subs = rec.subscriptions();
-    expect(subs.filter((r) => r.headers['multiplex-through'])).toHaveLength(2);
+    // The first started plainly, and moved into the stream when the second came.
+    expect(subs.filter((r) => r.headers['multiplex-through'])).toHaveLength(3);
+    await waitFor(() => srv.braid.stats().multiplexedSubscribers === 3, 3000, 'all three multiplexed');
+    expect(srv.braid.stats()).toMatchObject({ multiplexers: 1, subscribers: 3 });
   });
 });
 

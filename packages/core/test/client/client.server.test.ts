@@ -81,10 +81,10 @@ describe('BraidClient with @braid-live/server', () => {
     expect(res.getSnapshot()!.title).toBe('optimistic');
     expect(res.getStatus().pending).toBe(1);
     await waitFor(() => res.getStatus().pending === 0);
-    expect(res.getStatus().version).toEqual(['alice-1']);
+    expect(res.getStatus().version).toEqual([`alice-${client.instance}-1`]);
     expect((await server.braid.get<Doc>('/doc')).value.title).toBe('optimistic');
     const [last] = await server.braid.history('/doc', { limit: 1 });
-    expect(last).toMatchObject({ version: 'alice-1', parents: ['v0'], peer: 'alice' });
+    expect(last).toMatchObject({ version: `alice-${client.instance}-1`, parents: ['v0'], peer: 'alice' });
   });
 
   it('coalesces the edits made while a write is in flight into one write, composed (5 pushes: one splice)', async () => {

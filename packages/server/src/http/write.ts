@@ -11,7 +11,7 @@ import { send } from './respond';
 /**
  * PUT and PATCH (same meaning): headers checked, access checked, body read within limits, then handed to the
  * resource's write queue. Answered 200 + Version only once the version is durable in the store. A Version the
- * server already has is answered 200 without looking at the body: the same Version is the same write.
+ * server already has is answered 200 when it is a retry (same Parents and patches), 409 otherwise.
  */
 export async function handleWrite(ctx: ServerContext, route: Route, req: BraidRequest, res: BraidResponse) {
   // (A refusal before the body was read leaves the rest of it to the dispatcher: see discardBody.ts.)
@@ -26,10 +26,6 @@ export async function handleWrite(ctx: ServerContext, route: Route, req: BraidRe
 
   if (ctx.closed) throw new HttpError(503, 'server is shutting down');
   await ctx.registry.with(route, async (resource) => {
-    if (headers.version !== undefined && resource.knows(headers.version)) {
-      sendWritten(res, headers.version);
-      return;
-    }
     const patches = parseWriteBody(headers.form, body, ctx.limits);
     const outcome = await resource.write({
       version: headers.version,

@@ -37,6 +37,13 @@ export class MultiplexerRegistry {
     return this.all.size;
   }
 
+  /** Responses (subscriptions) carried by all the streams together. */
+  get responses(): number {
+    let n = 0;
+    for (const mux of this.all.values()) n += mux.size;
+    return n;
+  }
+
   add(mux: ServerMultiplexer): void {
     this.all.set(mux.id, mux);
   }

@@ -1,5 +1,5 @@
 import type { JsonPatch } from '@braid-live/core/protocol';
-import { KnownVersions } from './knownVersions';
+import { KnownVersions, NOT_A_WRITE } from './knownVersions';
 
 /** One accepted version, as kept in memory. */
 export interface VersionEntry {
@@ -14,6 +14,8 @@ export interface VersionEntry {
   readonly value: unknown;
   readonly peer?: string;
   readonly time: number;
+  /** The digest of the write as sent (knownVersions.ts), to tell a retry from another write under this Version. */
+  readonly digest?: string;
   /** This version as an update on the wire, serialized once when it is accepted (fan-out and resume send it). */
   readonly wire: Uint8Array;
 }
@@ -45,11 +47,13 @@ export class History {
     private readonly maxHistory: number,
     private readonly maxHistoryBytes: number,
     maxKnownVersions: number,
+    /** The root is the resource's initial value (no write made it), not a compaction base. */
+    private readonly rootIsInitial = root.version.length === 0,
   ) {
     // (A shared log numbers versions for every node: the root then starts at its position in the log.)
     this.rootState = { seq: root.seq ?? 0, version: root.version, value: root.value };
     this.known = new KnownVersions(maxKnownVersions);
-    for (const id of root.version) this.known.add(id);
+    for (const id of root.version) this.known.add(id, rootIsInitial ? NOT_A_WRITE : undefined);
   }
 
   /** Wire bytes of the versions kept (bounded by maxHistoryBytes). */
@@ -89,11 +93,11 @@ export class History {
   /**
    * The history position of the state a client names with `Version`/`Parents`, or undefined when it is not in
    * memory (never seen, or trimmed away). The history is linear, so several known parents mean the newest of
-   * them. `[]` names the initial state, and only while that is still the root.
+   * them. `[]` (what clients sent before the initial state had an id) names the initial state, and only while
+   * that is still the root.
    */
   locate(ids: readonly string[]): number | undefined {
-    if (ids.length === 0)
-      return this.rootState.version.length === 0 && this.rootState.seq === 0 ? 0 : undefined;
+    if (ids.length === 0) return this.rootIsInitial && this.rootState.seq === 0 ? 0 : undefined;
     let newest = -1;
     for (const id of ids) {
       const entry = this.byVersion.get(id);
@@ -126,7 +130,7 @@ export class History {
     const full: VersionEntry = { ...entry, seq: this.headSeq + 1 };
     this.entries.push(full);
     this.byVersion.set(full.version, full);
-    this.known.add(full.version);
+    this.known.add(full.version, full.digest);
     this.bytes += full.wire.length;
     while (
       this.entries.length > this.maxHistory ||

@@ -1,24 +1,52 @@
+import { createHash } from 'node:crypto';
+import type { JsonPatch } from '@braid-live/core/protocol';
+
+/** The digest of a state that no write made (the initial value): any write claiming its id is not a retry. */
+export const NOT_A_WRITE = '(not a write)';
+
 /**
- * A bounded set of version ids, oldest evicted first. It answers "have we accepted this Version already?"
- * for longer than the in-memory history reaches, so retried writes stay duplicates (200, no change) even
- * after their version left the history window.
+ * The digest of a write as its writer sent it (DESIGN.md "Duplicate writes"): SHA-256 (first 16 bytes,
+ * base64url) over the JSON of `[parents or null, [[range] | [range, content], ...]]`, from the parsed patches
+ * before any resolve or transform. A retry sends the same Parents and patches (whatever the bytes' spacing), so
+ * it has the same digest; a different write under the same Version has another one.
+ */
+export function writeDigest(parents: readonly string[] | undefined, patches: readonly JsonPatch[]): string {
+  const shape = [
+    parents ?? null,
+    patches.map((p) => (p.content === undefined ? [p.range] : [p.range, p.content])),
+  ];
+  return createHash('sha256').update(JSON.stringify(shape)).digest('base64url').slice(0, 22);
+}
+
+/**
+ * A bounded map of version id → the digest of the write that made it, oldest evicted first. It answers "have
+ * we accepted this Version already, and was it this same write?" for longer than the in-memory history
+ * reaches, so retried writes stay duplicates (200, no change) even after their version left the history
+ * window, while another write under a taken Version is refused. A digest is undefined for versions loaded from
+ * a store that did not record one (they are taken as retries, as before digests existed).
  */
 export class KnownVersions {
-  // A Set iterates in insertion order, which makes it a FIFO for free.
-  private readonly ids = new Set<string>();
+  // A Map iterates in insertion order, which makes it a FIFO for free.
+  private readonly digests = new Map<string, string | undefined>();
 
   constructor(private readonly capacity: number) {}
 
   has(id: string): boolean {
-    return this.ids.has(id);
+    return this.digests.has(id);
   }
 
-  add(id: string): void {
-    if (this.ids.has(id)) return;
-    this.ids.add(id);
-    if (this.ids.size > this.capacity) {
-      const oldest = this.ids.values().next().value as string;
-      this.ids.delete(oldest);
+  /** Whether a write with this id and digest is a retry of the known one (only meaningful when `has(id)`). */
+  isRetry(id: string, digest: string): boolean {
+    const known = this.digests.get(id);
+    return known === undefined ? this.digests.has(id) : known === digest;
+  }
+
+  add(id: string, digest?: string): void {
+    if (this.digests.has(id)) return;
+    this.digests.set(id, digest);
+    if (this.digests.size > this.capacity) {
+      const oldest = this.digests.keys().next().value as string;
+      this.digests.delete(oldest);
     }
   }
 }

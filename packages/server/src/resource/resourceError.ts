@@ -8,6 +8,8 @@ export type ResourceErrorCode =
   | 'unknown-parents'
   /** The patches do not apply to the state they claim to be based on: the write itself is wrong. */
   | 'patches-do-not-apply'
+  /** The write's Version names another write (or the initial state): a retry has the same Parents and patches. */
+  | 'version-taken'
   /** The patches applied at their Parents, but not after transforming them over concurrent versions. */
   | 'write-conflict'
   /** Transforming the write over the versions since its Parents would cost more than `maxRebaseWork`. */
@@ -36,8 +38,6 @@ export type ResourceErrorCode =
   | 'shared-log-unavailable'
   /** Several nodes: the write lost the race to other nodes too many times in a row; retry later. */
   | 'write-contention'
-  /** Several nodes: the Version is already in the shared log, taken by a different write. */
-  | 'version-taken'
   /** Text (simpleton) resources: the Version or Parents named are unknown here (`ids`: which). */
   | 'version-unknown-here'
   /** A malformed or impossible Version (a simpleton id must be `agent-seq`, covering the events it makes). */

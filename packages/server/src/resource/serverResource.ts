@@ -1,7 +1,6 @@
 import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
 import { appendShared, sharedLogUnavailable } from '../cluster/appendShared';
 import { type SeqRecord, SharedLogUnavailableError } from '../cluster/sharedLog';
-import { writeDigest } from '../cluster/writeDigest';
 import { reasonOf } from '../errors';
 import type { ServerContext } from '../serverContext';
 import type { StoredResource, VersionRecord } from '../store/types';
@@ -12,12 +11,14 @@ import type { BraidRequest, HistoryEntry, ResourceChange, ResourceOptions } from
 import { jsonSizeOf } from './documentSize';
 import { History, type VersionEntry } from './history';
 import { type HistoryPage, type HistoryPageRequest, HistoryPages, historyEntryOf } from './historyPages';
+import { writeDigest } from './knownVersions';
 import type { PatternQuota } from './patternQuota';
 import { rebaseWrite } from './rebaseWrite';
 import type { ResidentMemory } from './residentMemory';
 import { ResourceError } from './resourceError';
 import { SerialQueue } from './serialQueue';
 import { runValidate } from './validateWrite';
+import { initialVersionId } from './versionIds';
 import { checkDocumentSize, checkWriteBudget } from './writeBudget';
 
 /** A write as it reaches a resource, already parsed and checked for form and limits. */
@@ -40,11 +41,13 @@ export interface ResourceBounds {
   quota?: PatternQuota;
 }
 
+/** `duplicate`: a retry of a write the server has (same Version, same Parents and patches): nothing changed. */
 export type WriteOutcome = { kind: 'applied'; entry: VersionEntry } | { kind: 'duplicate'; version: string };
 
 /**
  * One resource: its linear history (in memory, bounded), its subscribers, and a queue that applies its writes
- * strictly one at a time. The write path is: duplicate check → locate Parents → transform over the versions
+ * strictly one at a time. The write path is: duplicate check (a retry, or another write under a taken Version
+ * → 409) → locate Parents → transform over the versions
  * after Parents → validate → durable append to the store → commit in memory → fan out. Nothing is visible to
  * anyone (GET, subscribers) before the store said the version is durable, and a version the store failed to
  * take is never applied.
@@ -139,7 +142,7 @@ export class ServerResource {
     return { version: this.history.versionAt(seq), value: this.history.valueAt(seq) };
   }
 
-  /** Whether a version id was accepted already (a write with it is a duplicate). */
+  /** Whether a version id is taken already (a write with it is a retry, or refused). */
   knows(version: string): boolean {
     return this.history.known.has(version);
   }
@@ -242,12 +245,21 @@ export class ServerResource {
   }
 
   private historyOf(stored: StoredResource | undefined): History {
-    const root = stored?.base ?? {
-      version: this.options.initialVersion === undefined ? [] : [this.options.initialVersion],
-      value: initialValue(this.options, this.params, this.path),
-    };
+    const initial = this.initialState();
+    const base = stored?.base;
+    // A base with the empty version was stored before the initial state had an id: it is the initial state.
+    const baseIsInitial =
+      base !== undefined && (base.version.length === 0 || sameIds(base.version, initial.version));
+    const root =
+      base === undefined ? initial : baseIsInitial ? { version: initial.version, value: base.value } : base;
     const { maxHistory, maxHistoryBytes, maxKnownVersions } = this.ctx.limits;
-    const history = new History(root, maxHistory, maxHistoryBytes, maxKnownVersions);
+    const history = new History(
+      root,
+      maxHistory,
+      maxHistoryBytes,
+      maxKnownVersions,
+      base === undefined || baseIsInitial,
+    );
     let value = root.value;
     for (const record of stored?.records ?? []) {
       value = applyJsonPatches(value, record.patches);
@@ -306,15 +318,29 @@ export class ServerResource {
     for (const listener of this.listeners) this.notify(listener, state);
   }
 
+  /** The initial value and its version: `initialVersion`, or an id made from the path and the value. */
+  private initialState(): { version: string[]; value: unknown } {
+    const value = initialValue(this.options, this.params, this.path);
+    const id = this.options.initialVersion ?? initialVersionId(this.path, JSON.stringify(value));
+    return { version: [id], value };
+  }
+
   private async applyWrite(proposal: WriteProposal): Promise<WriteOutcome> {
     const shared = this.ctx.store.shared;
+    const digest = writeDigest(proposal.parents, proposal.patches);
     // On a shared log, a write that lost the race to another node rebases onto the versions it missed and
     // tries again (appendShared.ts bounds the attempts); on a store of our own, the first attempt is the last.
     for (let attempt = 1; ; attempt++) {
       const history = this.history;
-      // The same Version is the same write: a retry after a lost response changes nothing.
+      // The same Version with the same Parents and patches is the same write: a retry after a lost response
+      // changes nothing. Anything else under a taken Version would be dropped silently if answered 200.
       if (proposal.version !== undefined && history.known.has(proposal.version)) {
-        return { kind: 'duplicate', version: proposal.version };
+        if (history.known.isRetry(proposal.version, digest))
+          return { kind: 'duplicate', version: proposal.version };
+        throw new ResourceError(
+          'version-taken',
+          `version taken: ${JSON.stringify(proposal.version)} names another write (or the initial state); send this write under a new Version`,
+        );
       }
       // Client writes are measured before any work; every write's result is measured before anything else.
       if (proposal.req) checkWriteBudget(proposal.patches, history.headValue, this.ctx.limits);
@@ -332,12 +358,12 @@ export class ServerResource {
         parents: history.headVersion,
         patches,
         time: Date.now(),
+        digest,
       };
       if (proposal.peer !== undefined) record.peer = proposal.peer;
       // The first write of a pattern path creates a resource: it needs a place in the pattern's quota (403).
       const undoReservation = this.hasStoredState ? undefined : this.bounds.quota?.reserve(this.path);
       if (shared) {
-        const digest = writeDigest(proposal.parents, proposal.patches);
         let outcome: Awaited<ReturnType<typeof appendShared>>;
         try {
           outcome = await appendShared(shared, this.path, history.headSeq, record, digest, attempt, (e, c) =>
@@ -493,6 +519,10 @@ function initialValue(options: ResourceOptions, params: Record<string, string>, 
   return typeof initial === 'function' ? initial(params, path) : initial;
 }
 
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
 function toRecord(entry: VersionEntry): VersionRecord {
   const record: VersionRecord = {
     version: entry.version,
@@ -501,5 +531,6 @@ function toRecord(entry: VersionEntry): VersionRecord {
     time: entry.time,
   };
   if (entry.peer !== undefined) record.peer = entry.peer;
+  if (entry.digest !== undefined) record.digest = entry.digest;
   return record;
 }

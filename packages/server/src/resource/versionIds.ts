@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * Server-made version ids: `<random prefix>-<counter>`. The random prefix (new per server instance) keeps ids
@@ -8,4 +8,19 @@ export function createVersionIdFactory(): () => string {
   const prefix = `s${randomBytes(6).toString('base64url')}`;
   let counter = 0;
   return () => `${prefix}-${++counter}`;
+}
+
+/**
+ * The version id of a resource's initial value when `initialVersion` does not name one (DESIGN.md "Initial
+ * version"): `init-` + 16 base64url characters of SHA-256 over the path and the initial value's JSON. The same
+ * path and initial value give the same id after a restart (so a client resuming from it resumes); a different
+ * initial value gives a different id (so a client holding the old one gets a snapshot, not a wrong catch-up).
+ * No client-made id starts with `init-` by accident, and a write that claims it anyway is answered 409.
+ */
+export function initialVersionId(path: string, initialJson: string | undefined): string {
+  const hash = createHash('sha256')
+    .update(path)
+    .update('\0')
+    .update(initialJson ?? 'undefined');
+  return `init-${hash.digest('base64url').slice(0, 16)}`;
 }

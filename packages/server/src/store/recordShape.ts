@@ -8,13 +8,14 @@ import type { VersionRecord } from './types';
 
 export function isVersionRecord(value: unknown): value is VersionRecord {
   if (!isObject(value)) return false;
-  const { version, parents, patches, peer, time } = value;
+  const { version, parents, patches, peer, time, digest } = value;
   return (
     typeof version === 'string' &&
     isStringArray(parents) &&
     Array.isArray(patches) &&
     patches.every(isJsonPatch) &&
     (peer === undefined || typeof peer === 'string') &&
+    (digest === undefined || typeof digest === 'string') &&
     typeof time === 'number' &&
     Number.isFinite(time)
   );

@@ -12,6 +12,8 @@ export interface VersionRecord {
   /** Who wrote it (the `Peer` header, or 'server' for server-side writes), when (ms since epoch). */
   peer?: string;
   time: number;
+  /** The digest of the write as its writer sent it (resource/knownVersions.ts): a retry has the same one. */
+  digest?: string;
 }
 
 /** The durable state of one resource: a base value (after compaction) followed by the versions after it. */

@@ -1,5 +1,6 @@
 import { createMultiplexParser, MULTIPLEX_VERSION, MULTIPLEXER_PATH } from '../../protocol/index';
 import type { FetchLike } from '../types';
+import type { ConnectionSlot } from './connectionSlots';
 import { MultiplexedResponse } from './MultiplexedResponse';
 import { randomId } from './randomId';
 
@@ -14,19 +15,37 @@ const UNSUPPORTED_RETRY_MS = 60_000;
  * connections per origin; this lets any number of subscriptions share one. Against a server without
  * multiplexing it falls back to plain requests.
  */
+export interface MultiplexerOptions {
+  /** Short requests (the multiplexed requests themselves, their cancellations). */
+  fetch: FetchLike;
+  /** A plain long-lived request, for when the server does not multiplex. */
+  fallbackFetch: FetchLike;
+  headers?: Record<string, string>;
+  /** Waits for a long-lived connection slot (the stream holds one for its life). */
+  acquireSlot: (signal: AbortSignal) => Promise<ConnectionSlot>;
+  /** Told whenever the server answered whether it multiplexes (not on network failures). */
+  onSupport?: (supported: boolean) => void;
+}
+
 export class Multiplexer {
   private id?: string;
+  private slot?: ConnectionSlot;
   private opening?: Promise<boolean>;
   private streamAbort?: AbortController;
   private responses = new Map<string, MultiplexedResponse>();
   private unsupportedUntil = 0;
   private idleTimer?: ReturnType<typeof setTimeout>;
 
+  private readonly plainFetch: FetchLike;
+  private readonly headers: Record<string, string>;
+
   constructor(
     private readonly origin: string,
-    private readonly plainFetch: FetchLike,
-    private readonly headers: Record<string, string> = {},
-  ) {}
+    private readonly options: MultiplexerOptions,
+  ) {
+    this.plainFetch = options.fetch;
+    this.headers = options.headers ?? {};
+  }
 
   /** Whether requests currently go through a multiplexer stream. */
   get active(): boolean {
@@ -37,7 +56,7 @@ export class Multiplexer {
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {
     clearTimeout(this.idleTimer);
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (!(await this.open()) || !this.id) return this.plainFetch(url, init);
+      if (!(await this.open()) || !this.id) return this.options.fallbackFetch(url, init);
       const muxId = this.id;
       const requestId = randomId();
       const entry = new MultiplexedResponse(requestId);
@@ -70,7 +89,7 @@ export class Multiplexer {
       if (answer.status === 409) continue; // request id taken: retry with another
       return answer; // answered directly (e.g. the server does not multiplex this request)
     }
-    return this.plainFetch(url, init);
+    return this.options.fallbackFetch(url, init);
   }
 
   /** Ends the multiplexer stream and every response on it. */
@@ -79,7 +98,8 @@ export class Multiplexer {
     this.reset(new Error('multiplexer closed'));
   }
 
-  private open(): Promise<boolean> {
+  /** Opens the stream if needed; resolves with whether requests can go through it. */
+  open(): Promise<boolean> {
     if (this.id) return Promise.resolve(true);
     if (Date.now() < this.unsupportedUntil) return Promise.resolve(false);
     this.opening ??= this.create().finally(() => {
@@ -92,6 +112,13 @@ export class Multiplexer {
     for (let attempt = 0; attempt < 3; attempt++) {
       const id = randomId();
       const abort = new AbortController();
+      this.streamAbort = abort; // close() meanwhile aborts the slot wait and the request
+      let slot: ConnectionSlot;
+      try {
+        slot = await this.options.acquireSlot(abort.signal);
+      } catch {
+        return false;
+      }
       let response: Response;
       try {
         response = await this.plainFetch(`${this.origin}${MULTIPLEXER_PATH}${id}`, {
@@ -101,16 +128,28 @@ export class Multiplexer {
           cache: 'no-store',
         });
       } catch {
+        slot.release();
         return false; // the network, not the server's choice: plain requests will report it
       }
-      if (response.status === 409) continue; // id taken
+      if (response.status === 409) {
+        slot.release();
+        continue; // id taken
+      }
       if (!response.ok || response.headers.get('multiplex-version') !== MULTIPLEX_VERSION || !response.body) {
         void response.body?.cancel().catch(() => {});
+        slot.release();
         this.unsupportedUntil = Date.now() + UNSUPPORTED_RETRY_MS;
+        this.options.onSupport?.(false);
         return false;
       }
+      if (abort.signal.aborted) {
+        void response.body.cancel().catch(() => {});
+        slot.release();
+        return false;
+      }
+      this.options.onSupport?.(true);
       this.id = id;
-      this.streamAbort = abort;
+      this.slot = slot;
       void this.read(id, response.body);
       return true;
     }
@@ -145,6 +184,8 @@ export class Multiplexer {
     this.id = undefined;
     this.streamAbort?.abort();
     this.streamAbort = undefined;
+    this.slot?.release();
+    this.slot = undefined;
     const entries = [...this.responses.values()];
     this.responses.clear();
     for (const entry of entries) entry.fail(error);

@@ -1,0 +1,36 @@
+import type { Resource, ResourceStatus } from '@braid-live/core';
+
+/** What the hooks read from a resource. */
+export type LiveSource<T> = Pick<Resource<T>, 'subscribe' | 'getSnapshot' | 'getStatus' | 'set' | 'ready'>;
+
+/**
+ * True while React renders outside a browser (SSR, RSC prerender): the hooks then open no connection (a server
+ * render has no page URL to resolve `/api/doc` against, and should not wait on a live stream); they render
+ * `initialData` with status 'connecting', and the browser connects after hydration.
+ */
+export const isServer = typeof window === 'undefined';
+
+const SERVER_STATUS: ResourceStatus = Object.freeze({ state: 'connecting' as const, pending: 0 });
+const NEVER = new Promise<void>(() => {});
+const noSubscription = () => () => {};
+
+/** The stand-in for a resource during a server render: no value yet, connecting, not writable. */
+export function serverSource<T>(url: string): LiveSource<T> {
+  return {
+    subscribe: noSubscription,
+    getSnapshot: () => undefined,
+    getStatus: () => SERVER_STATUS,
+    set: () => {
+      throw new Error(`@braid-live/react: cannot write ${url} during a server render`);
+    },
+    ready: NEVER,
+  };
+}
+
+/** The error `useBraid(url, { suspense: true })` throws in a server render that has no initialData. */
+export function serverSuspenseError(url: string): Error {
+  return new Error(
+    `useBraid('${url}', { suspense: true }) rendered on the server without initialData: the server render does ` +
+      'not fetch live resources. Pass initialData (loaded by your server), or render this component only in the browser.',
+  );
+}
