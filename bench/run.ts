@@ -23,6 +23,7 @@ const BENCHMARKS = [
   'hostile',
   'text',
   'fanout',
+  'cluster',
 ] as const;
 
 function runBenchmark(name: string, options: string[]): Promise<number> {

@@ -17,6 +17,15 @@ if (!existsSync('/usr/bin/chromium') && process.getuid?.() === 0) {
   );
 }
 
+// The Redis cluster tests start their own redis-server (Debian's package): install it the same way.
+if (spawnSync('redis-server', ['--version']).error && process.getuid?.() === 0) {
+  spawnSync(
+    'bash',
+    ['-c', 'apt-get install -y redis-server || (apt-get update && apt-get install -y redis-server)'],
+    { stdio: 'inherit' },
+  );
+}
+
 const args = [
   'vitest',
   'run',

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type BraidServerStats, createBraidServer, fileStore } from '@braid-live/server';
+import { type BraidServerStats, createBraidServer, fileStore, redisStore } from '@braid-live/server';
 import { startFeeds } from './feeds/index';
 import { defineSharedResources } from './sharedResources';
 import { serveStatic } from './staticFiles';
@@ -10,6 +10,8 @@ export interface DashboardServerOptions {
   host: string;
   /** Where the fileStore keeps one log per resource. */
   dataDir: string;
+  /** Several nodes on one Redis instead (`pnpm demo:cluster`): the fileStore and dataDir are not used. */
+  redisUrl?: string;
   /** The built app (vite build). Ignored with `viteDevRoot`. */
   distDir: string;
   /** Serve the app from Vite's dev server (HMR) instead of `distDir`: the app folder. */
@@ -29,7 +31,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<voi
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const reportError = (error: unknown, context = 'feed') => console.error(`dashboard: ${context}:`, error);
   const braid = createBraidServer({
-    store: fileStore(options.dataDir),
+    store: options.redisUrl ? redisStore({ url: options.redisUrl }) : fileStore(options.dataDir),
     // The feeds write ~20 versions a second: compact each log at 1 MB rather than the default 8 MB.
     limits: { compactAfterBytes: 1024 * 1024 },
     onError: reportError,

@@ -23,7 +23,6 @@ export class HttpError extends Error {
  */
 export const RESOURCE_ERROR_STATUS = {
   'unknown-parents': 409,
-  'version-taken': 409,
   'patches-do-not-apply': 400,
   'write-conflict': 409,
   'rebase-too-costly': 409,
@@ -37,6 +36,9 @@ export const RESOURCE_ERROR_STATUS = {
   'document-too-large': 413,
   'pattern-full': 403,
   'over-memory-budget': 503,
+  'shared-log-unavailable': 503,
+  'write-contention': 503,
+  'version-taken': 409,
   'version-unknown-here': 309,
   'bad-version': 400,
   busy: 503,

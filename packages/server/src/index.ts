@@ -1,4 +1,5 @@
 export { type BraidPluginOptions, braidPlugin, type FastifyLike } from './adapters/fastify';
+export type { FollowHandlers, SeqRecord, SharedLog } from './cluster/sharedLog';
 export { RESOURCE_ERROR_STATUS } from './errors';
 export type { CorsOption, CorsOrigin } from './http/cors';
 export { HISTORY_MEDIA_TYPE } from './http/read';
@@ -7,6 +8,8 @@ export { ResourceError, type ResourceErrorCode } from './resource/resourceError'
 export { createBraidServer } from './server';
 export type { FileStore, FileStoreOptions, FileStoreStats, StoreFileHandle, StoreFs } from './store';
 export { fileStore, memoryStore } from './store';
+export type { RedisStore, RedisStoreOptions } from './store/redis';
+export { redisStore } from './store/redis';
 export type { BraidStore, StoredResource, VersionRecord } from './store/types';
 export type { SubscriptionSink } from './subscriptions/sink';
 export type {

@@ -1,7 +1,13 @@
-import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
+import { applyJsonPatches } from '@braid-live/core/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rng as random } from '../../core/test/random';
 import { memoryStore } from '../src/index';
+import {
+  type RaceDoc as Doc,
+  RACE_INITIAL as INITIAL,
+  patchesBody,
+  randomWrite,
+} from './helpers/randomWrites';
 import { rawRequest, request } from './helpers/rawHttp';
 import { RawSubscriber } from './helpers/rawSubscriber';
 import { eventually, type RunningBraid, startBraid } from './helpers/server';
@@ -12,17 +18,6 @@ import { eventually, type RunningBraid, startBraid } from './helpers/server';
 // must hold exactly the server's value, and that value must be the sequential application of the server's
 // own history.
 
-interface Doc {
-  keys: Record<string, number>;
-  list: number[];
-  text: string;
-}
-
-const INITIAL: Doc = {
-  keys: { a: 0, b: 0, c: 0, d: 0, e: 0 },
-  list: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-  text: 'héllo ☃ wörld 😀!',
-};
 const WRITERS = 5;
 const WRITES_PER_WRITER = 40;
 const REFRESH_EVERY = 4; // a writer re-reads the head only every 4 writes: the others are stale
@@ -47,64 +42,6 @@ afterAll(async () => {
   for (const sub of subscribers) sub.close();
   await server.stop();
 });
-
-const TEXT_PIECES = ['x', 'é', '☃', '😀', 'ab', ' '];
-
-/** 1 to 3 patches, each valid on the state the previous ones produce (starting from `base`). */
-function randomWrite(base: Doc, rnd: () => number, writer: number): JsonPatch[] {
-  const patches: JsonPatch[] = [];
-  let doc = base;
-  const count = 1 + Math.floor(rnd() * 3);
-  for (let i = 0; i < count; i++) {
-    const pick = Math.floor(rnd() * 100);
-    const int = (n: number) => Math.floor(rnd() * n);
-    let patch: JsonPatch;
-    if (pick < 20) {
-      const key = 'abcde'[int(5)];
-      patch = { range: `.keys.${key}`, content: writer * 1000 + int(1000) };
-    } else if (pick < 40) {
-      const at = int(doc.list.length + 1);
-      patch = { range: `.list[${at}:${at}]`, content: [writer * 100 + int(100)] };
-    } else if (pick < 50) {
-      patch = { range: '.list[-0:-0]', content: [writer * 100 + int(100)] }; // append, resolved by the server
-    } else if (pick < 65 && doc.list.length > 0) {
-      const at = int(doc.list.length);
-      const end = Math.min(doc.list.length, at + 1 + int(2));
-      patch = { range: `.list[${at}:${end}]` };
-    } else if (pick < 85) {
-      const length = Array.from(doc.text).length;
-      const at = int(length + 1);
-      patch = { range: `.text[${at}:${at}]`, content: TEXT_PIECES[int(TEXT_PIECES.length)] };
-    } else {
-      const length = Array.from(doc.text).length;
-      if (length === 0) continue;
-      const at = int(length);
-      const end = Math.min(length, at + 1 + int(3));
-      patch = {
-        range: `.text[${at}:${end}]`,
-        content: rnd() < 0.5 ? '' : TEXT_PIECES[int(TEXT_PIECES.length)],
-      };
-      if (patch.content === '') patch = { range: patch.range };
-    }
-    doc = applyJsonPatches(doc, [patch]);
-    patches.push(patch);
-  }
-  return patches;
-}
-
-function patchesBody(patches: JsonPatch[]): Buffer {
-  const parts: Buffer[] = [];
-  patches.forEach((p, i) => {
-    const content = Buffer.from(p.content === undefined ? '' : JSON.stringify(p.content), 'utf8');
-    if (i > 0) parts.push(Buffer.from('\r\n\r\n'));
-    parts.push(
-      Buffer.from(`Content-Length: ${content.length}\r\nContent-Range: json ${p.range}\r\n\r\n`),
-      content,
-    );
-  });
-  parts.push(Buffer.from('\r\n'));
-  return Buffer.concat(parts);
-}
 
 async function readHead(): Promise<{ version: string; value: Doc }> {
   const res = await rawRequest(server.port, request('GET', '/race'));

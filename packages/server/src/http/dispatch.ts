@@ -87,7 +87,10 @@ async function serve(
     case 'GET':
     case 'HEAD': {
       await checkAccess(ctx.authorize, route, req, 'read');
-      await ctx.registry.with(route, (resource) => handleRead(ctx, resource, req, res, query));
+      await ctx.registry.with(route, (resource) => {
+        resource.assertServing(); // (503 on a node cut off from its shared log: it may be behind)
+        return handleRead(ctx, resource, req, res, query);
+      });
       return;
     }
     case 'PUT':

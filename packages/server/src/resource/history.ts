@@ -43,14 +43,15 @@ export class History {
   readonly known: KnownVersions;
 
   constructor(
-    root: { version: string[]; value: unknown },
+    root: { version: string[]; value: unknown; seq?: number },
     private readonly maxHistory: number,
     private readonly maxHistoryBytes: number,
     maxKnownVersions: number,
     /** The root is the resource's initial value (no write made it), not a compaction base. */
     private readonly rootIsInitial = root.version.length === 0,
   ) {
-    this.rootState = { seq: 0, version: root.version, value: root.value };
+    // (A shared log numbers versions for every node: the root then starts at its position in the log.)
+    this.rootState = { seq: root.seq ?? 0, version: root.version, value: root.value };
     this.known = new KnownVersions(maxKnownVersions);
     for (const id of root.version) this.known.add(id, rootIsInitial ? NOT_A_WRITE : undefined);
   }

@@ -34,6 +34,10 @@ export type ResourceErrorCode =
   | 'pattern-full'
   /** Loading one more resource would pass `maxResidentBytes`, and nothing idle is left to drop. */
   | 'over-memory-budget'
+  /** Several nodes: the shared log (Redis) cannot be reached; nothing was applied, retry later. */
+  | 'shared-log-unavailable'
+  /** Several nodes: the write lost the race to other nodes too many times in a row; retry later. */
+  | 'write-contention'
   /** Text (simpleton) resources: the Version or Parents named are unknown here (`ids`: which). */
   | 'version-unknown-here'
   /** A malformed or impossible Version (a simpleton id must be `agent-seq`, covering the events it makes). */

@@ -1,7 +1,9 @@
 import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
+import { appendShared, sharedLogUnavailable } from '../cluster/appendShared';
+import { type SeqRecord, SharedLogUnavailableError } from '../cluster/sharedLog';
 import { reasonOf } from '../errors';
 import type { ServerContext } from '../serverContext';
-import type { VersionRecord } from '../store/types';
+import type { StoredResource, VersionRecord } from '../store/types';
 import type { SubscriptionSink } from '../subscriptions/sink';
 import { SubscriberSet } from '../subscriptions/subscriberSet';
 import { snapshotUpdateBytes, versionUpdateBytes } from '../subscriptions/updateBytes';
@@ -93,6 +95,12 @@ export class ServerResource {
 
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /** On a node cut off from the shared log, reads and subscriptions are refused (it may be behind). */
+  assertServing(): void {
+    const shared = this.ctx.store.shared;
+    if (shared && !shared.available) throw sharedLogUnavailable();
   }
 
   /** Only for ResourceRegistry.with, which pairs every retain with its release. */
@@ -212,11 +220,31 @@ export class ServerResource {
   // ---- internals ----
 
   private async load(): Promise<void> {
-    const stored = await this.ctx.store.load(this.path);
+    const stored = await this.loadStored();
     if (stored) {
       this.hasStoredState = true;
       this.bounds.quota?.noteStored(this.path);
     }
+    this.history = this.historyOf(stored);
+    this.reportResident();
+    // Several nodes: versions other nodes append reach this one through the log, in log order, applied in the
+    // write queue like local writes (so a write never rebases onto a head that moves under it).
+    // (The registry's store.release(path) on eviction stops it.)
+    this.ctx.store.shared?.follow(this.path, {
+      onVersions: (versions) => void this.queue.run(() => this.ingest(versions)),
+      onLost: () => this.subscribers.closeAll(),
+    });
+  }
+
+  private async loadStored(): Promise<StoredResource | undefined> {
+    try {
+      return await this.ctx.store.load(this.path);
+    } catch (error) {
+      throw error instanceof SharedLogUnavailableError ? sharedLogUnavailable(error) : error;
+    }
+  }
+
+  private historyOf(stored: StoredResource | undefined): History {
     const initial = this.initialState();
     const base = stored?.base;
     // A base with the empty version was stored before the initial state had an id: it is the initial state.
@@ -237,8 +265,57 @@ export class ServerResource {
       value = applyJsonPatches(value, record.patches);
       history.push({ ...record, value, wire: versionUpdateBytes(record) });
     }
-    this.history = history;
+    return history;
+  }
+
+  /**
+   * Versions from the shared log (another node's, or ones a lost append brought back), applied and fanned out
+   * in order. Positions already here are skipped; a gap (this node fell behind a trim, or the log was reset)
+   * reloads the resource instead of guessing.
+   */
+  private async ingest(versions: readonly SeqRecord[]): Promise<void> {
+    for (const { seq, record } of versions) {
+      const history = this.history;
+      if (seq <= history.headSeq) continue;
+      if (seq !== history.headSeq + 1) return this.reload();
+      let value: unknown;
+      try {
+        value = applyJsonPatches(history.headValue, record.patches);
+      } catch (error) {
+        this.ctx.reportError(
+          error,
+          `applying version ${seq} of ${JSON.stringify(this.path)} from the shared log`,
+        );
+        return this.reload();
+      }
+      if (!this.hasStoredState) {
+        this.hasStoredState = true;
+        this.bounds.quota?.noteStored(this.path);
+      }
+      this.publish(history.push({ ...record, value, wire: versionUpdateBytes(record) }));
+      this.reportResident();
+    }
+  }
+
+  /**
+   * Starts over from the shared log (after a gap). Subscribers are ended (they resume with Parents and get what
+   * they miss, or a snapshot); in-process listeners get the whole state, as on their first call.
+   */
+  private async reload(): Promise<void> {
+    let stored: StoredResource | undefined;
+    try {
+      stored = await this.loadStored();
+    } catch (error) {
+      this.ctx.reportError(error, `reloading ${JSON.stringify(this.path)} from the shared log`);
+      this.subscribers.closeAll();
+      return;
+    }
+    this.history = this.historyOf(stored);
+    this.headJsonCache = undefined;
     this.reportResident();
+    this.subscribers.closeAll();
+    const state = { version: this.history.headVersion, parents: [], value: this.history.headValue };
+    for (const listener of this.listeners) this.notify(listener, state);
   }
 
   /** The initial value and its version: `initialVersion`, or an id made from the path and the value. */
@@ -249,56 +326,83 @@ export class ServerResource {
   }
 
   private async applyWrite(proposal: WriteProposal): Promise<WriteOutcome> {
-    const history = this.history;
+    const shared = this.ctx.store.shared;
     const digest = writeDigest(proposal.parents, proposal.patches);
-    // The same Version with the same Parents and patches is the same write: a retry after a lost response
-    // changes nothing. Anything else under a taken Version would be dropped silently if answered 200.
-    if (proposal.version !== undefined && history.known.has(proposal.version)) {
-      if (history.known.isRetry(proposal.version, digest))
-        return { kind: 'duplicate', version: proposal.version };
-      throw new ResourceError(
-        'version-taken',
-        `version taken: ${JSON.stringify(proposal.version)} names another write (or the initial state); send this write under a new Version`,
+    // On a shared log, a write that lost the race to another node rebases onto the versions it missed and
+    // tries again (appendShared.ts bounds the attempts); on a store of our own, the first attempt is the last.
+    for (let attempt = 1; ; attempt++) {
+      const history = this.history;
+      // The same Version with the same Parents and patches is the same write: a retry after a lost response
+      // changes nothing. Anything else under a taken Version would be dropped silently if answered 200.
+      if (proposal.version !== undefined && history.known.has(proposal.version)) {
+        if (history.known.isRetry(proposal.version, digest))
+          return { kind: 'duplicate', version: proposal.version };
+        throw new ResourceError(
+          'version-taken',
+          `version taken: ${JSON.stringify(proposal.version)} names another write (or the initial state); send this write under a new Version`,
+        );
+      }
+      // Client writes are measured before any work; every write's result is measured before anything else.
+      if (proposal.req) checkWriteBudget(proposal.patches, history.headValue, this.ctx.limits);
+      const { patches, value } = rebaseWrite(
+        history,
+        proposal.parents,
+        proposal.patches,
+        this.ctx.limits.maxRebaseWork,
       );
-    }
-    // Client writes are measured before any work; every write's result is measured before anything else.
-    if (proposal.req) checkWriteBudget(proposal.patches, history.headValue, this.ctx.limits);
-    const { patches, value } = rebaseWrite(
-      history,
-      proposal.parents,
-      proposal.patches,
-      this.ctx.limits.maxRebaseWork,
-    );
-    checkDocumentSize(value, this.ctx.limits);
-    if (proposal.req) await runValidate(this.options.validate, value, history.headValue, proposal.req);
+      checkDocumentSize(value, this.ctx.limits);
+      if (proposal.req) await runValidate(this.options.validate, value, history.headValue, proposal.req);
 
-    const record: VersionRecord = {
-      version: proposal.version ?? this.freshVersionId(),
-      parents: history.headVersion,
-      patches,
-      time: Date.now(),
-      digest,
-    };
-    if (proposal.peer !== undefined) record.peer = proposal.peer;
-    // The first write of a pattern path creates a resource: it needs a place in the pattern's quota (403).
-    const undoReservation = this.hasStoredState ? undefined : this.bounds.quota?.reserve(this.path);
-    try {
-      await this.ctx.store.append(this.path, record);
-      this.hasStoredState = true;
-    } catch (error) {
-      undoReservation?.();
-      this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
-      throw new ResourceError(
-        'store-failed',
-        `the write could not be stored, so it was not applied: ${reasonOf(error)}`,
-        { cause: error },
-      );
+      const record: VersionRecord = {
+        version: proposal.version ?? this.freshVersionId(),
+        parents: history.headVersion,
+        patches,
+        time: Date.now(),
+        digest,
+      };
+      if (proposal.peer !== undefined) record.peer = proposal.peer;
+      // The first write of a pattern path creates a resource: it needs a place in the pattern's quota (403).
+      const undoReservation = this.hasStoredState ? undefined : this.bounds.quota?.reserve(this.path);
+      if (shared) {
+        let outcome: Awaited<ReturnType<typeof appendShared>>;
+        try {
+          outcome = await appendShared(shared, this.path, history.headSeq, record, digest, attempt, (e, c) =>
+            this.ctx.reportError(e, c),
+          );
+        } catch (error) {
+          undoReservation?.();
+          throw error;
+        }
+        // (A lost race gives its place back: the next attempt reserves again.)
+        if (outcome.kind === 'appended') this.hasStoredState = true;
+        else undoReservation?.();
+        if (outcome.kind === 'duplicate') return { kind: 'duplicate', version: record.version };
+        if (outcome.kind === 'moved') {
+          // Nothing missed although the head moved: this node is ahead of the log (it was reset). Start over.
+          if (outcome.missed.length === 0) await this.reload();
+          else await this.ingest(outcome.missed);
+          continue;
+        }
+      } else {
+        try {
+          await this.ctx.store.append(this.path, record);
+          this.hasStoredState = true;
+        } catch (error) {
+          undoReservation?.();
+          this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
+          throw new ResourceError(
+            'store-failed',
+            `the write could not be stored, so it was not applied: ${reasonOf(error)}`,
+            { cause: error },
+          );
+        }
+      }
+      const entry = history.push({ ...record, value, wire: versionUpdateBytes(record) });
+      this.reportResident();
+      this.publish(entry);
+      this.compactIfDue();
+      return { kind: 'applied', entry };
     }
-    const entry = history.push({ ...record, value, wire: versionUpdateBytes(record) });
-    this.reportResident();
-    this.publish(entry);
-    this.compactIfDue();
-    return { kind: 'applied', entry };
   }
 
   /** A server-made id no client has claimed already (ids are visible, so one could be sent ahead of time). */
@@ -337,10 +441,14 @@ export class ServerResource {
     void this.queue.run(async () => {
       try {
         const { root, versions } = this.history;
-        await this.ctx.store.compact(this.path, {
-          base: { version: root.version, value: root.value },
-          records: versions.map(toRecord),
-        });
+        const shared = this.ctx.store.shared;
+        // A shared log keeps its entries: a snapshot at the root covers (and trims) the ones before it.
+        if (shared) await shared.snapshot(this.path, root);
+        else
+          await this.ctx.store.compact(this.path, {
+            base: { version: root.version, value: root.value },
+            records: versions.map(toRecord),
+          });
       } catch (error) {
         // The log is still whole (compaction replaces it atomically): keep going, try again after later writes.
         this.ctx.reportError(error, `store.compact(${JSON.stringify(this.path)})`);

@@ -1,4 +1,5 @@
 import type { JsonPatch } from '@braid-live/core/protocol';
+import type { SharedLog } from '../cluster/sharedLog';
 
 /** One accepted version of a resource, as the server applied it (absolute indices, already transformed). */
 export interface VersionRecord {
@@ -17,8 +18,11 @@ export interface VersionRecord {
 
 /** The durable state of one resource: a base value (after compaction) followed by the versions after it. */
 export interface StoredResource {
-  /** Value at `base.version` ([] = the resource's initial value, before any version). */
-  base?: { version: string[]; value: unknown };
+  /**
+   * Value at `base.version` ([] = the resource's initial value, before any version). `seq` is its position in a
+   * shared log (versions before it); stores that are not shared leave it out.
+   */
+  base?: { version: string[]; value: unknown; seq?: number };
   records: VersionRecord[];
 }
 
@@ -56,4 +60,9 @@ export interface BraidStore {
   release?(path: string): void;
   /** Waits for pending writes, then releases files. Idempotent; later calls reject. */
   close(): Promise<void>;
+  /**
+   * Present on a store that several server nodes share (redisStore): the server then appends with a
+   * compare-and-set and follows the log for other nodes' versions (cluster/sharedLog.ts), instead of `append`.
+   */
+  readonly shared?: SharedLog;
 }

@@ -1,0 +1,311 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import {
+  type FollowHandlers,
+  HeadMovedError,
+  type SharedLog,
+  SharedLogUnavailableError,
+  VersionTakenError,
+} from '../../cluster/sharedLog';
+import { isBase } from '../recordShape';
+import type { BraidStore, StoredResource, VersionRecord } from '../types';
+import { parseEntries, type StreamEntry } from './entries';
+import { type ResourceKeys, resourceKeys } from './keys';
+import { runScript } from './runScript';
+import { APPEND_SCRIPT, LOAD_SCRIPT, SNAPSHOT_SCRIPT } from './scripts';
+import { StreamReader } from './streamReader';
+
+export interface RedisStoreOptions {
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). */
+  url: string;
+  /** Prefix of every key (default `braid:`). Several apps can share one Redis with different prefixes. */
+  keyPrefix?: string;
+  /**
+   * After each append, wait until this many replicas have it (`WAIT`), else answer 503 (the version is in the
+   * primary and shows up everywhere; the client's retry is a duplicate). Default 0: the primary's AOF only.
+   */
+  replicas?: number;
+  /** How long one append (and `WAIT`) may take before it is answered 503 (ms, default 5000). */
+  commandTimeoutMs?: number;
+  /** How long loading a resource waits for a connection that is not up yet (ms, default 5000). */
+  connectTimeoutMs?: number;
+  /** Version ids (with digests) remembered per resource in Redis for duplicate detection (default 10000). */
+  maxKnownVersions?: number;
+  /** Passed to ioredis as they are (TLS, sentinels, …); the options above win where they overlap. */
+  redisOptions?: RedisOptions;
+  /** Where connection errors go (default: console.error, at most once per outage). */
+  onError?: (error: unknown, context: string) => void;
+}
+
+export interface RedisStore extends BraidStore {
+  readonly shared: SharedLog;
+  /** Streams this node follows now (one per resource in memory) and whether both connections are up. */
+  stats(): { followedStreams: number; available: boolean };
+}
+
+/** The most missed versions one lost append brings back (more: it loses again and fetches the rest). */
+const MAX_MISSED_PER_REPLY = 1_000;
+
+/**
+ * A store and bus for several server nodes on one Redis (DESIGN.md "Many nodes: Redis as the log and the bus").
+ * Per resource: a stream as the ordered log, a head, the known version ids with digests and a snapshot, all in
+ * one hash slot. Appends are a compare-and-set in one Lua script; each node follows the streams of the
+ * resources it holds with one blocking XREAD connection.
+ *
+ * "Durable" means what Redis makes durable: configure `appendonly yes` and `appendfsync always` on the
+ * primary (see README), and `replicas` to also wait for replicas.
+ */
+export function redisStore(options: RedisStoreOptions): RedisStore {
+  const prefix = options.keyPrefix ?? 'braid:';
+  if (/[{}]/.test(prefix)) throw new TypeError('redisStore: keyPrefix must not contain { or }');
+  const maxKnown = options.maxKnownVersions ?? 10_000;
+  const replicas = options.replicas ?? 0;
+  const commandTimeoutMs = options.commandTimeoutMs ?? 5_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+  let outageReported = false;
+  const onError =
+    options.onError ??
+    ((error: unknown, context: string) => {
+      if (outageReported) return;
+      outageReported = true;
+      console.error(`braid-live redisStore: ${context}:`, error);
+    });
+
+  // Fail fast instead of queueing: a command that cannot be sent now is a 503 now, and one in flight when the
+  // connection drops is rejected (never silently resent: its outcome is unknown, and the client's retry with
+  // the same Version settles it).
+  const common: RedisOptions = {
+    ...options.redisOptions,
+    // RESP2: XREAD replies as [[stream, entries], …] (RESP3 would make it a map).
+    protocol: 2,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (times) => Math.min(50 * times, 1_000),
+  };
+  const command = new Redis(options.url, { ...common, commandTimeout: commandTimeoutMs });
+  const reader = new Redis(options.url, { ...common, blockingTimeout: 10_000, blockingTimeoutGrace: 2_000 });
+  const streams = new StreamReader(reader, command, (error, context) => onError(error, context));
+  const keysOf = new Map<string, ResourceKeys>();
+  const logBytes = new Map<string, number>();
+  /** Positions loaded, for the follow that comes right after the load. */
+  const loadedSeq = new Map<string, number>();
+  let wasAvailable = false;
+  let closed = false;
+
+  function keys(path: string): ResourceKeys {
+    let k = keysOf.get(path);
+    if (!k) {
+      k = resourceKeys(prefix, path);
+      keysOf.set(path, k);
+    }
+    return k;
+  }
+
+  const isAvailable = () => !closed && command.status === 'ready' && reader.status === 'ready';
+
+  function onConnectionChange(): void {
+    const available = isAvailable();
+    if (available === wasAvailable) return;
+    wasAvailable = available;
+    if (available) {
+      outageReported = false;
+      return;
+    }
+    // Every follower is told: its subscribers are ended (they reconnect, here or elsewhere) instead of staying
+    // open on a node that no longer hears the log.
+    for (const stream of streams.streams.values()) {
+      try {
+        stream.handlers.onLost();
+      } catch (error) {
+        onError(error, `onLost of ${stream.path}`);
+      }
+    }
+  }
+  for (const connection of [command, reader]) {
+    connection.on('ready', onConnectionChange);
+    connection.on('close', onConnectionChange);
+    connection.on('end', onConnectionChange);
+    connection.on('error', (error) => onError(error, 'connection'));
+  }
+
+  function unavailable(error: unknown): Error {
+    if (closed) return new Error('redisStore is closed');
+    if (isRedisReplyError(error) && !isTransientReply(error)) return error as Error;
+    return new SharedLogUnavailableError(
+      `Redis is unreachable: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+
+  async function whenConnected(): Promise<void> {
+    if (isAvailable()) return;
+    const deadline = Date.now() + connectTimeoutMs;
+    while (!isAvailable()) {
+      if (closed) throw new Error('redisStore is closed');
+      if (Date.now() > deadline) throw new SharedLogUnavailableError('Redis is unreachable (not connected)');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  const shared: SharedLog = {
+    get available() {
+      return isAvailable();
+    },
+
+    async appendAt(path, baseSeq, record, digest) {
+      if (closed) throw new Error('redisStore is closed');
+      const k = keys(path);
+      let reply: unknown[];
+      try {
+        reply = (await runScript(
+          command,
+          APPEND_SCRIPT,
+          [k.log, k.head, k.known, k.digests],
+          [baseSeq, record.version, digest, JSON.stringify(record), maxKnown, MAX_MISSED_PER_REPLY],
+        )) as unknown[];
+      } catch (error) {
+        throw unavailable(error);
+      }
+      if (reply[0] === 'taken') throw new VersionTakenError(record.version, String(reply[1]));
+      if (reply[0] === 'moved') {
+        const missed = parseEntries(reply[1] as StreamEntry[]);
+        advance(path, missed.length ? missed[missed.length - 1].seq : undefined, baseSeq);
+        throw new HeadMovedError(missed);
+      }
+      const seq = Number(reply[1]);
+      logBytes.set(path, Number(reply[2]));
+      advance(path, seq, seq - 1);
+      if (replicas > 0) await waitForReplicas();
+      return { seq };
+    },
+
+    async snapshot(path, base) {
+      const k = keys(path);
+      try {
+        await runScript(
+          command,
+          SNAPSHOT_SCRIPT,
+          [k.log, k.head, k.snapshot],
+          [base.seq, JSON.stringify({ version: base.version, value: base.value })],
+        );
+      } catch (error) {
+        throw unavailable(error);
+      }
+      logBytes.set(path, 0);
+    },
+
+    follow(path, handlers: FollowHandlers) {
+      const lastSeq = loadedSeq.get(path) ?? 0;
+      loadedSeq.delete(path);
+      streams.add({ path, key: keys(path).log, lastSeq, handlers });
+      return () => {
+        streams.remove(path);
+        keysOf.delete(path);
+        logBytes.delete(path);
+      };
+    },
+  };
+
+  /** The reader need not deliver what this node already has (it skips positions up to lastSeq). */
+  function advance(path: string, seq: number | undefined, ifAt: number): void {
+    const stream = streams.streams.get(path);
+    if (stream && seq !== undefined && stream.lastSeq >= ifAt && seq > stream.lastSeq) stream.lastSeq = seq;
+  }
+
+  async function waitForReplicas(): Promise<void> {
+    let acked: unknown;
+    try {
+      acked = await command.call('WAIT', replicas, commandTimeoutMs);
+    } catch (error) {
+      throw unavailable(error);
+    }
+    if (Number(acked) < replicas) {
+      throw new SharedLogUnavailableError(
+        `only ${acked} of ${replicas} replicas confirmed the write within ${commandTimeoutMs} ms`,
+      );
+    }
+  }
+
+  return {
+    shared,
+
+    stats() {
+      return { followedStreams: streams.streams.size, available: isAvailable() };
+    },
+
+    async load(path): Promise<StoredResource | undefined> {
+      await whenConnected();
+      const k = keys(path);
+      let reply: [number, string, number, number, StreamEntry[]];
+      try {
+        reply = (await runScript(command, LOAD_SCRIPT, [k.log, k.head, k.snapshot], [])) as typeof reply;
+      } catch (error) {
+        throw unavailable(error);
+      }
+      const [snapshotSeq, baseJson, headSeq, bytes, entries] = reply;
+      const versions = parseEntries(entries);
+      const lastSeq = versions.length ? versions[versions.length - 1].seq : Number(snapshotSeq);
+      if (lastSeq !== Number(headSeq) || versions.some((v, i) => v.seq !== Number(snapshotSeq) + i + 1)) {
+        throw new Error(
+          `the Redis log of ${JSON.stringify(path)} has a gap (head ${headSeq}, read ${lastSeq})`,
+        );
+      }
+      logBytes.set(path, Number(bytes));
+      const stream = streams.streams.get(path);
+      if (stream) stream.lastSeq = lastSeq;
+      else loadedSeq.set(path, lastSeq);
+      if (!baseJson && versions.length === 0) return undefined;
+      const records = versions.map((v) => v.record);
+      if (!baseJson) return { records };
+      const base: unknown = JSON.parse(baseJson);
+      if (!isBase(base)) throw new Error(`the Redis snapshot of ${JSON.stringify(path)} is malformed`);
+      return { base: { version: base.version, value: base.value, seq: Number(snapshotSeq) }, records };
+    },
+
+    async append(path: string, _record: VersionRecord): Promise<void> {
+      throw new Error(
+        `redisStore.append(${JSON.stringify(path)}): a shared log appends at a position; use it through createBraidServer`,
+      );
+    },
+
+    logSize(path) {
+      return logBytes.get(path) ?? 0;
+    },
+
+    /** The resource left this node's memory: stop reading its stream (loaded again on next use). */
+    release(path) {
+      streams.remove(path);
+      keysOf.delete(path);
+      logBytes.delete(path);
+      loadedSeq.delete(path);
+    },
+
+    async compact(path, state) {
+      if (state.base?.seq === undefined) throw new Error('redisStore.compact needs the base position (seq)');
+      await shared.snapshot(path, {
+        seq: state.base.seq,
+        version: state.base.version,
+        value: state.base.value,
+      });
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      streams.stop();
+      reader.disconnect();
+      await command.quit().catch(() => command.disconnect());
+      await streams.done;
+    },
+  };
+}
+
+function isRedisReplyError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError';
+}
+
+/** Replies that mean "not now" rather than "wrong": Redis loading its AOF, a failover, a busy script, OOM. */
+function isTransientReply(error: unknown): boolean {
+  return /^(LOADING|READONLY|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|OOM|NOREPLICAS)/.test(
+    (error as Error).message,
+  );
+}
