@@ -57,6 +57,8 @@ export class Multiplexer {
     clearTimeout(this.idleTimer);
     for (let attempt = 0; attempt < 3; attempt++) {
       if (!(await this.open()) || !this.id) return this.options.fallbackFetch(url, init);
+      // Aborted while the stream was opening: send nothing (the server would hold a response nobody reads).
+      if (init.signal?.aborted) throw init.signal.reason ?? new DOMException('aborted', 'AbortError');
       const muxId = this.id;
       const requestId = randomId();
       const entry = new MultiplexedResponse(requestId);
@@ -71,7 +73,10 @@ export class Multiplexer {
       try {
         answer = await this.plainFetch(url, { ...init, headers });
       } catch (error) {
-        this.forget(requestId, error);
+        init.signal?.removeEventListener('abort', onAbort);
+        // Aborted in flight: the server may already hold the response, so tell it to stop (DELETE).
+        if (init.signal?.aborted) this.cancel(muxId, requestId, init.signal.reason);
+        else this.forget(requestId, error);
         throw error;
       }
       if (answer.status === 293) {
