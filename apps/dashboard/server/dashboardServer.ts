@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type BraidServerStats, createBraidServer, fileStore, redisStore } from '@braid-live/server';
+import { type BraidServerStats, createBraidServer, fileStore } from '@braid-live/server';
+import { redisStore } from '@braid-live/server/redis';
 import { startFeeds } from './feeds/index';
 import { defineSharedResources } from './sharedResources';
 import { serveStatic } from './staticFiles';

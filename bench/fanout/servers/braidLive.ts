@@ -1,5 +1,6 @@
 import http from 'node:http';
-import { createBraidServer, memoryStore, redisStore } from '@braid-live/server';
+import { createBraidServer, memoryStore } from '@braid-live/server';
+import { redisStore } from '@braid-live/server/redis';
 import { FEED_PATH, INITIAL_DOC, INITIAL_VERSION } from '../config';
 import { listen } from './listen';
 import type { StartServer } from './types';

@@ -8,8 +8,6 @@ export { ResourceError, type ResourceErrorCode } from './resource/resourceError'
 export { createBraidServer } from './server';
 export type { FileStore, FileStoreOptions, FileStoreStats, StoreFileHandle, StoreFs } from './store';
 export { fileStore, memoryStore } from './store';
-export type { RedisStore, RedisStoreOptions } from './store/redis';
-export { redisStore } from './store/redis';
 export type { BraidStore, StoredResource, VersionRecord } from './store/types';
 export type { SubscriptionSink } from './subscriptions/sink';
 export type {

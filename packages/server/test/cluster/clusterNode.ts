@@ -3,7 +3,8 @@
 // Prints {"port": N} on stdout once listening.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBraidServer, redisStore } from '../../src/index';
+import { createBraidServer } from '../../src/index';
+import { redisStore } from '../../src/redis';
 import { RACE_INITIAL } from '../helpers/randomWrites';
 
 const [url, limits] = process.argv.slice(2);

@@ -2,7 +2,7 @@ import { BraidClient } from '@braid-live/core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VersionTakenError } from '../../src/cluster/sharedLog';
-import { type RedisStore, redisStore } from '../../src/index';
+import { type RedisStore, redisStore } from '../../src/redis';
 import { rawRequest, request } from '../helpers/rawHttp';
 import { RawSubscriber } from '../helpers/rawSubscriber';
 import { RedisServer } from '../helpers/redisServer';
