@@ -10,7 +10,11 @@ export type LiveSource<T> = Pick<Resource<T>, 'subscribe' | 'getSnapshot' | 'get
  */
 export const isServer = typeof window === 'undefined';
 
-const SERVER_STATUS: ResourceStatus = Object.freeze({ state: 'connecting' as const, pending: 0 });
+const SERVER_STATUS: ResourceStatus = Object.freeze({
+  state: 'connecting' as const,
+  pending: 0,
+  pendingVersions: [],
+});
 const NEVER = new Promise<void>(() => {});
 const noSubscription = () => () => {};
 

@@ -33,15 +33,15 @@ export function useLiveSource<T>(url: string): LiveSource<T> {
 export function useBraid<T>(
   url: string,
   options: UseBraidOptions<T> & { suspense: true },
-): [T, (action: SetAction<T>) => void, ResourceStatus];
+): [T, (action: SetAction<T>) => Promise<void>, ResourceStatus];
 export function useBraid<T>(
   url: string,
   options: UseBraidOptions<T> & { initialData: T },
-): [T, (action: SetAction<T>) => void, ResourceStatus];
+): [T, (action: SetAction<T>) => Promise<void>, ResourceStatus];
 export function useBraid<T>(
   url: string,
   options?: UseBraidOptions<T>,
-): [T | undefined, (action: SetAction<T>) => void, ResourceStatus];
+): [T | undefined, (action: SetAction<T>) => Promise<void>, ResourceStatus];
 export function useBraid<T>(url: string, options: UseBraidOptions<T> = {}) {
   const resource = useLiveSource<T>(url);
   const initialData = options.initialData;
