@@ -23,7 +23,7 @@ declare const maybe: MaybeBraidKey;
 declare const ready: boolean;
 
 // ---- a url: T once the value is guaranteed (suspense, initialData), T | undefined before; never idle ----
-{
+export function useUrlKey() {
   const [doc, setDoc, status] = useBraid<Doc>(url);
   expectTypeOf(doc).toEqualTypeOf<Doc | undefined>();
   expectTypeOf(setDoc).toEqualTypeOf<BraidSetter<Doc>>();
@@ -43,7 +43,7 @@ declare const ready: boolean;
 }
 
 // ---- a key that may be null: T | undefined whatever the options, and the status may be idle ----
-{
+export function useNullableKey() {
   const [doc, , status] = useBraid<Doc>(ready ? url : null, { suspense: true });
   expectTypeOf(doc).toEqualTypeOf<Doc | undefined>();
   expectTypeOf(status).toEqualTypeOf<BraidStatus>();
@@ -58,7 +58,7 @@ declare const ready: boolean;
 }
 
 // ---- useBraidSelector: the selector's input is the document, its output the slice (| undefined) ----
-{
+export function useSelector() {
   const title = useBraidSelector(url, (d: Doc) => d.title);
   expectTypeOf(title).toEqualTypeOf<string | undefined>();
   const count = useBraidSelector<Doc, number>(null, (d) => {
