@@ -1,14 +1,13 @@
-// `pnpm check:packages`: what CI checks about the published packages. Builds them, checks that each
-// publishConfig.exports is exports minus the @braid-live/source condition, packs each with pnpm (as publishing
-// would) — writing publishConfig.exports where an entry was added to exports alone — runs `publint --strict` and `attw` (ESM-only profile) on every tarball, then installs the tarballs
+// `pnpm check:packages`: what CI checks about the published packages. Checks that each
+// publishConfig.exports is exports minus the @braid-live/source condition, builds and packs them with pnpm as publishing
+// would (scripts/lib/packWorkspace.mjs, cached by a content hash of the sources) — writing publishConfig.exports where an entry was added to exports alone — runs `publint --strict` and `attw` (ESM-only profile) on every tarball, then installs the tarballs
 // with npm into a fresh project OUTSIDE the workspace and runs a fileStore server there with plain `node`.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PACKAGES, packWorkspace, ROOT } from './lib/packWorkspace.mjs';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const PACKAGES = ['core', 'react', 'server'];
 const SOURCE_CONDITION = '@braid-live/source';
 const bin = (name) => join(ROOT, 'node_modules/.bin', name);
 const run = (cmd, args, cwd = ROOT) => execFileSync(cmd, args, { cwd, stdio: 'inherit' });
@@ -81,20 +80,12 @@ const server = createServer(braid.handler).listen(0, '127.0.0.1', () => console.
   }
 }
 
-const packs = mkdtempSync(join(tmpdir(), 'braid-live-packs-'));
-try {
-  for (const pkg of PACKAGES) checkPublishExports(pkg);
-  run('pnpm', ['build']);
-  mkdirSync(packs, { recursive: true });
-  for (const pkg of PACKAGES) {
-    const dir = join(ROOT, 'packages', pkg);
-    run('pnpm', ['pack', '--pack-destination', packs], dir);
-    run(bin('publint'), ['--strict', '--pack', 'pnpm'], dir);
-  }
-  const tarballs = readdirSync(packs).map((f) => join(packs, f));
-  for (const tarball of tarballs) run(bin('attw'), [tarball, '--profile', 'esm-only']);
-  if (!process.argv.includes('--no-consumer')) await runServerConsumer(tarballs);
-  console.log(`check:packages: ${tarballs.length} packages pass publint --strict and attw`);
-} finally {
-  rmSync(packs, { recursive: true, force: true });
+for (const pkg of PACKAGES) checkPublishExports(pkg);
+const byName = await packWorkspace({ log: console.log });
+const tarballs = Object.values(byName);
+for (const tarball of tarballs) {
+  run(bin('publint'), ['run', '--strict', tarball]);
+  run(bin('attw'), [tarball, '--profile', 'esm-only']);
 }
+if (!process.argv.includes('--no-consumer')) await runServerConsumer(tarballs);
+console.log(`check:packages: ${tarballs.length} packages pass publint --strict and attw`);

@@ -53,7 +53,7 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
       // (A pattern like `/t/:id` is no resource itself: nothing to load.)
       if (route && compilePathPattern(path).isExact && !ctx.closed) {
         ctx.registry
-          .with(route, () => {})
+          .withAny(route, () => {})
           .catch((error) => ctx.reportError(error, `loading ${JSON.stringify(path)}`));
       }
       return server;
