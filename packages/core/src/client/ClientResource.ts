@@ -784,12 +784,10 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     valueChanged = false,
   ): void {
     const prev = this.status;
-    const inflight = this.optimistic.inflight;
-    const pendingVersions = !inflight
-      ? NO_VERSIONS
-      : prev.pendingVersions[0] === inflight.id && prev.pendingVersions.length === 1
-        ? prev.pendingVersions
-        : Object.freeze([inflight.id]);
+    // At most one write is in flight: the array is kept while its id is the same (status identity is change).
+    const id = this.optimistic.inflight?.id;
+    const pendingVersions =
+      id === prev.pendingVersions[0] ? prev.pendingVersions : id ? Object.freeze([id]) : NO_VERSIONS;
     const next: ResourceStatus = {
       state: change.state ?? prev.state,
       version: this.optimistic.confirmed?.version,
