@@ -13,7 +13,11 @@ export interface LiveSource<T> extends Pick<Resource<T>, 'subscribe' | 'getSnaps
  */
 export const isServer = typeof window === 'undefined';
 
-const SERVER_STATUS: ResourceStatus = Object.freeze({ state: 'connecting' as const, pending: 0 });
+const SERVER_STATUS: ResourceStatus = Object.freeze({
+  state: 'connecting' as const,
+  pending: 0,
+  pendingVersions: [],
+});
 const NEVER = new Promise<void>(() => {});
 const noSubscription = () => () => {};
 
