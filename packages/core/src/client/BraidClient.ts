@@ -1,3 +1,4 @@
+import { type ResourceToken, resourcePath } from '../defineResource';
 import type { BraidError } from './BraidError';
 import { OriginSubscriptions } from './multiplex/OriginSubscriptions';
 import { Resource, type ResourceContext } from './Resource';
@@ -65,9 +66,9 @@ export class BraidClient {
     this.listenToNetwork();
   }
 
-  /** The live resource at `url` (the same object for the same URL). */
-  resource<T = unknown>(url: string): Resource<T> {
-    const key = this.resolve(url);
+  /** The live resource at `url` or a token's path (the same object for the same URL). */
+  resource<T = unknown>(url: string | ResourceToken<T>): Resource<T> {
+    const key = this.resolve(resourcePath(url));
     let resource = this.resources.get(key);
     if (!resource) {
       resource = new Resource<unknown>(key, this.context);
