@@ -1,4 +1,4 @@
-import { type Resource, type ResourceStatus, type ResourceToken, resourcePath } from '@braid-live/core';
+import { type ClientResource, type ResourceStatus, type ResourceToken, resourcePath } from '@braid-live/core';
 import { useMemo, useSyncExternalStore } from 'react';
 import { missingProvider, useBraidClient, useOptionalBraidClient } from './BraidProvider';
 import { type BraidStatus, idleSource } from './idleSource';
@@ -29,10 +29,10 @@ export type BraidKey<T = unknown> = string | ResourceToken<T>;
 export type MaybeBraidKey<T = unknown> = BraidKey<T> | null | undefined;
 
 /** The write function of a hook (the resource's own `set`: stable across renders). */
-export type BraidSetter<T> = Resource<T>['set'];
+export type BraidSetter<T> = ClientResource<T>['set'];
 
-/** The Resource for `url` from the nearest client (one per URL, shared by every component). Browser only. */
-export function useResource<T = unknown>(key: BraidKey<T>): Resource<T> {
+/** The ClientResource for `url` from the nearest client (one per URL, shared by every component). Browser only. */
+export function useResource<T = unknown>(key: BraidKey<T>): ClientResource<T> {
   const client = useBraidClient();
   const url = resourcePath(key);
   return useMemo(() => client.resource<T>(url), [client, url]);

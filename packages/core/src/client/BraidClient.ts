@@ -1,7 +1,9 @@
 import { type ResourceToken, resourcePath } from '../defineResource';
 import type { BraidError } from './BraidError';
+import { ClientResource, type ResourceContext } from './ClientResource';
+import type { BraidClientEvent } from './events';
+import { systemTimers } from './machine/timers';
 import { OriginSubscriptions } from './multiplex/OriginSubscriptions';
-import { Resource, type ResourceContext } from './Resource';
 import type { BraidClientOptions, FetchLike } from './types';
 
 /** Random base36 characters (crypto where there is one: ids must not repeat across tabs and reloads). */
@@ -35,21 +37,26 @@ export class BraidClient {
   readonly peer: string;
   /** New for every BraidClient: with it, Version ids never repeat, whatever `peer` says (a reload, a second tab). */
   readonly instance = randomId(8);
-  private resources = new Map<string, Resource<unknown>>();
+  private resources = new Map<string, ClientResource<unknown>>();
   /** URLs of released resources still in `resources`, longest-released first. */
   private released = new Set<string>();
   private context: ResourceContext;
   private seq = 0;
   private removeNetworkListeners?: () => void;
   private origins = new Map<string, OriginSubscriptions>();
+  /** With `headers` as a function: what it returned last (the multiplexer reads it when it opens a stream). */
+  private latestHeaders: Record<string, string> = {};
 
   constructor(private readonly options: BraidClientOptions = {}) {
     this.peer = options.peer ?? randomId(8);
     const fetchImpl = options.fetch ?? globalThis.fetch?.bind(globalThis);
     if (!fetchImpl) throw new Error('BraidClient needs fetch (pass options.fetch)');
+    const headers = options.headers ?? {};
+    const onEvent = eventSink(options);
     this.context = {
       fetch: fetchImpl,
       subscribeFetch: (url, init) => this.subscribeFetch(fetchImpl, url, init),
+      timers: systemTimers,
       peer: this.peer,
       heartbeats: options.heartbeats ?? 20,
       retry: options.retry ?? {},
@@ -57,24 +64,33 @@ export class BraidClient {
       headTimeoutMs: options.headTimeoutMs ?? 5000,
       echoTimeoutMs: options.echoTimeoutMs ?? 15_000,
       writeTimeoutMs: options.writeTimeoutMs ?? 30_000,
-      headers: options.headers ?? {},
+      headers:
+        typeof headers === 'function'
+          ? async () => {
+              const current = await headers();
+              // The multiplexer opens its streams with the headers of the latest request (see subscribeFetch).
+              replaceContents(this.latestHeaders, current);
+              return current;
+            }
+          : async () => headers,
       nextVersionId: () => `${this.peer}-${this.instance}-${++this.seq}`,
       isOnline: () => typeof navigator === 'undefined' || navigator.onLine !== false,
       reportError: (error: BraidError) => options.onError?.(error),
+      onEvent,
       lifecycle: (resource, event) => this.lifecycle(resource, event),
     };
     this.listenToNetwork();
   }
 
   /** The live resource at `url` or a token's path (the same object for the same URL). */
-  resource<T = unknown>(url: string | ResourceToken<T>): Resource<T> {
+  resource<T = unknown>(url: string | ResourceToken<T>): ClientResource<T> {
     const key = this.resolve(resourcePath(url));
     let resource = this.resources.get(key);
     if (!resource) {
-      resource = new Resource<unknown>(key, this.context);
+      resource = new ClientResource<unknown>(key, this.context);
       this.resources.set(key, resource);
     }
-    return resource as Resource<T>;
+    return resource as ClientResource<T>;
   }
 
   /** Ends every subscription and timer. Resources of a closed client refuse writes. */
@@ -92,7 +108,7 @@ export class BraidClient {
    * Keeps the map bounded: a closed resource leaves it; a released one stays, up to KEPT_RELEASED_RESOURCES.
    * A forgotten resource that a caller still holds and uses again comes back under its URL if that is free.
    */
-  private lifecycle(resource: Resource<unknown>, event: 'active' | 'released' | 'closed'): void {
+  private lifecycle(resource: ClientResource<unknown>, event: 'active' | 'released' | 'closed'): void {
     const url = resource.url;
     const current = this.resources.get(url);
     if (event === 'active') {
@@ -123,7 +139,7 @@ export class BraidClient {
       route = new OriginSubscriptions(
         origin,
         fetchImpl,
-        this.options.headers ?? {},
+        typeof this.options.headers === 'function' ? this.latestHeaders : (this.options.headers ?? {}),
         mode,
         pageOriginUsesHttp2(origin),
       );
@@ -159,4 +175,19 @@ export class BraidClient {
   private networkChanged(online: boolean): void {
     for (const resource of this.resources.values()) resource.networkChanged(online);
   }
+}
+
+function replaceContents(target: Record<string, string>, source: Record<string, string>): void {
+  for (const key of Object.keys(target)) delete target[key];
+  Object.assign(target, source);
+}
+
+/** onEvent and debug together (undefined when neither is set, so resources build no events). */
+function eventSink(options: BraidClientOptions): ((event: BraidClientEvent) => void) | undefined {
+  const { onEvent, debug } = options;
+  if (!debug) return onEvent;
+  return (event) => {
+    console.debug('[braid-live]', event.type, event);
+    onEvent?.(event);
+  };
 }
