@@ -18,6 +18,7 @@ export type { FileStore, FileStoreOptions, FileStoreStats, StoreFileHandle, Stor
 export { fileStore, memoryStore } from './store';
 export type { BraidStore, StoredResource, VersionRecord } from './store/types';
 export type { SubscriptionSink } from './subscriptions/sink';
+export type { PresenceOptions } from './text/presence';
 export type {
   Authorize,
   AuthorizeAction,

@@ -14,6 +14,8 @@ import { ResourceError } from './resource/resourceError';
 import type { WriteOutcome } from './resource/serverResource';
 import { checkInitialValue } from './resource/validateWrite';
 import { ServerContext } from './serverContext';
+import type { PresenceOptions } from './text/presence';
+import { isPresenceDefinition, presenceDefinition, presenceDocuments } from './text/presenceRegistry';
 import type { TextWriteOutcome } from './text/TextResource';
 import { type TextResourceOptions, textDefinition } from './text/textOptions';
 import type {
@@ -46,6 +48,10 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
     if (ctx.closed) throw new Error(`braid.${caller}: the server is closed`);
     const route = ctx.registry.match(path);
     if (!route) throw new Error(`braid.${caller}: no resource at ${JSON.stringify(path)}`);
+    if (isPresenceDefinition(route.options))
+      throw new Error(
+        `braid.${caller}: ${JSON.stringify(path)} is a presence path (ephemeral: no value or history)`,
+      );
     return ctx.registry.withAny(route, use);
   }
 
@@ -74,6 +80,12 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
 
     text(path: string, textOptions: TextResourceOptions) {
       return server.resource(path, textDefinition(path, textOptions) as unknown as ResourceOptions);
+    },
+
+    presence(path: string, presenceOptions: PresenceOptions = {}) {
+      // Not a loaded resource (nothing to load or store): the registry only routes it.
+      ctx.registry.define(path, presenceDefinition(path, presenceOptions) as unknown as ResourceOptions);
+      return server;
     },
 
     handler: createNodeHandler(ctx),
@@ -150,6 +162,7 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
         multiplexers: ctx.multiplexers.size,
         multiplexedSubscribers: ctx.multiplexers.responses,
         residentBytes: ctx.registry.memory.used,
+        presenceDocuments: presenceDocuments(ctx).size,
       };
     },
 
@@ -159,6 +172,7 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
         ctx.abortPendingBodies();
         const resources = [...ctx.registry.all()];
         for (const resource of resources) resource.closeSubscriptions();
+        presenceDocuments(ctx).closeAll();
         ctx.multiplexers.closeAll();
         ctx.heartbeats.clear();
         // Writes already accepted into a queue finish (and are acknowledged) before the store closes.

@@ -5,6 +5,7 @@ import type { Draft } from 'immer';
 import type { CorsOption } from './http/cors';
 import type { BraidLimits } from './limits';
 import type { BraidStore } from './store/types';
+import type { PresenceOptions } from './text/presence';
 import type { TextResourceOptions } from './text/textOptions';
 
 /** A request from node:http, or node:http2's compatibility API (what `braid.handler` takes). */
@@ -149,6 +150,8 @@ export interface BraidServerStats {
   multiplexedSubscribers: number;
   /** Estimated bytes held by the loaded resources (documents, histories, cached wire bytes): see `maxResidentBytes`. */
   residentBytes: number;
+  /** Presence documents with someone present or subscribed (`braid.presence`). */
+  presenceDocuments: number;
 }
 
 /**
@@ -180,6 +183,12 @@ export interface BraidServer {
    * (`text/plain`, `Content-Range: text [a:b]` in code points, `Merge-Type: simpleton`). Chainable.
    */
   text(path: string, options: TextResourceOptions): BraidServer;
+  /**
+   * Serves ephemeral presence at an exact path or a pattern (`/presence/:doc`): one JSON entry per peer (who is
+   * here, where their caret is), never stored nor kept as history, removed when the peer's subscription ends or
+   * after `ttlMs` without a refresh, bounded (`maxPeers`, `maxEntryBytes`). Chainable.
+   */
+  presence(path: string, options?: PresenceOptions): BraidServer;
   /** A node (req, res) handler: 404 for paths that are no resource. */
   readonly handler: (req: BraidRequest, res: BraidResponse) => void;
   /** Express/Connect middleware: serves resource paths, calls next() for every other path. */
