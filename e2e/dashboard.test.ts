@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type DashboardServer, startDashboardServer } from '../apps/dashboard/server/dashboardServer';
 import { launchChromium } from './support/chromium';
 import { watchConsole } from './support/consoleErrors';
 import { buildDashboard, type DashboardProcess, startDashboard } from './support/dashboardApp';
@@ -26,11 +27,22 @@ const SCREENSHOT = fileURLToPath(new URL('../docs/dashboard.png', import.meta.ur
 /** No child outlives the test file, whatever happens. */
 const CHILD_MAX_LIFE_MS = 240_000;
 
+// The app is built once for the whole file (both describes below).
+let buildDir: string;
+let distDir: string;
+beforeAll(async () => {
+  buildDir = mkdtempSync(join(tmpdir(), 'braid-dashboard-build-'));
+  distDir = join(buildDir, 'dist');
+  await buildDashboard(distDir, 90_000);
+}, 120_000);
+afterAll(() => {
+  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+});
+
 // Tests in this file build on each other (one browser, one server): they run in order.
 describe('dashboard in a browser', { timeout: 60_000 }, () => {
   let tmp: string;
   let dataDir: string;
-  let distDir: string;
   let port: number;
   let server: DashboardProcess | undefined;
   let browser: Browser | undefined;
@@ -57,8 +69,6 @@ describe('dashboard in a browser', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'braid-dashboard-e2e-'));
     dataDir = join(tmp, 'data');
-    distDir = join(tmp, 'dist');
-    await buildDashboard(distDir, 60_000);
     port = await freePort();
     await startServer();
     browser = await launchChromium();
@@ -270,6 +280,96 @@ describe('dashboard in a browser', { timeout: 60_000 }, () => {
   });
 
   test('no console errors on any page', () => {
+    expect(consoleErrors.unexpected()).toEqual([]);
+  });
+});
+
+// Five tabs of the demo in one browser profile (one context: 6 HTTP/1.1 connections per origin, shared).
+// Every tab loads and shows all its resources live, an edit in one reaches the others, and the server —
+// counting from its side — holds exactly one multiplexer stream per tab and no plain subscription.
+describe('five tabs of the demo in one browser', { timeout: 180_000 }, () => {
+  const TABS = 5;
+  let tmp: string;
+  let server: DashboardServer | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext;
+  const tabs: Page[] = [];
+  const consoleErrors = watchConsole();
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'braid-tabs-e2e-'));
+    server = await startDashboardServer({ port: 0, host: '127.0.0.1', dataDir: join(tmp, 'data'), distDir });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    await server?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }, 30_000);
+
+  test('every tab loads and shows all its resources live; one multiplexer stream per tab', async () => {
+    let perTab = 0;
+    for (let i = 0; i < TABS; i++) {
+      const tab = await context.newPage();
+      tab.setDefaultTimeout(30_000);
+      consoleErrors.watch(tab, `tab ${i + 1}`);
+      tabs.push(tab);
+      await tab.goto(server!.url);
+      const info = await waitAllLive(tab, 60_000);
+      perTab ||= info.total;
+      expect(info.total).toBe(perTab);
+      // Each tab adds one stream and all its subscriptions inside it (a tab that went plain would show here).
+      await eventually(
+        async () => server!.stats(),
+        (s) => s.multiplexers === i + 1 && s.multiplexedSubscribers === (i + 1) * perTab,
+        15_000,
+        `the server's streams with ${i + 1} tabs`,
+      );
+    }
+    expect(perTab).toBeGreaterThanOrEqual(10);
+    for (const tab of tabs) expect((await waitAllLive(tab, 30_000)).live).toBe(perTab);
+    const stats = await eventually(
+      async () => server!.stats(),
+      (s) => s.multiplexers === TABS && s.multiplexedSubscribers === s.subscribers,
+      15_000,
+      'the server to hold one stream per tab and nothing plain',
+    );
+    expect(stats).toMatchObject({
+      multiplexers: TABS,
+      subscribers: TABS * perTab,
+      multiplexedSubscribers: TABS * perTab,
+    });
+  });
+
+  test('an edit in one tab shows in the other four', async () => {
+    const slider = (page: Page) => page.getByTestId('threshold-temperature').locator('input[type=range]');
+    const start = Number(await slider(tabs[2]).inputValue());
+    await slider(tabs[2]).focus();
+    for (let i = 0; i < 3; i++) await tabs[2].keyboard.press('ArrowRight');
+    const changed = start + 1.5; // step 0.5
+    expect(Number(await slider(tabs[2]).inputValue())).toBe(changed);
+    for (const tab of tabs) {
+      await eventually(
+        async () => Number(await slider(tab).inputValue()),
+        (value) => value === changed,
+        15_000,
+        'the threshold in every tab',
+      );
+    }
+  });
+
+  test('a sixth page of the origin still loads while five tabs are live', async () => {
+    const sixth = await context.newPage();
+    consoleErrors.watch(sixth, 'tab 6');
+    const answer = await sixth.goto(server!.url, { timeout: 30_000 });
+    expect(answer?.status()).toBe(200);
+    await sixth.close();
+  });
+
+  test('no console errors in any tab', () => {
     expect(consoleErrors.unexpected()).toEqual([]);
   });
 });

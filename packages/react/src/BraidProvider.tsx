@@ -12,6 +12,15 @@ export function BraidProvider({ client, children }: { client?: BraidClient; chil
 /** The BraidClient of the nearest BraidProvider. */
 export function useBraidClient(): BraidClient {
   const client = useContext(BraidContext);
-  if (!client) throw new Error('useBraid* hooks need a <BraidProvider> above them');
+  if (!client) throw missingProvider();
   return client;
+}
+
+/** The nearest BraidClient, or null: for hooks whose key is null, which need no client. */
+export function useOptionalBraidClient(): BraidClient | null {
+  return useContext(BraidContext);
+}
+
+export function missingProvider(): Error {
+  return new Error('useBraid* hooks need a <BraidProvider> above them');
 }

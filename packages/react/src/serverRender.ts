@@ -1,7 +1,10 @@
 import type { Resource, ResourceStatus } from '@braid-live/core';
+import type { BraidStatus } from './idleSource';
 
-/** What the hooks read from a resource. */
-export type LiveSource<T> = Pick<Resource<T>, 'subscribe' | 'getSnapshot' | 'getStatus' | 'set' | 'ready'>;
+/** What the hooks read from a resource (or from a stand-in: a server render, a null key). */
+export interface LiveSource<T> extends Pick<Resource<T>, 'subscribe' | 'getSnapshot' | 'set' | 'ready'> {
+  getStatus(): BraidStatus;
+}
 
 /**
  * True while React renders outside a browser (SSR, RSC prerender): the hooks then open no connection (a server

@@ -1,18 +1,32 @@
-import type { Resource, ResourceStatus, SetAction } from '@braid-live/core';
+import type { Resource, ResourceStatus } from '@braid-live/core';
 import { useMemo, useSyncExternalStore } from 'react';
-import { useBraidClient } from './BraidProvider';
+import { missingProvider, useBraidClient, useOptionalBraidClient } from './BraidProvider';
+import { type BraidStatus, idleSource } from './idleSource';
 import { isServer, type LiveSource, serverSource, serverSuspenseError } from './serverRender';
 import { suspendUntil } from './suspend';
 
 export interface UseBraidOptions<T> {
   /**
    * Suspend until the first value arrives (needs a <Suspense> boundary). In a server render (which does not
-   * fetch) it needs `initialData`, and throws a clear error without it.
+   * fetch) it needs `initialData`, and throws a clear error without it. A null key never suspends.
    */
   suspense?: boolean;
-  /** Shown until the first value arrives (first paint, and what a server render shows). */
+  /** Shown until the first value arrives (first paint, and what a server render shows). Not for a null key. */
   initialData?: T;
 }
+
+/** What names a resource in the hooks: its URL. */
+export type BraidKey = string;
+
+/**
+ * A key that may be absent: `null` or `undefined` mean "no resource (yet)", as SWR's null key — no
+ * subscription, value undefined, status idle, writes refused. For dependent and conditional resources:
+ * `useBraid(user ? `/api/users/${user.id}` : null)`.
+ */
+export type MaybeBraidKey = BraidKey | null | undefined;
+
+/** The write function of a hook (the resource's own `set`: stable across renders). */
+export type BraidSetter<T> = Resource<T>['set'];
 
 /** The Resource for `url` from the nearest client (one per URL, shared by every component). Browser only. */
 export function useResource<T>(url: string): Resource<T> {
@@ -20,37 +34,56 @@ export function useResource<T>(url: string): Resource<T> {
   return useMemo(() => client.resource<T>(url), [client, url]);
 }
 
-/** The resource in a browser; in a server render a stand-in that has no value and opens no connection. */
-export function useLiveSource<T>(url: string): LiveSource<T> {
-  const client = useBraidClient();
-  return useMemo(() => (isServer ? serverSource<T>(url) : client.resource<T>(url)), [client, url]);
+/**
+ * The resource in a browser; in a server render a stand-in that has no value and opens no connection; for a
+ * null key the idle stand-in (no client needed).
+ */
+export function useLiveSource<T>(key: MaybeBraidKey): LiveSource<T> {
+  const client = useOptionalBraidClient();
+  return useMemo(() => {
+    if (key === null || key === undefined) return idleSource<T>();
+    if (!client) throw missingProvider();
+    return isServer ? serverSource<T>(key) : client.resource<T>(key);
+  }, [client, key]);
 }
 
 /**
  * Reads a remote resource like a local variable and writes it like one:
  * `const [doc, setDoc, status] = useBraid<Doc>('/api/doc')`; `setDoc(d => { d.title = 'x' })`.
+ *
+ * With a key that may be null (`useBraid(id ? `/api/docs/${id}` : null)`), the value may be undefined even with
+ * `suspense` or `initialData`, and the status may be idle: see MaybeBraidKey.
  */
-export function useBraid<T>(
-  url: string,
+export function useBraid<T = unknown>(
+  key: BraidKey,
   options: UseBraidOptions<T> & { suspense: true },
-): [T, (action: SetAction<T>) => void, ResourceStatus];
-export function useBraid<T>(
-  url: string,
+): [T, BraidSetter<T>, ResourceStatus];
+export function useBraid<T = unknown>(
+  key: BraidKey,
   options: UseBraidOptions<T> & { initialData: T },
-): [T, (action: SetAction<T>) => void, ResourceStatus];
-export function useBraid<T>(
-  url: string,
+): [T, BraidSetter<T>, ResourceStatus];
+export function useBraid<T = unknown>(
+  key: BraidKey,
   options?: UseBraidOptions<T>,
-): [T | undefined, (action: SetAction<T>) => void, ResourceStatus];
-export function useBraid<T>(url: string, options: UseBraidOptions<T> = {}) {
-  const resource = useLiveSource<T>(url);
-  const initialData = options.initialData;
+): [T | undefined, BraidSetter<T>, ResourceStatus];
+export function useBraid<T = unknown>(
+  key: MaybeBraidKey,
+  options?: UseBraidOptions<T>,
+): [T | undefined, BraidSetter<T>, BraidStatus];
+export function useBraid<T>(
+  key: MaybeBraidKey,
+  options: UseBraidOptions<T> = {},
+): [T | undefined, BraidSetter<T>, BraidStatus] {
+  const resource = useLiveSource<T>(key);
+  const idle = key === null || key === undefined;
+  // A null key shows nothing, not even initialData: there is no resource the data could be the start of.
+  const initialData = idle ? undefined : options.initialData;
   const value = useSyncExternalStore(resource.subscribe, resource.getSnapshot, () => initialData);
   const status = useSyncExternalStore(resource.subscribe, resource.getStatus, resource.getStatus);
   const shown = value ?? initialData;
-  if (shown === undefined && options.suspense) {
-    if (isServer) throw serverSuspenseError(url);
+  if (shown === undefined && options.suspense && !idle) {
+    if (isServer) throw serverSuspenseError(key);
     suspendUntil(resource.ready);
   }
-  return [shown, resource.set, status] as const;
+  return [shown, resource.set, status];
 }

@@ -1,5 +1,5 @@
 import { useCallback, useRef, useSyncExternalStore } from 'react';
-import { useLiveSource } from './useBraid';
+import { type MaybeBraidKey, useLiveSource } from './useBraid';
 
 interface Selection<T, S> {
   snapshot: T | undefined;
@@ -10,14 +10,14 @@ interface Selection<T, S> {
 /**
  * Reads a slice of a remote resource; the component re-renders only when the slice changes (by `isEqual`,
  * default Object.is — unchanged subtrees keep their identity, so object slices compare cheaply).
- * Before the first value arrives (and in a server render) the slice is undefined.
+ * Before the first value arrives (in a server render, and for a null key) the slice is undefined.
  */
 export function useBraidSelector<T, S>(
-  url: string,
+  key: MaybeBraidKey,
   selector: (value: T) => S,
   isEqual: (a: S | undefined, b: S | undefined) => boolean = Object.is,
 ): S | undefined {
-  const resource = useLiveSource<T>(url);
+  const resource = useLiveSource<T>(key);
   // The last selection, so one snapshot is selected once, and an equal slice keeps its identity (React's own
   // useSyncExternalStore then bails out of the render). A cache only: safe to write during render.
   const last = useRef<Selection<T, S> | null>(null);

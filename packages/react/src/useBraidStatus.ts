@@ -1,9 +1,15 @@
 import type { ResourceStatus } from '@braid-live/core';
 import { useSyncExternalStore } from 'react';
-import { useLiveSource } from './useBraid';
+import type { BraidStatus } from './idleSource';
+import { type BraidKey, type MaybeBraidKey, useLiveSource } from './useBraid';
 
-/** Connection state, version, pending writes and last error of `url`, without reading its value. */
-export function useBraidStatus(url: string): ResourceStatus {
-  const resource = useLiveSource(url);
+/**
+ * Connection state, version, pending writes and last error of a resource, without reading its value. For a null
+ * key: `{ state: 'idle', pending: 0 }`, and no subscription.
+ */
+export function useBraidStatus(key: BraidKey): ResourceStatus;
+export function useBraidStatus(key: MaybeBraidKey): BraidStatus;
+export function useBraidStatus(key: MaybeBraidKey): BraidStatus {
+  const resource = useLiveSource(key);
   return useSyncExternalStore(resource.subscribe, resource.getStatus, resource.getStatus);
 }

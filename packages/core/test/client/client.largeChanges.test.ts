@@ -175,9 +175,9 @@ describe('BraidClient resource map', () => {
       options: { store: memoryStore() },
       define: (braid) => braid.resource('/r/:id', { initial: { n: 0 } }),
     }));
-    // Plain subscriptions: this test is about the client's map. (With the multiplexer, one of 81 subscriptions
-    // opened and released together can stay held on the server — a known leak, tracked in the closing note.)
-    const client = newClient({ multiplex: false });
+    // Through the multiplexer (the default): none of the 81 may stay held on the server once released
+    // (client.multiplexOrphans.test.ts covers the race that used to leak one).
+    const client = newClient();
     const released = async (i: number) => {
       const res = client.resource<{ n: number }>(`/r/${i}`);
       const stop = res.subscribe(() => {});

@@ -98,6 +98,10 @@ function startMultiplexed(
       'Bad-Multiplexer': target.muxId,
     });
   }
+  if (mux.takeEarlyCancel(target.requestId)) {
+    // Its client DELETEd it while this request was on its way: nobody would read it.
+    throw new HttpError(410, `request ${target.requestId} was cancelled before it started`);
+  }
   if (mux.has(target.requestId)) {
     const details = `Cannot multiplex request with duplicate ID '${target.requestId}' for multiplexer '${target.muxId}'`;
     sendJsonError(res, 409, 'Request already multiplexed', details);

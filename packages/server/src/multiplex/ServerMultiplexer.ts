@@ -14,8 +14,16 @@ import { MultiplexedSink } from './MultiplexedSink';
  * Idle streams: one that carries no response for `closeWhenIdleFor` ms is ended (a client that opened one and
  * never used it, or stopped using it, does not hold a connection and a slot forever).
  */
+/** Early cancellations remembered per stream (a bound: the oldest is forgotten first). */
+const MAX_EARLY_CANCELS = 256;
+
 export class ServerMultiplexer {
   private readonly responses = new Map<string, MultiplexedSink>();
+  /**
+   * Ids the client DELETEd before their request reached us (it gave up while the request was in flight, e.g.
+   * a head timeout under load). The request may still arrive: it must not start a response nobody reads.
+   */
+  private readonly cancelledBeforeStart = new Set<string>();
   private isClosed = false;
   private lastWriteTick = -1;
   private allowance: number;
@@ -66,9 +74,20 @@ export class ServerMultiplexer {
    */
   cancel(requestId: string): boolean {
     const sink = this.responses.get(requestId);
-    if (!sink) return false;
+    if (!sink) {
+      this.cancelledBeforeStart.add(requestId);
+      if (this.cancelledBeforeStart.size > MAX_EARLY_CANCELS) {
+        this.cancelledBeforeStart.delete(this.cancelledBeforeStart.values().next().value as string);
+      }
+      return false;
+    }
     sink.markClosed();
     return true;
+  }
+
+  /** Whether the client cancelled `requestId` before it started (then it must not start). Forgets it. */
+  takeEarlyCancel(requestId: string): boolean {
+    return this.cancelledBeforeStart.delete(requestId);
   }
 
   /** Writes `<n> bytes for response <id>` and the bytes. `initial` bursts get their size added to the budget. */

@@ -35,6 +35,8 @@ export class Multiplexer {
   private responses = new Map<string, MultiplexedResponse>();
   private unsupportedUntil = 0;
   private idleTimer?: ReturnType<typeof setTimeout>;
+  /** Request ids we asked the server to stop (bounded): frames still arriving for them are expected. */
+  private orphansStopped = new Set<string>();
 
   private readonly plainFetch: FetchLike;
   private readonly headers: Record<string, string>;
@@ -163,8 +165,14 @@ export class Multiplexer {
 
   private async read(id: string, body: ReadableStream<Uint8Array>): Promise<void> {
     const parser = createMultiplexParser({
-      start: () => {},
-      data: (requestId, bytes) => this.responses.get(requestId)?.data(bytes),
+      start: (requestId) => {
+        if (!this.responses.has(requestId)) this.stopOrphan(id, requestId);
+      },
+      data: (requestId, bytes) => {
+        const entry = this.responses.get(requestId);
+        if (entry) entry.data(bytes);
+        else this.stopOrphan(id, requestId);
+      },
       close: (requestId) => {
         this.responses.get(requestId)?.close();
         this.responses.delete(requestId);
@@ -208,6 +216,23 @@ export class Multiplexer {
     if (!entry) return;
     this.forget(requestId, reason ?? new DOMException('aborted', 'AbortError'));
     if (this.id !== muxId) return;
+    this.sendCancel(muxId, requestId);
+  }
+
+  /**
+   * A response the server carries for a request we no longer know (we gave up on it while it was in flight,
+   * and our DELETE reached the server before the request did): tell the server to stop it, once.
+   */
+  private stopOrphan(muxId: string, requestId: string): void {
+    if (this.orphansStopped.has(requestId)) return;
+    this.orphansStopped.add(requestId);
+    if (this.orphansStopped.size > 256) {
+      this.orphansStopped.delete(this.orphansStopped.values().next().value as string);
+    }
+    this.sendCancel(muxId, requestId);
+  }
+
+  private sendCancel(muxId: string, requestId: string): void {
     void this.plainFetch(`${this.origin}${MULTIPLEXER_PATH}${muxId}/${requestId}`, {
       method: 'DELETE',
       headers: { ...this.headers, 'Multiplex-Version': MULTIPLEX_VERSION },

@@ -1,0 +1,71 @@
+// Type tests, checked by `pnpm typecheck` (tsc includes packages/*/test; vitest does not run *.test-d.*):
+// each expectTypeOf fails the build if a generic stops flowing, each @ts-expect-error if its line compiles.
+import type { ResourceStatus } from '@braid-live/core';
+import { expectTypeOf } from 'vitest';
+import {
+  type BraidSetter,
+  type BraidStatus,
+  type IdleStatus,
+  type MaybeBraidKey,
+  useBraid,
+  useBraidSelector,
+  useBraidStatus,
+} from '../src/index';
+
+interface Doc {
+  title: string;
+  readonly tags: readonly string[];
+  count: number;
+}
+
+declare const url: string;
+declare const maybe: MaybeBraidKey;
+declare const ready: boolean;
+
+// ---- a url: T once the value is guaranteed (suspense, initialData), T | undefined before; never idle ----
+export function useUrlKey() {
+  const [doc, setDoc, status] = useBraid<Doc>(url);
+  expectTypeOf(doc).toEqualTypeOf<Doc | undefined>();
+  expectTypeOf(setDoc).toEqualTypeOf<BraidSetter<Doc>>();
+  expectTypeOf(status).toEqualTypeOf<ResourceStatus>();
+  const [suspended] = useBraid<Doc>(url, { suspense: true });
+  expectTypeOf(suspended).toEqualTypeOf<Doc>();
+  const [withInitial] = useBraid(url, { initialData: { title: '', tags: [], count: 0 } as Doc });
+  expectTypeOf(withInitial).toEqualTypeOf<Doc>();
+  // Untyped: unknown, not any.
+  const [untyped] = useBraid(url);
+  expectTypeOf(untyped).toBeUnknown();
+  // @ts-expect-error: a value of the wrong type
+  setDoc({ title: 1 });
+  setDoc((d) => {
+    expectTypeOf(d.title).toEqualTypeOf<string>();
+  });
+}
+
+// ---- a key that may be null: T | undefined whatever the options, and the status may be idle ----
+export function useNullableKey() {
+  const [doc, , status] = useBraid<Doc>(ready ? url : null, { suspense: true });
+  expectTypeOf(doc).toEqualTypeOf<Doc | undefined>();
+  expectTypeOf(status).toEqualTypeOf<BraidStatus>();
+  expectTypeOf<IdleStatus['state']>().toEqualTypeOf<'idle'>();
+  const [withInitial] = useBraid<Doc>(maybe, { initialData: { title: '', tags: [], count: 0 } });
+  expectTypeOf(withInitial).toEqualTypeOf<Doc | undefined>();
+  const [fromNull] = useBraid<Doc>(null);
+  expectTypeOf(fromNull).toEqualTypeOf<Doc | undefined>();
+  expectTypeOf(useBraidStatus(url)).toEqualTypeOf<ResourceStatus>();
+  expectTypeOf(useBraidStatus(null)).toEqualTypeOf<BraidStatus>();
+  expectTypeOf(useBraidStatus(maybe)).toEqualTypeOf<BraidStatus>();
+}
+
+// ---- useBraidSelector: the selector's input is the document, its output the slice (| undefined) ----
+export function useSelector() {
+  const title = useBraidSelector(url, (d: Doc) => d.title);
+  expectTypeOf(title).toEqualTypeOf<string | undefined>();
+  const count = useBraidSelector<Doc, number>(null, (d) => {
+    expectTypeOf(d).toEqualTypeOf<Doc>();
+    return d.count;
+  });
+  expectTypeOf(count).toEqualTypeOf<number | undefined>();
+  // @ts-expect-error: no such key on the document
+  useBraidSelector<Doc, number>(url, (d) => d.missing);
+}
