@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
+import { packWorkspace } from '../../scripts/lib/packWorkspace.mjs';
 
 const execFileAsync = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');
@@ -33,8 +34,6 @@ const NOT_COPIED = new Set(['node_modules', '.next', 'next-env.d.ts']);
 const RUNTIME_BINARIES: Record<string, string> = { bun: 'bun/bin/bun.exe', deno: 'deno/deno' };
 const LOCK_STALE_MS = 10 * 60_000;
 const KEEP_OLD_INSTALLS_MS = 6 * 3600_000;
-
-type PackWorkspace = (options?: { log?: (line: string) => void }) => Promise<Record<string, string>>;
 
 export interface InstalledExamples {
   /** The copy of examples/ with node_modules of its own (no workspace links). */
@@ -143,9 +142,6 @@ export function installExamples(log: (line: string) => void = () => {}): Promise
 }
 
 async function install(log: (line: string) => void): Promise<InstalledExamples> {
-  // A computed specifier: the helper is plain JavaScript without declarations, typed here by what we use.
-  const helper = join(ROOT, 'scripts/lib/packWorkspace.mjs');
-  const { packWorkspace } = (await import(helper)) as { packWorkspace: PackWorkspace };
   const tarballs = await packWorkspace({ log });
   const hash = installHash(tarballs);
   const dir = join(CACHE, hash);
