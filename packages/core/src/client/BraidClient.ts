@@ -1,6 +1,9 @@
+import { type ResourceToken, resourcePath } from '../defineResource';
 import type { BraidError } from './BraidError';
-import { OriginSubscriptions } from './multiplex/OriginSubscriptions';
-import { Resource, type ResourceContext } from './Resource';
+import { ClientResource, type ResourceContext } from './ClientResource';
+import type { BraidClientEvent } from './events';
+import { systemTimers } from './machine/timers';
+import type { OriginSubscriptions } from './multiplex/OriginSubscriptions';
 import type { BraidClientOptions, FetchLike } from './types';
 
 /** Random base36 characters (crypto where there is one: ids must not repeat across tabs and reloads). */
@@ -26,6 +29,14 @@ function pageOriginUsesHttp2(origin: string): boolean {
   return nav?.nextHopProtocol === 'h2' || nav?.nextHopProtocol === 'h3';
 }
 
+/** The multiplexer is a chunk of its own, loaded by the first subscription (server renders never load it). */
+let originSubscriptions: Promise<typeof import('./multiplex/OriginSubscriptions')> | undefined;
+const loadOriginSubscriptions = () =>
+  (originSubscriptions ??= import('./multiplex/OriginSubscriptions').catch((error) => {
+    originSubscriptions = undefined; // a failed chunk load is retried with the next attempt
+    throw error;
+  }));
+
 /**
  * Owns the live resources of an app: one Resource (one subscription) per URL however many readers it has,
  * shared settings, and the browser's online/offline signal.
@@ -34,21 +45,26 @@ export class BraidClient {
   readonly peer: string;
   /** New for every BraidClient: with it, Version ids never repeat, whatever `peer` says (a reload, a second tab). */
   readonly instance = randomId(8);
-  private resources = new Map<string, Resource<unknown>>();
+  private resources = new Map<string, ClientResource<unknown>>();
   /** URLs of released resources still in `resources`, longest-released first. */
   private released = new Set<string>();
   private context: ResourceContext;
   private seq = 0;
   private removeNetworkListeners?: () => void;
   private origins = new Map<string, OriginSubscriptions>();
+  /** With `headers` as a function: what it returned last (the multiplexer reads it when it opens a stream). */
+  private latestHeaders: Record<string, string> = {};
 
   constructor(private readonly options: BraidClientOptions = {}) {
     this.peer = options.peer ?? randomId(8);
     const fetchImpl = options.fetch ?? globalThis.fetch?.bind(globalThis);
     if (!fetchImpl) throw new Error('BraidClient needs fetch (pass options.fetch)');
+    const headers = options.headers ?? {};
+    const onEvent = eventSink(options);
     this.context = {
       fetch: fetchImpl,
       subscribeFetch: (url, init) => this.subscribeFetch(fetchImpl, url, init),
+      timers: systemTimers,
       peer: this.peer,
       heartbeats: options.heartbeats ?? 20,
       retry: options.retry ?? {},
@@ -56,24 +72,33 @@ export class BraidClient {
       headTimeoutMs: options.headTimeoutMs ?? 5000,
       echoTimeoutMs: options.echoTimeoutMs ?? 15_000,
       writeTimeoutMs: options.writeTimeoutMs ?? 30_000,
-      headers: options.headers ?? {},
+      headers:
+        typeof headers === 'function'
+          ? async () => {
+              const current = await headers();
+              // The multiplexer opens its streams with the headers of the latest request (see subscribeFetch).
+              replaceContents(this.latestHeaders, current);
+              return current;
+            }
+          : async () => headers,
       nextVersionId: () => `${this.peer}-${this.instance}-${++this.seq}`,
       isOnline: () => typeof navigator === 'undefined' || navigator.onLine !== false,
       reportError: (error: BraidError) => options.onError?.(error),
+      onEvent,
       lifecycle: (resource, event) => this.lifecycle(resource, event),
     };
     this.listenToNetwork();
   }
 
-  /** The live resource at `url` (the same object for the same URL). */
-  resource<T = unknown>(url: string): Resource<T> {
-    const key = this.resolve(url);
+  /** The live resource at `url` or a token's path (the same object for the same URL). */
+  resource<T = unknown>(url: string | ResourceToken<T>): ClientResource<T> {
+    const key = this.resolve(resourcePath(url));
     let resource = this.resources.get(key);
     if (!resource) {
-      resource = new Resource<unknown>(key, this.context);
+      resource = new ClientResource<unknown>(key, this.context);
       this.resources.set(key, resource);
     }
-    return resource as Resource<T>;
+    return resource as ClientResource<T>;
   }
 
   /** Ends every subscription and timer. Resources of a closed client refuse writes. */
@@ -91,7 +116,7 @@ export class BraidClient {
    * Keeps the map bounded: a closed resource leaves it; a released one stays, up to KEPT_RELEASED_RESOURCES.
    * A forgotten resource that a caller still holds and uses again comes back under its URL if that is free.
    */
-  private lifecycle(resource: Resource<unknown>, event: 'active' | 'released' | 'closed'): void {
+  private lifecycle(resource: ClientResource<unknown>, event: 'active' | 'released' | 'closed'): void {
     const url = resource.url;
     const current = this.resources.get(url);
     if (event === 'active') {
@@ -114,15 +139,17 @@ export class BraidClient {
   }
 
   /** Opens a subscription: through the origin's multiplexer, or plainly (see OriginSubscriptions). */
-  private subscribeFetch(fetchImpl: FetchLike, url: string, init: RequestInit = {}): Promise<Response> {
+  private async subscribeFetch(fetchImpl: FetchLike, url: string, init: RequestInit = {}): Promise<Response> {
     const origin = new URL(url).origin;
+    const { OriginSubscriptions } = await loadOriginSubscriptions();
+    init.signal?.throwIfAborted(); // closed while the chunk loaded: never sent
     let route = this.origins.get(origin);
     if (!route) {
       const mode = this.options.multiplex ?? 'auto';
       route = new OriginSubscriptions(
         origin,
         fetchImpl,
-        this.options.headers ?? {},
+        typeof this.options.headers === 'function' ? this.latestHeaders : (this.options.headers ?? {}),
         mode,
         pageOriginUsesHttp2(origin),
       );
@@ -158,4 +185,19 @@ export class BraidClient {
   private networkChanged(online: boolean): void {
     for (const resource of this.resources.values()) resource.networkChanged(online);
   }
+}
+
+function replaceContents(target: Record<string, string>, source: Record<string, string>): void {
+  for (const key of Object.keys(target)) delete target[key];
+  Object.assign(target, source);
+}
+
+/** onEvent and debug together (undefined when neither is set, so resources build no events). */
+function eventSink(options: BraidClientOptions): ((event: BraidClientEvent) => void) | undefined {
+  const { onEvent, debug } = options;
+  if (!debug) return onEvent;
+  return (event) => {
+    console.debug('[braid-live]', event.type, event);
+    onEvent?.(event);
+  };
 }

@@ -8,7 +8,8 @@
  * - version-taken: the server had another write under this write's Version (409): the write is sent again under a
  *   new id (nothing is lost; reported so that a clash of writer ids is not silent);
  * - invalid: `set()` was given a value JSON cannot carry (BigInt, a function, a cycle): thrown synchronously,
- *   nothing changed.
+ *   nothing changed;
+ * - closed: the client was closed before the server confirmed a write (what `set()`'s promise rejects with).
  */
 export type BraidErrorKind =
   | 'rejected'
@@ -17,7 +18,8 @@ export type BraidErrorKind =
   | 'network'
   | 'protocol'
   | 'version-taken'
-  | 'invalid';
+  | 'invalid'
+  | 'closed';
 
 export class BraidError extends Error {
   override name = 'BraidError';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { int, randomDoc, randomPatch, rng } from '../../test/random';
 import { applyJsonPatches, type JsonPatch, transformPatches } from '../protocol/index';
-import { OptimisticState } from './OptimisticState';
+import { applyWriteEvent, OptimisticState } from './OptimisticState';
 
 interface Version {
   id: string;
@@ -49,12 +49,12 @@ function run(seed: number) {
   const respond = (c: (typeof clients)[number]) => {
     const res = c.responses.shift()!;
     if (c.state.inflight?.id !== res.id) return;
-    if (res.ok) c.state.inflight.acked = true;
+    if (res.ok) applyWriteEvent(c.state.inflight, { type: 'ok' });
     else c.state.rejectInflight();
   };
   const reconnect = (c: (typeof clients)[number]) => {
     // Settle the write in doubt first (as Resource does), then take a snapshot of the head.
-    while (c.state.inflight && !c.state.inflight.acked) {
+    while (c.state.inflight && c.state.inflight.phase !== 'acked') {
       if (c.responses.length) respond(c);
       else if (toServer.length) serve();
       else

@@ -7,27 +7,42 @@ import {
   resolveJsonPatches,
   transformPatchLists,
 } from '../protocol/index';
+import type { BraidError } from './BraidError';
+import { newWrite, type WriteEvent, type WriteFacts, writeReducer } from './machine/writeMachine';
 
-/** The one write sent and not yet seen back on the subscription (patches relative to `confirmed`). */
-export interface InflightWrite {
-  id: string;
+/** One `set` call waiting for the server: settled when the write that carries it is confirmed or dropped. */
+export interface WriteWaiter {
+  resolve(): void;
+  reject(error: BraidError): void;
+}
+
+/**
+ * The one write sent and not yet seen back on the subscription (patches relative to `confirmed`). Its phase, id
+ * and request change only through the write machine (`applyWriteEvent`).
+ */
+export interface InflightWrite extends WriteFacts {
   patches: JsonPatch[];
   /** How many `set` calls it holds. */
   count: number;
-  /** The server answered 2xx: it has the write (its echo may still be on the way). */
-  acked: boolean;
-  /** The server answered 409 (our Parents unknown): wait for a fresh snapshot, then re-base and resend. */
-  conflicted: boolean;
-  /** Sent in its current form (cleared when it must go again: network failure, re-based after a snapshot). */
-  sent: boolean;
-  /**
-   * The request as first sent (Parents and patches). Every resend of this Version sends exactly these, so the
-   * server can tell the retry from another write (a taken Version with other content is a 409). Cleared only when
-   * the server said it does not have the write (409 for its Parents), so the re-based form goes next.
-   */
-  request?: { parents: string[]; patches: JsonPatch[] };
-  /** How many times it got a new id because its Version was taken (bounded: no loop). */
-  renames: number;
+  /** The `set` calls it carries, settled with it. */
+  waiters: WriteWaiter[];
+}
+
+/** Moves a write through the write machine (the reducer decides; this records the decision on the write). */
+export function applyWriteEvent(write: InflightWrite, event: WriteEvent): InflightWrite {
+  const next = writeReducer(write, event);
+  if (next !== write) Object.assign(write, next);
+  return write;
+}
+
+/** What an incoming update did besides changing the confirmed state. */
+export interface Reception {
+  /** How many local patches vanished in the transform (overridden by concurrent edits). */
+  dropped: number;
+  /** The change the view went through (the remote change as seen after our pending edits). */
+  viewChange: JsonPatch[];
+  /** `set` calls whose every patch was overridden: nothing of them will reach the server. */
+  overridden: WriteWaiter[];
 }
 
 /**
@@ -41,6 +56,8 @@ export class OptimisticState {
   inflight: InflightWrite | null = null;
   buffer: JsonPatch[] = [];
   bufferCount = 0;
+  /** The `set` calls whose edits are in the buffer. */
+  bufferWaiters: WriteWaiter[] = [];
   view: unknown = undefined;
 
   get loaded(): boolean {
@@ -55,11 +72,21 @@ export class OptimisticState {
    * A local edit (already applied to produce `next`), shown at once. Composed into the buffer (no argument
    * spreading: a change may hold any number of patches), so the buffer grows with what changed.
    */
-  localEdit(next: unknown, patches: JsonPatch[]): void {
+  localEdit(next: unknown, patches: JsonPatch[], waiter?: WriteWaiter): void {
     this.view = next;
     appendComposed(this.buffer, patches);
-    // Edits that cancel out (typed, then deleted) leave nothing to send, so nothing pending.
-    this.bufferCount = this.buffer.length ? this.bufferCount + 1 : 0;
+    if (waiter) this.bufferWaiters.push(waiter);
+    if (this.buffer.length) {
+      this.bufferCount++;
+      return;
+    }
+    // Edits that cancel out (typed, then deleted) leave nothing to send, so nothing pending: they are settled
+    // with the write in flight (the state they return to), or at once.
+    this.bufferCount = 0;
+    const waiters = this.bufferWaiters;
+    this.bufferWaiters = [];
+    if (this.inflight) this.inflight.waiters.push(...waiters);
+    else for (const w of waiters) w.resolve();
   }
 
   /** Moves the buffer into flight when nothing is in flight (at most `maxPatches` patches per write). */
@@ -67,12 +94,16 @@ export class OptimisticState {
     if (this.inflight || this.buffer.length === 0 || !this.confirmed) return null;
     const id = newId();
     const patches = this.buffer.length > maxPatches ? this.buffer.splice(0, maxPatches) : this.buffer;
-    const count = patches === this.buffer ? this.bufferCount : 1;
-    if (patches === this.buffer) {
+    const whole = patches === this.buffer;
+    const count = whole ? this.bufferCount : 1;
+    // A buffer split over several writes settles its `set` calls with the last part.
+    const waiters = whole ? this.bufferWaiters : [];
+    if (whole) {
       this.buffer = [];
       this.bufferCount = 0;
+      this.bufferWaiters = [];
     }
-    this.inflight = { id, patches, count, acked: false, conflicted: false, sent: false, renames: 0 };
+    this.inflight = { ...newWrite(id), patches, count, waiters };
     return this.inflight;
   }
 
@@ -80,16 +111,17 @@ export class OptimisticState {
    * A patch update from the subscription, in server order. Returns whether it was our inflight write's echo, and
    * how many local patches vanished in the transform (overridden by concurrent edits).
    */
-  receivePatches(version: string[], patches: JsonPatch[]): { ours: boolean; dropped: number } {
+  receivePatches(version: string[], patches: JsonPatch[]): Reception & { ours: boolean } {
     const base = this.confirmed!;
     // Resolve relative indices (`[-0:-0]`...) against the state the server applied them to.
     const resolved = resolveJsonPatches(base.value, patches);
     this.confirmed = { version, value: resolved.value };
     if (this.inflight && version.length === 1 && version[0] === this.inflight.id) {
-      this.inflight = null; // our write, as the server applied it: view already equals confirmed + buffer
-      return { ours: true, dropped: 0 };
+      // Our write, as the server applied it: view already equals confirmed + buffer.
+      this.confirmInflight('echo');
+      return { ours: true, dropped: 0, viewChange: [], overridden: [] };
     }
-    return { ours: false, dropped: this.bridge(resolved.patches) };
+    return { ours: false, ...this.bridge(resolved.patches) };
   }
 
   /**
@@ -97,46 +129,60 @@ export class OptimisticState {
    * An acked inflight write is part of it (it was acknowledged before this subscription began); an unacked one
    * is not, and is re-based onto it.
    */
-  receiveSnapshot(version: string[], value: unknown): { dropped: number } {
+  receiveSnapshot(version: string[], value: unknown): Reception {
     if (!this.confirmed) {
       this.confirmed = { version, value };
       this.view = value;
-      return { dropped: 0 };
+      return { dropped: 0, viewChange: [], overridden: [] };
     }
     let base = this.confirmed.value;
-    if (this.inflight?.acked) {
+    if (this.inflight?.phase === 'acked') {
       base = applyJsonPatches(base, this.inflight.patches);
-      this.inflight = null;
+      this.confirmInflight('snapshot');
     }
     // Precise: a coarse diff would merge distant remote changes into one splice, dropping local edits between.
     const change = diffJson(base, value, { precise: true });
     this.confirmed = { version, value };
-    if (this.inflight) {
-      // Not part of the snapshot: re-based below, then sent again (with the new Parents once the server said it
-      // does not have it; until then as first sent, since it may have it).
-      if (this.inflight.conflicted) this.inflight.request = undefined;
-      this.inflight.conflicted = false;
-      this.inflight.sent = false;
-    }
-    return { dropped: this.bridge(change) };
+    // Not part of the snapshot: re-based below, then sent again (with the new Parents once the server said it
+    // does not have it; until then as first sent, since it may have it).
+    if (this.inflight) applyWriteEvent(this.inflight, { type: 'snapshot' });
+    return this.bridge(change);
+  }
+
+  private confirmInflight(event: 'echo' | 'snapshot'): void {
+    const write = this.inflight!;
+    applyWriteEvent(write, { type: event });
+    this.inflight = null;
+    for (const w of write.waiters) w.resolve();
   }
 
   /** The server refused the inflight write: undo it as if the undo were a concurrent update ordered first. */
-  rejectInflight(): void {
-    if (!this.inflight || !this.confirmed) return;
-    const undo = invertPatches(this.confirmed.value, this.inflight.patches);
+  rejectInflight(): Reception & { rejected: WriteWaiter[] } {
+    const write = this.inflight;
+    if (!write || !this.confirmed) return { dropped: 0, viewChange: [], overridden: [], rejected: [] };
+    const undo = invertPatches(this.confirmed.value, write.patches);
+    applyWriteEvent(write, { type: 'refused' });
     this.inflight = null;
     const [buffer, overBuffer] = transformPatchLists(this.buffer, undo, true);
     this.buffer = buffer;
-    if (buffer.length === 0) this.bufferCount = 0;
+    const overridden = buffer.length === 0 ? this.dropBuffer() : [];
     this.view = applyJsonPatches(this.view, overBuffer);
+    return { dropped: 0, viewChange: overBuffer, overridden, rejected: write.waiters };
+  }
+
+  /** Every buffered edit was overridden: nothing of them will be sent. */
+  private dropBuffer(): WriteWaiter[] {
+    this.bufferCount = 0;
+    const waiters = this.bufferWaiters;
+    this.bufferWaiters = [];
+    return waiters;
   }
 
   /**
    * Bridges an update U (relative to confirmed-before-U) past inflight and buffer:
    * inflight' = T(inflight, U), U' = T(U, inflight), buffer' = T(buffer, U'), view' = view + T(U', buffer).
    */
-  private bridge(change: JsonPatch[]): number {
+  private bridge(change: JsonPatch[]): Reception {
     let dropped = 0;
     let incoming = change;
     if (this.inflight) {
@@ -148,8 +194,8 @@ export class OptimisticState {
     const [buffer, overBuffer] = transformPatchLists(this.buffer, incoming, true);
     dropped += this.buffer.length - buffer.length;
     this.buffer = buffer;
-    if (buffer.length === 0) this.bufferCount = 0; // every buffered edit was overridden
+    const overridden = buffer.length === 0 ? this.dropBuffer() : []; // every buffered edit was overridden
     this.view = applyJsonPatches(this.view, overBuffer);
-    return dropped;
+    return { dropped, viewChange: overBuffer, overridden };
   }
 }

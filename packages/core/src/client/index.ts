@@ -1,5 +1,19 @@
 export { BraidClient } from './BraidClient';
 export { BraidError, type BraidErrorKind } from './BraidError';
 export { backoffDelay, parseRetryAfter, type RetryOptions } from './backoff';
-export { Resource } from './Resource';
-export type { BraidClientOptions, ConnectionState, FetchLike, ResourceStatus, SetAction } from './types';
+export { ClientResource } from './ClientResource';
+export type { BraidClientEvent } from './events';
+export type { ConnectionPhase } from './machine/connectionMachine';
+export type { WritePhase } from './machine/writeMachine';
+export type {
+  BraidClientOptions,
+  ConnectionState,
+  FetchLike,
+  HeadersOption,
+  ResourceStatus,
+  SetAction,
+} from './types';
+
+import type { ClientResource } from './ClientResource';
+/** @deprecated Renamed ClientResource (a server has resources too). */
+export type Resource<T = unknown> = ClientResource<T>;

@@ -1,4 +1,5 @@
 import { createUpdateParser, parseHeartbeats, type Update } from '../protocol/index';
+import { systemTimers, type Timers } from './machine/timers';
 
 /**
  * Reads a subscription response body through the update parser until it ends. When the server echoed
@@ -8,15 +9,16 @@ export async function readSubscription(
   response: Response,
   onUpdate: (update: Update) => void,
   abort: () => void,
+  timers: Timers = systemTimers,
 ): Promise<void> {
   const heartbeat = parseHeartbeats(response.headers.get('heartbeats') ?? '');
   const silenceMs = heartbeat ? (1.2 * heartbeat + 3) * 1000 : 0;
   let silent = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: unknown;
   const arm = () => {
     if (!silenceMs) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
+    timers.clearTimeout(timer);
+    timer = timers.setTimeout(() => {
       silent = true;
       abort();
     }, silenceMs);
@@ -36,7 +38,7 @@ export async function readSubscription(
     if (silent) throw new Error(`no data or heartbeat for ${Math.round(silenceMs / 1000)} s`);
     throw error;
   } finally {
-    clearTimeout(timer);
+    timers.clearTimeout(timer);
     reader.cancel().catch(() => {});
   }
 }

@@ -1,5 +1,6 @@
 import type { BraidError } from './BraidError';
 import type { RetryOptions } from './backoff';
+import type { BraidClientEvent } from './events';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline' | 'error';
 
@@ -10,6 +11,11 @@ export interface ResourceStatus {
   version?: string[];
   /** Local edits not yet confirmed by the server (one per `set` call). */
   pending: number;
+  /**
+   * The Version ids sent and not yet confirmed (the write in flight; edits behind it get theirs when they go out).
+   * Empty when everything sent is confirmed: "saving…" while not empty, "saved" once `pending` is 0 too.
+   */
+  pendingVersions: readonly string[];
   /** The last error (a rejected write, a refused subscription, a network failure), cleared when live again. */
   error?: BraidError;
 }
@@ -45,8 +51,11 @@ export interface BraidClientOptions {
   writeTimeoutMs?: number;
   /** Base URL for relative resource URLs outside browsers. */
   baseUrl?: string;
-  /** Extra request headers (e.g. Authorization) for every request. */
-  headers?: Record<string, string>;
+  /**
+   * Extra request headers (e.g. Authorization) for every request. A function is called for each request (it may
+   * be async), so a token can be refreshed without a custom fetch.
+   */
+  headers?: HeadersOption;
   /**
    * Share one connection among the subscriptions to an origin (Multiplexing v1.0): browsers open at most 6
    * HTTP/1.1 connections per origin. 'auto' (default) multiplexes from the second concurrent subscription on,
@@ -56,4 +65,13 @@ export interface BraidClientOptions {
   multiplex?: boolean | 'auto';
   /** Called for every error of any resource (rejected writes, refused subscriptions...). */
   onError?: (error: BraidError) => void;
+  /** Called with every transition, request and answer of every resource (diagnosis; see BraidClientEvent). */
+  onEvent?: (event: BraidClientEvent) => void;
+  /** Logs every BraidClientEvent with console.debug. */
+  debug?: boolean;
 }
+
+/** Static headers, or a function called per request that returns them (may be async). */
+export type HeadersOption =
+  | Record<string, string>
+  | (() => Record<string, string> | Promise<Record<string, string>>);

@@ -19,7 +19,7 @@ export type TextStatus = 'connecting' | 'live' | 'offline' | 'closed';
 /** What a listener hears after the text changed. */
 export interface TextChange {
   text: string;
-  /** Remote changes (a parallel set against the text before), or undefined for a local edit or a reload. */
+  /** What changed (a parallel set of splices against the text before); undefined for a (re)load. */
   splices?: readonly TextSplice[];
   /** Why: a local edit, a remote update, or a (re)load of the whole text. */
   source: 'local' | 'remote' | 'load';
@@ -166,7 +166,7 @@ export class TextResource {
     // Nothing waiting: send the splices as made (the user's intent, e.g. a replacement the diff would split).
     const exact = this.current === this.sentText ? sorted : undefined;
     this.current = applySplices(this.current, sorted);
-    this.emit({ text: this.current, source: 'local' });
+    this.emit({ text: this.current, splices: sorted, source: 'local' });
     this.flush(exact);
   }
 
@@ -409,7 +409,8 @@ export class TextResource {
     this.current = applySplices(this.current, splices);
     this.sentText = this.current;
     this.version = [...update.version].sort();
-    if (splices.length) this.emit({ text: this.current, splices, source: 'remote' });
+    // Also without splices (a catch-up that only names the new version): listeners may track the version.
+    this.emit({ text: this.current, splices, source: 'remote' });
   }
 
   /**

@@ -2,6 +2,13 @@
 export { codePointLength } from '../protocol/codePoints';
 export { type BindableElement, bindTextarea } from './bindText';
 export {
+  type CaretEntry,
+  mapOffset,
+  type RemoteCaret,
+  RemoteCarets,
+  type RemoteCaretsOptions,
+} from './remoteCarets';
+export {
   applySplices,
   checkSplices,
   diffText,
@@ -12,4 +19,5 @@ export {
   type TextSplice,
   toIndexRange,
 } from './splices';
+export { type PresenceClientOptions, TextPresence } from './TextPresence';
 export { type TextChange, TextResource, type TextResourceOptions, type TextStatus } from './TextResource';

@@ -2,6 +2,8 @@ import { HttpError, toHttpError } from '../errors';
 import { handleMultiplexerRequest, isMultiplexerPath } from '../multiplex/multiplexRoutes';
 import type { Route } from '../resource/registry';
 import type { ServerContext } from '../serverContext';
+import { servePresence } from '../text/presenceHttp';
+import { isPresenceDefinition } from '../text/presenceRegistry';
 import { serveText } from '../text/textHttp';
 import { isTextDefinition } from '../text/textOptions';
 import { checkAccess } from './authorize';
@@ -73,6 +75,10 @@ async function serve(
     return;
   }
   if (!route) throw new HttpError(404, `no resource at ${JSON.stringify(path ?? req.url)}`);
+  if (isPresenceDefinition(route.options)) {
+    await servePresence(ctx, route, req, res);
+    return;
+  }
   if (isTextDefinition(route.options)) {
     const textRoute = route;
     await serveText(ctx, route, req, res, query, (use) => ctx.registry.withText(textRoute, use));

@@ -1,4 +1,5 @@
 import type { ServerContext } from '../serverContext';
+import { isPresenceDefinition } from '../text/presenceRegistry';
 import { TextResource } from '../text/TextResource';
 import { isTextDefinition, type TextDefinition } from '../text/textOptions';
 import type { ResourceOptions } from '../types';
@@ -51,7 +52,7 @@ export class ResourceRegistry {
   }
 
   define(path: string, options: ResourceOptions | TextDefinition): void {
-    if (!options || typeof options !== 'object' || !('initial' in options)) {
+    if (!options || typeof options !== 'object' || !('initial' in options || isPresenceDefinition(options))) {
       throw new TypeError(`braid.resource(${JSON.stringify(path)}): options.initial is required`);
     }
     const pattern = compilePathPattern(path);
