@@ -21,7 +21,9 @@ const docs = defineResource<Doc, '/api/docs/:id'>('/api/docs/:id');
 
 /** A token key, or null until there is an id: the same server rendering rules as a url. */
 function MaybeToken({ id }: { id?: string }) {
-  const [doc, , status] = useBraid(id ? docs.at({ id }) : null, { initialData: { title: 'loaded by the server' } });
+  const [doc, , status] = useBraid(id ? docs.at({ id }) : null, {
+    initialData: { title: 'loaded by the server' },
+  });
   return <p>{`${doc?.title ?? 'no doc'} · ${status.state}`}</p>;
 }
 
