@@ -1,3 +1,4 @@
+import { type ResourceToken, resourcePath } from '../defineResource';
 import type { BraidError } from './BraidError';
 import { ClientResource, type ResourceContext } from './ClientResource';
 import type { BraidClientEvent } from './events';
@@ -89,9 +90,9 @@ export class BraidClient {
     this.listenToNetwork();
   }
 
-  /** The live resource at `url` (the same object for the same URL). */
-  resource<T = unknown>(url: string): ClientResource<T> {
-    const key = this.resolve(url);
+  /** The live resource at `url` or a token's path (the same object for the same URL). */
+  resource<T = unknown>(url: string | ResourceToken<T>): ClientResource<T> {
+    const key = this.resolve(resourcePath(url));
     let resource = this.resources.get(key);
     if (!resource) {
       resource = new ClientResource<unknown>(key, this.context);
