@@ -117,6 +117,16 @@ export function describeConsumerApp(react: ReactVersion, expectedReactVersion: R
       timings.push(`tsc -b && vite build ${(result.ms / 1000).toFixed(1)} s`);
       expect(result.code, failed(result)).toBe(0);
       expect(existsSync(join(app.dir, 'dist', 'index.html'))).toBe(true);
+      // The multiplexer stays a chunk of its own through tsdown and vite: the page's entry does not carry it.
+      const scripts = readdirSync(join(app.dir, 'dist', 'assets')).filter((f) => f.endsWith('.js'));
+      const withMultiplexer = scripts.filter((f) =>
+        readFileSync(join(app.dir, 'dist', 'assets', f), 'utf8').includes('Multiplex-Version'),
+      );
+      const entry = readFileSync(join(app.dir, 'dist', 'index.html'), 'utf8').match(
+        /assets\/([^"]+\.js)/,
+      )![1]!;
+      expect(withMultiplexer).toHaveLength(1);
+      expect(withMultiplexer).not.toContain(entry);
     });
 
     it('typechecks with moduleResolution NodeNext (app and server types)', async () => {
@@ -172,9 +182,19 @@ export function describeConsumerApp(react: ReactVersion, expectedReactVersion: R
       await alice.getByTestId('first-item').getByText('milk', { exact: true }).waitFor();
       expect(await alice.getByTestId('item-count').textContent()).toBe('1');
 
+      // The second resource moved both pages onto a multiplexer stream (the on-demand chunk, from dist/).
+      await bob.getByTestId('clicks').getByText('0', { exact: true }).waitFor();
+      await alice.getByTestId('click').click();
+      await alice.getByTestId('clicks').getByText('1', { exact: true }).waitFor();
+      await alice.getByTestId('click').click();
+      await bob.getByTestId('clicks').getByText('2', { exact: true }).waitFor();
+      const stats = (await (await fetch(`${url}/stats`)).json()) as { multiplexers: number };
+      expect(stats.multiplexers).toBe(2);
+
       for (const page of [alice, bob]) await page.getByText('live · 0 pending').waitFor();
       const res = await fetch(`${url}/api/note`);
       expect((await res.json()) as Note).toEqual({ title: 'hello world', items: ['milk'] });
+      expect(await (await fetch(`${url}/api/clicks`)).json()).toEqual({ count: 2 });
       expect(consoleErrors.unexpected()).toEqual([]);
     });
 

@@ -1,5 +1,14 @@
-export type { BraidError, ResourceStatus, SetAction } from '@braid-live/core';
-export { BraidClient } from '@braid-live/core';
+export type {
+  BraidError,
+  PathParams,
+  ResourceDefinition,
+  ResourcePattern,
+  ResourceStatus,
+  ResourceToken,
+  SetAction,
+  StandardSchemaV1,
+} from '@braid-live/core';
+export { BraidClient, defineResource } from '@braid-live/core';
 export { BraidProvider, useBraidClient } from './BraidProvider';
 export { type BraidStatus, IDLE_STATUS, type IdleStatus } from './idleSource';
 export {

@@ -1,8 +1,9 @@
-import type { Resource, ResourceStatus } from '@braid-live/core';
+import type { ClientResource, ResourceStatus } from '@braid-live/core';
 import type { BraidStatus } from './idleSource';
 
 /** What the hooks read from a resource (or from a stand-in: a server render, a null key). */
-export interface LiveSource<T> extends Pick<Resource<T>, 'subscribe' | 'getSnapshot' | 'set' | 'ready'> {
+export interface LiveSource<T>
+  extends Pick<ClientResource<T>, 'subscribe' | 'getSnapshot' | 'set' | 'ready'> {
   getStatus(): BraidStatus;
 }
 

@@ -13,7 +13,7 @@ interface Selection<T, S> {
  * Before the first value arrives (in a server render, and for a null key) the slice is undefined.
  */
 export function useBraidSelector<T, S>(
-  key: MaybeBraidKey,
+  key: MaybeBraidKey<T>,
   selector: (value: T) => S,
   isEqual: (a: S | undefined, b: S | undefined) => boolean = Object.is,
 ): S | undefined {

@@ -1,10 +1,11 @@
 // @vitest-environment jsdom
 // The React hooks against a real @braid-live/server on 127.0.0.1, rendered with @testing-library/react.
-import { BraidClient } from '@braid-live/core';
+import { BraidClient, defineResource } from '@braid-live/core';
 import { memoryStore } from '@braid-live/server';
 import { act, cleanup, render, screen } from '@testing-library/react';
-import { Suspense } from 'react';
+import { Suspense, useState } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { recordingFetch, startServer, type TestServer, waitFor } from '../../core/test/client/harness';
 import { BraidProvider, useBraid, useBraidSelector, useBraidStatus } from '../src/index';
 
@@ -200,5 +201,102 @@ describe('useBraidSelector', () => {
     }
     wrap(<Status />);
     await waitFor(() => screen.getByTestId('st').textContent === 'live v0');
+  });
+});
+
+describe('typed resources (defineResource with a zod schema)', () => {
+  const Card = z.object({ title: z.string().min(1, 'a card needs a title'), votes: z.number().int() });
+  const board = defineResource('/board', Card);
+  const cards = defineResource('/cards/:id', Card);
+  let typed: TestServer;
+  let typedClient: BraidClient;
+  let typedRec: ReturnType<typeof recordingFetch>;
+  beforeEach(async () => {
+    typed = await startServer(() => ({
+      options: { store: memoryStore() },
+      define: (braid) =>
+        braid
+          .resource(board, { initial: { title: 'Board', votes: 0 } })
+          .resource(cards, { initial: (params) => ({ title: `card ${params.id}`, votes: 0 }) }),
+    }));
+    typedRec = recordingFetch();
+    // (No multiplexing: a second subscription would move the first into a multiplexer, a request of its own.)
+    typedClient = new BraidClient({
+      baseUrl: typed.base,
+      fetch: typedRec.fetch,
+      gracePeriodMs: 50,
+      multiplex: false,
+    });
+  });
+  afterEach(async () => {
+    cleanup();
+    typedClient.close();
+    await typed.stop();
+  });
+
+  it('useBraid(token) reads and writes; a write the schema refuses rolls back and shows the 422 reason', async () => {
+    function Board() {
+      const [card, setCard, status] = useBraid(board);
+      const votes = useBraidSelector(board, (c) => c.votes);
+      const { state } = useBraidStatus(board);
+      return (
+        <div>
+          <span data-testid="card">{card ? `${card.title}/${votes}/${state}` : 'loading'}</span>
+          <span data-testid="error">
+            {status.error ? `${status.error.kind} ${status.error.status} ${status.error.message}` : ''}
+          </span>
+          <button type="button" onClick={() => setCard((c) => void (c.votes += 1))}>
+            vote
+          </button>
+          <button type="button" onClick={() => setCard((c) => void (c.title = ''))}>
+            clear
+          </button>
+        </div>
+      );
+    }
+    render(
+      <BraidProvider client={typedClient}>
+        <Board />
+      </BraidProvider>,
+    );
+    await waitFor(() => screen.getByTestId('card').textContent === 'Board/0/live', 5000, 'live');
+    await act(async () => screen.getByText('vote').click());
+    await waitFor(async () => (await typed.braid.get(board)).value.votes === 1, 5000, 'the vote');
+    act(() => screen.getByText('clear').click());
+    expect(screen.getByTestId('card').textContent).toBe('/1/live'); // optimistic
+    await waitFor(() => screen.getByTestId('card').textContent === 'Board/1/live', 5000, 'rollback');
+    expect(screen.getByTestId('error').textContent).toMatch(/^rejected 422 .*title: a card needs a title/);
+    expect((await typed.braid.get(board)).value).toEqual({ title: 'Board', votes: 1 });
+    expect(typedRec.subscriptions()).toHaveLength(1);
+  });
+
+  it('useBraid(pattern.at(...)) made during render keeps one subscription, and follows a new id', async () => {
+    let renders = 0;
+    let pick!: (id: string) => void;
+    function Card() {
+      const [id, setId] = useState('a');
+      pick = setId;
+      const [card] = useBraid(cards.at({ id }));
+      renders++;
+      return <span data-testid="c">{card?.title ?? 'loading'}</span>;
+    }
+    render(
+      <BraidProvider client={typedClient}>
+        <Card />
+      </BraidProvider>,
+    );
+    await waitFor(() => screen.getByTestId('c').textContent === 'card a', 5000, 'card a');
+    // Re-render with a fresh token for the same path: the same resource, no new request.
+    for (let i = 1; i <= 3; i++) {
+      await act(() => typed.braid.patch(cards.at({ id: 'a' }), (c) => void (c.votes = i)));
+    }
+    await waitFor(() => renders >= 2, 5000, 're-renders');
+    expect(typedRec.subscriptions()).toHaveLength(1);
+    act(() => pick('b c'));
+    await waitFor(() => screen.getByTestId('c').textContent === 'card b c', 5000, 'card b c');
+    expect(typedRec.subscriptions().map((r) => new URL(r.url).pathname)).toEqual([
+      '/cards/a',
+      '/cards/b%20c',
+    ]);
   });
 });

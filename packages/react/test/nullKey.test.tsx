@@ -50,7 +50,7 @@ const wrap = (ui: React.ReactNode) => render(<BraidProvider client={client}>{ui}
 const subscribers = () => server.braid.stats().subscribers;
 
 /** Shows what the three hooks return for `url`, and records what its setter threw. */
-function Probe({ url, onWriteError }: { url: MaybeBraidKey; onWriteError?: (error: unknown) => void }) {
+function Probe({ url, onWriteError }: { url: MaybeBraidKey<Doc>; onWriteError?: (error: unknown) => void }) {
   const [doc, setDoc, status] = useBraid<Doc>(url);
   const title = useBraidSelector(url, (d: Doc) => d.title);
   const onlyStatus: BraidStatus = useBraidStatus(url);
@@ -104,9 +104,9 @@ describe('a null key', () => {
   });
 
   it('null → url subscribes, url → null unsubscribes, and back again (counted on the server)', async () => {
-    let show!: (url: MaybeBraidKey) => void;
+    let show!: (url: MaybeBraidKey<Doc>) => void;
     function Switch() {
-      const [url, setUrl] = useState<MaybeBraidKey>(null);
+      const [url, setUrl] = useState<MaybeBraidKey<Doc>>(null);
       show = setUrl;
       return <Probe url={url} />;
     }

@@ -1,3 +1,11 @@
+export {
+  defineResource,
+  type PathParams,
+  type ResourceDefinition,
+  type ResourcePattern,
+  type ResourceToken,
+  type StandardSchemaV1,
+} from '@braid-live/core/protocol';
 export { type BraidPluginOptions, braidPlugin, type FastifyLike } from './adapters/fastify';
 export type { FollowHandlers, SeqRecord, SharedLog } from './cluster/sharedLog';
 export { RESOURCE_ERROR_STATUS } from './errors';
@@ -26,5 +34,7 @@ export type {
   ResourceChange,
   ResourceOptions,
   ResourceSnapshot,
+  ResourceTarget,
+  TokenResourceOptions,
   Validate,
 } from './types';

@@ -1,4 +1,10 @@
-import { diffJson } from '@braid-live/core/protocol';
+import {
+  diffJson,
+  isStandardSchema,
+  type ResourcePattern,
+  type ResourceToken,
+  resourcePath,
+} from '@braid-live/core/protocol';
 import { produce } from 'immer';
 import { createFetchHandler } from './adapters/fetch';
 import { createNodeHandler, createNodeMiddleware } from './adapters/node';
@@ -6,6 +12,7 @@ import { compilePathPattern } from './resource/pathPattern';
 import type { LoadedResource } from './resource/registry';
 import { ResourceError } from './resource/resourceError';
 import type { WriteOutcome } from './resource/serverResource';
+import { checkInitialValue } from './resource/validateWrite';
 import { ServerContext } from './serverContext';
 import type { PresenceOptions } from './text/presence';
 import { isPresenceDefinition, presenceDefinition, presenceDocuments } from './text/presenceRegistry';
@@ -20,6 +27,7 @@ import type {
   ResourceChange,
   ResourceOptions,
   ResourceSnapshot,
+  ResourceTarget,
 } from './types';
 
 /**
@@ -30,12 +38,13 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
   const ctx = new ServerContext(options);
   let closing: Promise<void> | undefined;
 
-  /** Runs `use` with the loaded resource at `path` (held while it runs: see ResourceRegistry.with). */
-  async function withResource<R>(
-    path: string,
+  /** Runs `use` with the loaded resource at `target` (held while it runs: see ResourceRegistry.with). */
+  async function withResource<T, R>(
+    target: ResourceTarget<T>,
     caller: string,
     use: (resource: LoadedResource) => R | Promise<R>,
   ): Promise<R> {
+    const path = resourcePath(target);
     if (ctx.closed) throw new Error(`braid.${caller}: the server is closed`);
     const route = ctx.registry.match(path);
     if (!route) throw new Error(`braid.${caller}: no resource at ${JSON.stringify(path)}`);
@@ -52,8 +61,12 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
   }
 
   const server: BraidServer = {
-    resource<T>(path: string, resourceOptions: ResourceOptions<T>) {
-      ctx.registry.define(path, resourceOptions as ResourceOptions);
+    resource<T>(
+      target: string | ResourceToken<T> | ResourcePattern<T>,
+      givenOptions: ResourceOptions<T>,
+    ): BraidServer {
+      const { path, options: resourceOptions } = definitionOf(target, givenOptions as ResourceOptions);
+      ctx.registry.define(path, resourceOptions);
       const route = ctx.registry.match(path);
       // Exact paths start loading now, so the first request does not wait for the store.
       // (A pattern like `/t/:id` is no resource itself: nothing to load.)
@@ -79,8 +92,8 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
     middleware: createNodeMiddleware(ctx),
     fetch: createFetchHandler(ctx),
 
-    patch<T>(path: string, recipe: Recipe<T>): Promise<string> {
-      return withResource(path, 'patch', async (resource) => {
+    patch<T>(target: ResourceTarget<T>, recipe: Recipe<T>): Promise<string> {
+      return withResource(target, 'patch', async (resource) => {
         const outcome = await resource.writeFromHead((head) => {
           // The patches come from comparing values (immer keeps untouched parts identical, so this is cheap):
           // `push` + `shift` on a list is then 2 splices, where immer's own patches rewrite every index.
@@ -91,25 +104,25 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
       });
     },
 
-    get<T>(path: string): Promise<ResourceSnapshot<T>> {
-      return withResource(path, 'get', (resource) => {
+    get<T>(target: ResourceTarget<T>): Promise<ResourceSnapshot<T>> {
+      return withResource(target, 'get', (resource) => {
         const { version, value } = resource.head;
         return { version: [...version], value: value as T };
       });
     },
 
-    history(path: string, { limit }: { limit?: number } = {}): Promise<HistoryEntry[]> {
-      return withResource(path, 'history', (resource) => resource.historyEntries(limit));
+    history<T>(target: ResourceTarget<T>, { limit }: { limit?: number } = {}): Promise<HistoryEntry[]> {
+      return withResource(target, 'history', (resource) => resource.historyEntries(limit));
     },
 
-    revert(path: string, version: string): Promise<string> {
-      return withResource(path, 'revert', async (resource) => {
+    revert<T>(target: ResourceTarget<T>, version: string): Promise<string> {
+      return withResource(target, 'revert', async (resource) => {
         const outcome = await resource.writeFromHead(() => {
           const found = resource.valueAt([version]);
           if (!found) {
             throw new ResourceError(
               'unknown-version',
-              `braid.revert: version ${JSON.stringify(version)} is not in ${path}'s history`,
+              `braid.revert: version ${JSON.stringify(version)} is not in ${resource.path}'s history`,
             );
           }
           return { patches: [{ range: '', content: found.value }], peer: 'server' };
@@ -118,14 +131,19 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
       });
     },
 
-    subscribe<T>(path: string, listener: (change: ResourceChange<T>) => void): () => void {
+    subscribe<T>(target: ResourceTarget<T>, listener: (change: ResourceChange<T>) => void): () => void {
       let stop: (() => void) | undefined;
       let cancelled = false;
       // The listener itself keeps the resource loaded (an idle resource has none), so the hold of `with` only
       // has to cover the load.
-      withResource(path, 'subscribe', (resource) => {
+      withResource(target, 'subscribe', (resource) => {
         if (!cancelled && !ctx.closed) stop = resource.listen(listener as (change: ResourceChange) => void);
-      }).catch((error) => ctx.reportError(error, `braid.subscribe(${JSON.stringify(path)})`));
+      }).catch((error) =>
+        ctx.reportError(
+          error,
+          `braid.subscribe(${JSON.stringify(typeof target === 'string' ? target : target?.path)})`,
+        ),
+      );
       return () => {
         cancelled = true;
         stop?.();
@@ -165,4 +183,45 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
     },
   };
   return server;
+}
+
+/**
+ * The path and options of a `braid.resource` call: a path with its options, or a token (or pattern) from
+ * `defineResource`, whose schema joins the options. A schema's initial value is checked here (see
+ * checkInitialValue): a sync schema that refuses it throws before anything is defined.
+ */
+function definitionOf<T>(
+  target: string | ResourceToken<T> | ResourcePattern<T>,
+  options: ResourceOptions,
+): { path: string; options: ResourceOptions } {
+  let path: string;
+  let definition = options;
+  if (typeof target === 'string') path = target;
+  else if (target?.kind === 'resource' || target?.kind === 'pattern') {
+    path = target.kind === 'pattern' ? target.pattern : target.path;
+    if (options && typeof options === 'object' && target.schema) {
+      if (options.schema !== undefined && options.schema !== target.schema) {
+        throw new TypeError(
+          `braid.resource(${JSON.stringify(path)}): the token has a schema already; options.schema would be a second one`,
+        );
+      }
+      definition = { ...options, schema: target.schema };
+    }
+  } else {
+    throw new TypeError('braid.resource: the first argument must be a path or a token from defineResource()');
+  }
+  const schema = definition?.schema;
+  if (schema !== undefined) {
+    if (!isStandardSchema(schema)) {
+      throw new TypeError(
+        `braid.resource(${JSON.stringify(path)}): options.schema has no Standard Schema v1 interface ('~standard')`,
+      );
+    }
+    // A function of the params is checked for each path as it loads; so is this one with an async schema.
+    if (typeof definition.initial !== 'function') {
+      const pending = checkInitialValue(path, schema, definition.initial);
+      pending?.catch(() => {});
+    }
+  }
+  return { path, options: definition };
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import type { JsonPatch } from '@braid-live/core/protocol';
+import type { JsonPatch, ResourcePattern, ResourceToken, StandardSchemaV1 } from '@braid-live/core/protocol';
 import type { Draft } from 'immer';
 import type { CorsOption } from './http/cors';
 import type { BraidLimits } from './limits';
@@ -68,6 +68,15 @@ export interface ResourceOptions<T = unknown> {
   /** Overrides the server-wide `authorize` for this resource. */
   authorize?: Authorize;
   validate?: Validate<T>;
+  /**
+   * A Standard Schema (zod, valibot, ArkType…) that every write must satisfy — client PUTs and PATCHes and
+   * server-side `braid.patch`/`braid.revert` alike: checked once per write on the value its patches produce,
+   * before anything is stored; a failure is refused with 422 and the schema's issues (and changes nothing). The
+   * initial value is checked too (a sync schema throws at `braid.resource`). Values are stored as written: a
+   * schema whose output differs from its input (defaults, transforms, stripped keys) refuses the write. Usually
+   * brought by a token: `braid.resource(defineResource(path, schema), { initial })`.
+   */
+  schema?: StandardSchemaV1<unknown, T>;
   /**
    * For a path pattern: how many resources (distinct paths with stored state) it may create; a first write to
    * one more path is answered 403. Default: the `maxResourcesPerPattern` limit.
@@ -152,7 +161,21 @@ export interface BraidServerStats {
 // biome-ignore lint/suspicious/noConfusingVoidType: a recipe with a block body returns void (as in immer's own types)
 export type Recipe<T> = (draft: Draft<T>) => NoInfer<Draft<T> | T> | undefined | void;
 
+/** The options of `braid.resource(token, …)`: the schema, if any, is the token's. */
+export type TokenResourceOptions<T = unknown> = Omit<ResourceOptions<T>, 'schema'>;
+
+/** Where a server-side call goes: an exact path, or a token from `defineResource` (which also gives the type). */
+export type ResourceTarget<T = unknown> = string | ResourceToken<T>;
+
 export interface BraidServer {
+  /**
+   * Serves a resource defined by a token (`defineResource('/api/doc', schema)`, or a pattern `defineResource('/docs/:id')`):
+   * the document type comes from the token, and with a schema every write is validated against it.
+   */
+  resource<T>(
+    definition: ResourceToken<T> | ResourcePattern<T, string>,
+    options: TokenResourceOptions<NoInfer<T>>,
+  ): BraidServer;
   /** Serves a resource at an exact path or a pattern (`/api/tickers/:symbol`). Returns the server (chainable). */
   resource<T = unknown>(path: string, options: ResourceOptions<T>): BraidServer;
   /**
@@ -176,15 +199,18 @@ export interface BraidServer {
    */
   readonly fetch: (request: Request) => Promise<Response>;
   /** A server-side write: runs an immer recipe on the current value; resolves with the new version id. */
-  patch<T = unknown>(path: string, recipe: Recipe<T>): Promise<string>;
+  patch<T = unknown>(target: ResourceTarget<T>, recipe: Recipe<T>): Promise<string>;
   /** The current version and value (loads the resource from the store if it is not in memory). */
-  get<T = unknown>(path: string): Promise<ResourceSnapshot<T>>;
+  get<T = unknown>(target: ResourceTarget<T>): Promise<ResourceSnapshot<T>>;
   /** Versions in memory, newest first (at most `limit`). */
-  history(path: string, options?: { limit?: number }): Promise<HistoryEntry[]>;
+  history<T = unknown>(target: ResourceTarget<T>, options?: { limit?: number }): Promise<HistoryEntry[]>;
   /** Writes the value of an older version as a new version (fanned out). Resolves with the new version id. */
-  revert(path: string, version: string): Promise<string>;
+  revert<T = unknown>(target: ResourceTarget<T>, version: string): Promise<string>;
   /** Listens in-process: called with the current state, then with every new version. Returns unsubscribe. */
-  subscribe<T = unknown>(path: string, listener: (change: ResourceChange<T>) => void): () => void;
+  subscribe<T = unknown>(
+    target: ResourceTarget<T>,
+    listener: (change: ResourceChange<T>) => void,
+  ): () => void;
   stats(): BraidServerStats;
   /** Ends all subscriptions, waits for writes in progress, clears timers, closes the store. */
   close(): Promise<void>;

@@ -1,8 +1,9 @@
+import { type ResourceToken, resourcePath } from '../defineResource';
 import type { BraidError } from './BraidError';
 import { ClientResource, type ResourceContext } from './ClientResource';
 import type { BraidClientEvent } from './events';
 import { systemTimers } from './machine/timers';
-import { OriginSubscriptions } from './multiplex/OriginSubscriptions';
+import type { OriginSubscriptions } from './multiplex/OriginSubscriptions';
 import type { BraidClientOptions, FetchLike } from './types';
 
 /** Random base36 characters (crypto where there is one: ids must not repeat across tabs and reloads). */
@@ -27,6 +28,14 @@ function pageOriginUsesHttp2(origin: string): boolean {
   const nav = performance.getEntriesByType?.('navigation')?.[0] as { nextHopProtocol?: string } | undefined;
   return nav?.nextHopProtocol === 'h2' || nav?.nextHopProtocol === 'h3';
 }
+
+/** The multiplexer is a chunk of its own, loaded by the first subscription (server renders never load it). */
+let originSubscriptions: Promise<typeof import('./multiplex/OriginSubscriptions')> | undefined;
+const loadOriginSubscriptions = () =>
+  (originSubscriptions ??= import('./multiplex/OriginSubscriptions').catch((error) => {
+    originSubscriptions = undefined; // a failed chunk load is retried with the next attempt
+    throw error;
+  }));
 
 /**
  * Owns the live resources of an app: one Resource (one subscription) per URL however many readers it has,
@@ -81,9 +90,9 @@ export class BraidClient {
     this.listenToNetwork();
   }
 
-  /** The live resource at `url` (the same object for the same URL). */
-  resource<T = unknown>(url: string): ClientResource<T> {
-    const key = this.resolve(url);
+  /** The live resource at `url` or a token's path (the same object for the same URL). */
+  resource<T = unknown>(url: string | ResourceToken<T>): ClientResource<T> {
+    const key = this.resolve(resourcePath(url));
     let resource = this.resources.get(key);
     if (!resource) {
       resource = new ClientResource<unknown>(key, this.context);
@@ -130,8 +139,10 @@ export class BraidClient {
   }
 
   /** Opens a subscription: through the origin's multiplexer, or plainly (see OriginSubscriptions). */
-  private subscribeFetch(fetchImpl: FetchLike, url: string, init: RequestInit = {}): Promise<Response> {
+  private async subscribeFetch(fetchImpl: FetchLike, url: string, init: RequestInit = {}): Promise<Response> {
     const origin = new URL(url).origin;
+    const { OriginSubscriptions } = await loadOriginSubscriptions();
+    init.signal?.throwIfAborted(); // closed while the chunk loaded: never sent
     let route = this.origins.get(origin);
     if (!route) {
       const mode = this.options.multiplex ?? 'auto';

@@ -1,5 +1,17 @@
 // @braid-live/core/protocol: Braid-HTTP wire format and json ranges, shared by client and server.
 // Pure TypeScript: no Node built-ins, no React.
+
+// Typed resources: a path and its document type (or Standard Schema), shared by server and client.
+export {
+  defineResource,
+  isStandardSchema,
+  type PathParams,
+  type ResourceDefinition,
+  type ResourcePattern,
+  type ResourceToken,
+  resourcePath,
+} from '../defineResource';
+export type { StandardSchemaV1 } from '../schema/standardSchema';
 export { applyJsonPatch, applyJsonPatches, resolveJsonPatches } from './applyJsonPatch';
 export { codePointLength } from './codePoints';
 export { appendComposed, collapsePatches } from './composePatches';

@@ -73,7 +73,17 @@ describe('BraidClient over a multiplexer (@braid-live/server)', () => {
     cleanups.push(() => plainClient.close());
     const others = Array.from({ length: 10 }, (_, i) => plainClient.resource(`/t/${i}`));
     for (const r of others) r.subscribe(() => {});
-    await new Promise((r) => setTimeout(r, 500));
+    await waitFor(
+      () => others.filter((r) => r.getSnapshot() !== undefined).length === 6,
+      5000,
+      'six snapshots',
+    );
+    // The other 4 wait in the agent's queue for a connection that never frees up (no sleeping to show it).
+    await waitFor(
+      () => Object.values(stalled.agent.requests).flat().length === 4,
+      5000,
+      'four queued requests',
+    );
     expect(others.filter((r) => r.getSnapshot() !== undefined)).toHaveLength(6);
   });
 

@@ -1,16 +1,19 @@
 // @vitest-environment jsdom
 // Network signals: a server that goes silent (heartbeat liveness), 503 + Retry-After, and the browser's
-// online/offline events (jsdom's window), each against a real socket on 127.0.0.1.
+// online/offline events (jsdom's window), each against a real socket on 127.0.0.1. Time is fake (the client's
+// and the server's timers), so waiting 3.6 s of silence takes a few milliseconds.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { memoryStore } from '@braid-live/server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BraidClient } from '../../src/client/index';
-import { startServer, type TestServer, waitFor } from './harness';
+import { advance, startServer, type TestServer, useFakeTimers, waitFor } from './harness';
 
 const cleanups: (() => unknown)[] = [];
+beforeEach(() => useFakeTimers());
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
+  vi.useRealTimers();
 });
 
 async function rawServer(handler: http.RequestListener) {
@@ -37,11 +40,15 @@ describe('liveness and retries', () => {
     const res = client.resource('/doc');
     res.subscribe(() => {});
     await res.ready;
-    await waitFor(() => opened.length >= 2, 8000, 'a second subscription');
-    const gap = opened[1] - opened[0];
-    expect(gap).toBeGreaterThanOrEqual(3500); // 1.2 * 0.5 + 3 = 3.6 s, give or take timers
-    expect(gap).toBeLessThan(6000);
-  }, 15_000);
+    // 1.2 · 0.5 + 3 = 3.6 s of silence: not yet at 3.5 s...
+    await advance(3500);
+    expect(opened).toHaveLength(1);
+    expect(res.getStatus().state).toBe('live');
+    // ...and once it has passed (plus a backoff of at most 50 ms), a new subscription.
+    await advance(300);
+    await waitFor(() => opened.length >= 2, 5000, 'a second subscription');
+    expect(opened[1] - opened[0]).toBeGreaterThanOrEqual(3600);
+  });
 
   it('honours Retry-After on 503, then subscribes', async () => {
     const attempts: number[] = [];
@@ -60,9 +67,15 @@ describe('liveness and retries', () => {
     const res = client.resource<{ a: number }>('/doc');
     const states: string[] = [];
     res.subscribe(() => states.push(res.getStatus().state));
-    await res.ready;
-    expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(950);
+    await waitFor(() => res.getStatus().error?.status === 503, 5000, 'the 503');
     expect(states).toContain('reconnecting');
+    // The backoff alone would retry within 50 ms; Retry-After holds it for 1 s.
+    await advance(900);
+    expect(attempts).toHaveLength(1);
+    await advance(200);
+    await res.ready;
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(1000);
     expect(res.getSnapshot()).toEqual({ a: 1 });
   });
 });
@@ -89,10 +102,13 @@ describe("the browser's online/offline events", () => {
     Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => false });
     window.dispatchEvent(new Event('offline'));
     await waitFor(() => res.getStatus().state === 'offline', 2000, 'offline');
+    const subscribers = server.braid.stats().subscribers;
     res.set((d) => void (d.n = 5)); // kept while offline
-    await new Promise((r) => setTimeout(r, 300));
+    // Longer than the 5-10 s backoff: offline, it does not retry at all.
+    await advance(12_000, 500);
     expect(res.getStatus().state).toBe('offline');
     expect(res.getStatus().pending).toBe(1);
+    expect(server.braid.stats().subscribers).toBeLessThanOrEqual(subscribers);
 
     Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => true });
     window.dispatchEvent(new Event('online'));

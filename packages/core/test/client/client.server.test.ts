@@ -1,10 +1,10 @@
 // BraidClient against a real @braid-live/server on 127.0.0.1: subscribe, receive, write, echo, reject, share.
 import { isDeepStrictEqual } from 'node:util';
 import { memoryStore } from '@braid-live/server';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BraidError } from '../../src/client/BraidError';
 import { BraidClient } from '../../src/client/index';
-import { recordingFetch, startServer, type TestServer, waitFor } from './harness';
+import { advance, recordingFetch, startServer, type TestServer, useFakeTimers, waitFor } from './harness';
 
 interface Doc {
   title: string;
@@ -42,6 +42,7 @@ beforeEach(async () => {
   }));
 });
 afterEach(async () => {
+  vi.useRealTimers();
   for (const client of clients) client.close();
   clients = [];
   await server.stop();
@@ -181,6 +182,7 @@ describe('BraidClient with @braid-live/server', () => {
   });
 
   it('gives the same Resource for the same URL and opens one subscription for many listeners', async () => {
+    useFakeTimers();
     const { fetch, subscriptions } = recordingFetch();
     const client = newClient({ fetch });
     const a = client.resource<Doc>('/doc');
@@ -191,7 +193,7 @@ describe('BraidClient with @braid-live/server', () => {
     // A remount within the grace period does not reconnect...
     for (const off of offs) off();
     const again = a.subscribe(() => {});
-    await new Promise((r) => setTimeout(r, 300));
+    await advance(300); // longer than the 200 ms grace period
     expect(subscriptions()).toHaveLength(1);
     expect(server.braid.stats().subscribers).toBe(1);
     // ...and after the last listener leaves for longer than it, the subscription closes.
@@ -243,14 +245,15 @@ describe('BraidClient with @braid-live/server', () => {
   });
 
   it('asks for heartbeats and the server echoes them', async () => {
+    useFakeTimers(); // the server's heartbeat timer and the client's silence timer both
     const { fetch, subscriptions } = recordingFetch();
     const res = newClient({ fetch, heartbeats: 1 }).resource('/doc');
     res.subscribe(() => {});
     await res.ready;
     expect(subscriptions()[0].headers.heartbeats).toBe('1s');
     // Live for longer than 1.2·1+3 s of otherwise-silent stream: heartbeats keep it up, no reconnect.
-    await new Promise((r) => setTimeout(r, 4500));
+    await advance(4500);
     expect(subscriptions()).toHaveLength(1);
     expect(res.getStatus().state).toBe('live');
-  }, 10_000);
+  });
 });

@@ -3,11 +3,11 @@
 // stock braidify servers that send nothing until their next update, and the reconnect backoff.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BraidClient, BraidError } from '../../src/client/index';
 import type { BraidClientOptions } from '../../src/client/types';
 import { startStockBraidifyServer } from '../referenceBraid';
-import { recordingFetch, startServer, type TestServer, waitFor } from './harness';
+import { advance, recordingFetch, startServer, type TestServer, useFakeTimers, waitFor } from './harness';
 
 type Doc = Record<string, unknown> & { items: unknown[]; n: number };
 
@@ -15,6 +15,7 @@ let server: TestServer | undefined;
 const clients: BraidClient[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   for (const c of clients.splice(0)) c.close();
   await server?.stop();
   server = undefined;
@@ -155,10 +156,18 @@ describe('point 2: writer ids never collide', () => {
       );
       return new Response(body, { status: response.status, headers: response.headers });
     };
+    useFakeTimers();
     const res = await open(newClient({ fetch: stallingFetch, echoTimeoutMs: 300, multiplex: false }));
     res.set((d) => {
       d.n = 5;
     });
+    await waitFor(
+      async () => ((await srv.braid.get('/doc')).value as Doc).n === 5,
+      5000,
+      'the write applied',
+    );
+    expect(res.getStatus().pending).toBe(1); // acknowledged, never echoed
+    await advance(300);
     await waitFor(() => res.getStatus().pending === 0, 5000, 'the write settled without its echo');
     expect(((await srv.braid.get('/doc')).value as Doc).n).toBe(5);
     expect(res.getStatus().version).toEqual((await srv.braid.get('/doc')).version);
@@ -278,9 +287,10 @@ describe('point 5: a stock braidify 1.3.80 server that sends nothing until its n
 
 describe('reconnect backoff', () => {
   it('is not reset by a 209 whose stream then fails at once: the delays keep growing', async () => {
+    useFakeTimers();
     const arrivals: number[] = [];
-    const cut = http.createServer((req, res) => {
-      arrivals.push(performance.now());
+    const cut = http.createServer((_req, res) => {
+      arrivals.push(Date.now()); // fake time: when the client's backoff timer let it through
       // A 209 head, then the stream is cut before any update.
       res.writeHead(209, { 'Content-Type': 'application/json' });
       res.flushHeaders();
@@ -297,7 +307,8 @@ describe('reconnect backoff', () => {
     const base = `http://127.0.0.1:${(cut.address() as AddressInfo).port}`;
     const client = newClient({ baseUrl: base, retry: { baseMs: 20, maxMs: 100_000 } });
     client.resource('/doc').subscribe(() => {});
-    await waitFor(() => arrivals.length >= 7, 10_000, '7 attempts');
+    for (let step = 0; arrivals.length < 7 && step < 200; step++) await advance(50, 50);
+    expect(arrivals.length).toBeGreaterThanOrEqual(7);
     client.close();
     // With equal jitter, attempt k waits at least 20·2^k / 2 ms: 10+20+40+80+160+320 = 630 ms before the 7th.
     expect(arrivals[6] - arrivals[0]).toBeGreaterThanOrEqual(600);

@@ -3,6 +3,34 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { type BraidServer, type BraidServerOptions, createBraidServer } from '@braid-live/server';
+import { vi } from 'vitest';
+
+// Captured when the harness loads, before a test installs fake timers: real waits, for real I/O.
+const realSetTimeout = globalThis.setTimeout;
+
+/**
+ * Fake timers for client tests (the client and an in-process server both run on them); real I/O goes on.
+ * `performance`, setImmediate and microtasks stay real, so sockets and streams work as usual.
+ */
+export function useFakeTimers(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+}
+
+/** A real pause (whatever the timers): lets sockets deliver what is on its way. */
+export function realPause(ms = 1): Promise<void> {
+  return new Promise((resolve) => realSetTimeout(resolve, ms));
+}
+
+/**
+ * Moves fake time forward by `ms`, in steps, with a real pause after each, so what a timer starts (a heartbeat
+ * written, a reconnect) reaches the other side before the next step.
+ */
+export async function advance(ms: number, stepMs = 100): Promise<void> {
+  for (let done = 0; done < ms; done += stepMs) {
+    await vi.advanceTimersByTimeAsync(Math.min(stepMs, ms - done));
+    await realPause(2);
+  }
+}
 
 export interface TestServer {
   braid: BraidServer;
@@ -57,13 +85,16 @@ export async function startServer(
   return self;
 }
 
-/** Polls until `check` returns truthy (or throws after `timeoutMs`). */
+/**
+ * Polls until `check` returns truthy (or throws after `timeoutMs` of real time). Under fake timers each poll also
+ * moves fake time 10 ms, so short timers (a backoff of a few ms) still fire; long waits are the test's `advance`.
+ */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
   timeoutMs = 5000,
   what = 'condition',
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     let last: unknown;
     try {
@@ -72,8 +103,10 @@ export async function waitFor<T>(
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-    await new Promise((r) => setTimeout(r, 10));
+    if (performance.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+    if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(10);
+    await realPause(10);
   }
 }
 

@@ -17,7 +17,7 @@ import { rebaseWrite } from './rebaseWrite';
 import type { ResidentMemory } from './residentMemory';
 import { ResourceError } from './resourceError';
 import { SerialQueue } from './serialQueue';
-import { runValidate } from './validateWrite';
+import { checkInitialValue, checkSchema, runValidate } from './validateWrite';
 import { initialVersionId } from './versionIds';
 import { checkDocumentSize, checkWriteBudget } from './writeBudget';
 
@@ -220,6 +220,9 @@ export class ServerResource {
   // ---- internals ----
 
   private async load(): Promise<void> {
+    const { schema } = this.options;
+    if (schema)
+      await checkInitialValue(this.path, schema, initialValue(this.options, this.params, this.path));
     const stored = await this.loadStored();
     if (stored) {
       this.hasStoredState = true;
@@ -351,6 +354,8 @@ export class ServerResource {
         this.ctx.limits.maxRebaseWork,
       );
       checkDocumentSize(value, this.ctx.limits);
+      // Every write, server-side ones too: the schema is what the document's type promises.
+      if (this.options.schema) await checkSchema(this.options.schema, value);
       if (proposal.req) await runValidate(this.options.validate, value, history.headValue, proposal.req);
 
       const record: VersionRecord = {
