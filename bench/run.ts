@@ -17,6 +17,7 @@ const BENCHMARKS = [
   'bundle',
   'wire',
   'apply',
+  'schema',
   'transform',
   'parse',
   'react',

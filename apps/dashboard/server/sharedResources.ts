@@ -2,10 +2,12 @@ import type { BraidServer } from '@braid-live/server';
 import {
   type Incident,
   type Incidents,
+  incidentsResource,
   LIMITS,
   type Notes,
   THRESHOLD_RANGES,
   type Thresholds,
+  thresholdsResource,
   urls,
 } from '../src/model/resources';
 
@@ -53,8 +55,8 @@ const INITIAL_NOTES: Notes = {
 
 /** The documents people edit together. Each write is checked (validate → 422 with the reason, rolled back). */
 export function defineSharedResources(braid: BraidServer): void {
-  braid.resource<Thresholds>(urls.thresholds, { initial: INITIAL_THRESHOLDS, validate: validateThresholds });
-  braid.resource<Incidents>(urls.incidents, { initial: INITIAL_INCIDENTS, validate: validateIncidents });
+  braid.resource(thresholdsResource, { initial: INITIAL_THRESHOLDS, validate: validateThresholds });
+  braid.resource(incidentsResource, { initial: INITIAL_INCIDENTS, validate: validateIncidents });
   braid.resource<Notes>(urls.notes, { initial: INITIAL_NOTES, validate: validateNotes });
 }
 

@@ -8,6 +8,7 @@ import type { LiveSource } from './serverRender';
 export interface IdleStatus {
   state: 'idle';
   pending: 0;
+  pendingVersions: readonly [];
   version?: undefined;
   error?: undefined;
 }
@@ -16,7 +17,11 @@ export interface IdleStatus {
 export type BraidStatus = ResourceStatus | IdleStatus;
 
 /** The same object every time, so useSyncExternalStore sees no change. */
-export const IDLE_STATUS: IdleStatus = Object.freeze({ state: 'idle', pending: 0 });
+export const IDLE_STATUS: IdleStatus = Object.freeze({
+  state: 'idle',
+  pending: 0,
+  pendingVersions: Object.freeze([]) as readonly [],
+});
 
 const NEVER = new Promise<void>(() => {});
 const noSubscription = () => () => {};

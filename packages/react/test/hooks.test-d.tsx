@@ -41,7 +41,20 @@ export function useUrlKey() {
   setDoc({ title: 1 });
   setDoc((d) => {
     expectTypeOf(d.title).toEqualTypeOf<string>();
+    // immer's Draft<T>: readonly removed, so a recipe can mutate a readonly document type.
+    expectTypeOf(d.tags).toEqualTypeOf<string[]>();
+    d.tags.push('x');
   });
+  // @ts-expect-error: no such key on the draft
+  setDoc((d) => void (d.typo = 1));
+  // @ts-expect-error: a replacement from a recipe must be a whole Doc
+  setDoc(() => ({ title: 'only' }));
+  setDoc(() => ({ title: 'whole', tags: [], count: 1 }));
+  // Untyped: the draft is unknown, not any.
+  const [, setUntyped] = useBraid(url);
+  // @ts-expect-error: unknown has no properties
+  setUntyped((d) => void (d.anything = 1));
+  expectTypeOf(setDoc({ title: '', tags: [], count: 0 })).toEqualTypeOf<Promise<void>>();
 }
 
 // ---- a key that may be null: T | undefined whatever the options, and the status may be idle ----

@@ -2,7 +2,7 @@
 // no initialData (a url would throw there), and needs no BraidProvider.
 import { renderToString } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { BraidProvider, useBraid, useBraidSelector, useBraidStatus } from '../src/index';
+import { BraidProvider, defineResource, useBraid, useBraidSelector, useBraidStatus } from '../src/index';
 
 interface Doc {
   title: string;
@@ -17,7 +17,28 @@ function Conditional({ url }: { url: string | null }) {
   );
 }
 
+const docs = defineResource<Doc, '/api/docs/:id'>('/api/docs/:id');
+
+/** A token key, or null until there is an id: the same server rendering rules as a url. */
+function MaybeToken({ id }: { id?: string }) {
+  const [doc, , status] = useBraid(id ? docs.at({ id }) : null, {
+    initialData: { title: 'loaded by the server' },
+  });
+  return <p>{`${doc?.title ?? 'no doc'} · ${status.state}`}</p>;
+}
+
 describe('server rendering with a null key', () => {
+  it('a token renders its initialData (connecting); null renders idle', () => {
+    const html = renderToString(
+      <BraidProvider>
+        <MaybeToken id="a" />
+        <MaybeToken />
+      </BraidProvider>,
+    );
+    expect(html).toContain('loaded by the server · connecting');
+    expect(html).toContain('no doc · idle');
+  });
+
   it('renders idle and undefined, and does not suspend', () => {
     const html = renderToString(
       <BraidProvider>

@@ -1,5 +1,6 @@
 // The dashboard's resources: their URLs and JSON shapes. Shared by the browser app and the server, so both
 // sides agree on what lives where. Every URL is its own Braid resource (its own subscription and history).
+import { defineResource } from '@braid-live/core/protocol';
 
 /**
  * A fixed-size window of recent points, as a ring buffer: a tick overwrites the oldest slot and advances `next`.
@@ -101,6 +102,10 @@ export const LIVE_FEED_URLS: readonly string[] = [
   ...SENSOR_IDS.map(urls.sensor),
   urls.traffic,
 ];
+
+/** The shared documents as typed tokens: the server serves them and the panels read them with one type. */
+export const thresholdsResource = defineResource<Thresholds>(urls.thresholds);
+export const incidentsResource = defineResource<Incidents>(urls.incidents);
 
 /** Resources people edit together (each with its own version history). */
 export const SHARED_URLS = [urls.thresholds, urls.incidents, urls.notes] as const;

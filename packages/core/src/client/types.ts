@@ -1,3 +1,4 @@
+import type { Draft } from 'immer';
 import type { PersistOptions } from '../persist/ClientPersistence';
 import type { BraidError } from './BraidError';
 import type { RetryOptions } from './backoff';
@@ -21,9 +22,12 @@ export interface ResourceStatus {
   error?: BraidError;
 }
 
-/** A recipe (immer draft mutation, may also return a new value) or a plain new value. */
+/**
+ * A recipe (immer draft mutation on `Draft<T>`, the document with `readonly` removed; may also return a new
+ * value) or a plain new value.
+ */
 // biome-ignore lint/suspicious/noConfusingVoidType: a recipe that only mutates the draft returns void
-export type SetAction<T> = T | ((draft: T) => T | undefined | void);
+export type SetAction<T> = T | ((draft: Draft<T>) => Draft<T> | T | undefined | void);
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 

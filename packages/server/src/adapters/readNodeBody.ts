@@ -1,9 +1,9 @@
-import { BODIES_RETRY_AFTER_SECONDS, type BodyBytesInFlight } from '../bodyBytesInFlight';
-import { HttpError } from '../errors';
+import type { HttpError } from '../errors';
 import { bodyAlreadyRead, bodyEndedEarly, bodyShort, bodyTimedOut, bodyTooLarge } from '../http/bodyErrors';
 import type { BodyLimits, ShutdownRegistry } from '../http/exchange';
 import { header } from '../http/headers';
 import type { BraidRequest } from '../types';
+import { BodyReservation } from './bodyReservation';
 
 /**
  * Reads a request body into one buffer, within limits: a declared Content-Length over the limit is refused
@@ -24,12 +24,9 @@ export function readNodeBody(
   if (declared !== undefined && declared > limits.maxBytes) {
     return Promise.reject(bodyTooLarge(limits.maxBytes, `${declaredHeader} bytes`));
   }
-  const inFlight = limits.inFlight;
-  let reserved = 0;
-  if (inFlight && declared !== undefined && declared > 0) {
-    if (!inFlight.tryReserve(declared)) return Promise.reject(serverBusy(inFlight));
-    reserved = declared;
-  }
+  const reservation = new BodyReservation(limits.inFlight);
+  const busy = reservation.reserveDeclared(declared);
+  if (busy) return Promise.reject(busy);
 
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -39,8 +36,7 @@ export function readNodeBody(
     const finish = (error: HttpError | undefined) => {
       if (settled) return;
       settled = true;
-      inFlight?.release(reserved);
-      reserved = 0;
+      reservation.release();
       clearTimeout(timer);
       unregister();
       req.off('data', onData);
@@ -55,10 +51,8 @@ export function readNodeBody(
     const onData = (chunk: Buffer) => {
       received += chunk.length;
       if (received > limits.maxBytes) return finish(bodyTooLarge(limits.maxBytes, 'more'));
-      if (inFlight && received > reserved) {
-        if (!inFlight.tryReserve(received - reserved)) return finish(serverBusy(inFlight));
-        reserved = received;
-      }
+      const busy = reservation.cover(received);
+      if (busy) return finish(busy);
       chunks.push(chunk);
     };
     const onEnd = () => finish(undefined);
@@ -74,14 +68,6 @@ export function readNodeBody(
     req.on('error', onGone);
     req.on('close', onClose);
   });
-}
-
-function serverBusy(inFlight: BodyBytesInFlight): HttpError {
-  return new HttpError(
-    503,
-    `the server is receiving as many request bytes as it may at once (maxBodyBytesInFlight ${inFlight.limit}); retry later`,
-    { 'Retry-After': String(BODIES_RETRY_AFTER_SECONDS) },
-  );
 }
 
 /**

@@ -1,13 +1,15 @@
 import type { HttpError } from '../errors';
 import { bodyAlreadyRead, bodyEndedEarly, bodyShort, bodyTimedOut, bodyTooLarge } from '../http/bodyErrors';
 import type { BodyLimits, ShutdownRegistry } from '../http/exchange';
+import { BodyReservation } from './bodyReservation';
 
 const EMPTY = new Uint8Array(0);
 
 /**
  * Reads a web Request's body into one buffer, within limits (the same refusals as on Node, readNodeBody.ts):
  * 413 from Content-Length before reading or as soon as the count passes the limit, 408 past the timeout,
- * 500 when the body was used already or fewer bytes came than Content-Length said.
+ * 500 when the body was used already or fewer bytes came than Content-Length said, and 503 + Retry-After when
+ * the server-wide `maxBodyBytesInFlight` is reached (the body's bytes count there while it is read).
  */
 export function readWebBody(
   request: Request,
@@ -22,6 +24,12 @@ export function readWebBody(
   }
   const body = request.body;
   if (!body) return declared ? Promise.reject(bodyShort(0, declared)) : Promise.resolve(EMPTY);
+  const reservation = new BodyReservation(limits.inFlight);
+  const busy = reservation.reserveDeclared(declared);
+  if (busy) {
+    body.cancel().catch(() => {});
+    return Promise.reject(busy);
+  }
 
   const reader = body.getReader();
   return new Promise<Uint8Array>((resolve, reject) => {
@@ -31,6 +39,7 @@ export function readWebBody(
     const finish = (error: HttpError | undefined) => {
       if (settled) return;
       settled = true;
+      reservation.release();
       clearTimeout(timer);
       unregister();
       if (error) {
@@ -48,6 +57,8 @@ export function readWebBody(
           if (done) return finish(undefined);
           received += value.byteLength;
           if (received > limits.maxBytes) return finish(bodyTooLarge(limits.maxBytes, 'more'));
+          const busy = reservation.cover(received);
+          if (busy) return finish(busy);
           chunks.push(value);
           pump();
         },

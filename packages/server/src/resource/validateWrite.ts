@@ -67,7 +67,7 @@ function problemOf(result: StandardSchemaV1.Result<unknown>, value: unknown): st
     const more = result.issues.length - named.length;
     return `does not match the schema: ${named.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
   }
-  const changed = firstDifference(value, result.value, '');
+  const changed = firstDifference(value, result.value);
   if (changed === undefined) return undefined;
   return (
     `the schema changes the value at ${changed || '/'} (a default, a transform or a stripped key): the ` +
@@ -82,34 +82,54 @@ function describeIssue(issue: StandardSchemaV1.Issue): string {
   return path ? `${path}: ${issue.message}` : issue.message;
 }
 
-/** The JSON Pointer of the first place where two JSON values differ, or undefined when they are equal. */
-function firstDifference(a: unknown, b: unknown, at: string): string | undefined {
-  if (Object.is(a, b)) return undefined;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return at;
-  if (Array.isArray(a) !== Array.isArray(b)) return at;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return at;
-    for (let i = 0; i < a.length; i++) {
-      const found = firstDifference(a[i], b[i], `${at}/${i}`);
-      if (found !== undefined) return found;
+/**
+ * The JSON Pointer of the first place where two JSON values differ, or undefined when they are equal. The
+ * common case (equal) builds no strings: the path is made on the way back from a difference only.
+ */
+function firstDifference(a: unknown, b: unknown): string | undefined {
+  const path: string[] = [];
+  if (!differenceAt(a, b, path)) return undefined;
+  return path
+    .reverse()
+    .map((key) => `/${escapePointer(key)}`)
+    .join('');
+}
+
+/** Whether `a` and `b` differ; on a difference `path` gets the keys leading to it, innermost first. */
+function differenceAt(a: unknown, b: unknown, path: string[]): boolean {
+  if (a === b) return false;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return !Object.is(a, b);
+  const aIsArray = Array.isArray(a);
+  if (aIsArray !== Array.isArray(b)) return true;
+  if (aIsArray) {
+    const left = a as unknown[];
+    const right = b as unknown[];
+    if (left.length !== right.length) return true;
+    for (let i = 0; i < left.length; i++) {
+      if (differenceAt(left[i], right[i], path)) {
+        path.push(String(i));
+        return true;
+      }
     }
-    return undefined;
+    return false;
   }
   const left = a as Record<string, unknown>;
   const right = b as Record<string, unknown>;
-  const leftKeys = Object.keys(left);
-  if (leftKeys.length !== Object.keys(right).length) {
-    const odd =
-      leftKeys.find((key) => !Object.hasOwn(right, key)) ??
-      Object.keys(right).find((key) => !Object.hasOwn(left, key));
-    return odd === undefined ? at : `${at}/${escapePointer(odd)}`;
+  const keys = Object.keys(left);
+  for (const key of keys) {
+    if (!Object.hasOwn(right, key) || differenceAt(left[key], right[key], path)) {
+      path.push(key);
+      return true;
+    }
   }
-  for (const key of leftKeys) {
-    if (!Object.hasOwn(right, key)) return `${at}/${escapePointer(key)}`;
-    const found = firstDifference(left[key], right[key], `${at}/${escapePointer(key)}`);
-    if (found !== undefined) return found;
+  const rightKeys = Object.keys(right);
+  if (rightKeys.length !== keys.length) {
+    // Every key of the left is on the right: the right has one more.
+    const extra = rightKeys.find((key) => !Object.hasOwn(left, key));
+    if (extra !== undefined) path.push(extra);
+    return true;
   }
-  return undefined;
+  return false;
 }
 
 function escapePointer(key: string): string {

@@ -132,6 +132,7 @@ function isCount(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: internal (not exported): a parsed frame, each field checked where it is read
 type FrameResult = { ok: true; payload: Record<string, any> } | { ok: false; reason: string };
 
 /** Reads frames one by one; `offset` only moves past frames that are whole, checksummed JSON objects. */
@@ -161,6 +162,7 @@ class FrameReader {
       return { ok: false, reason: 'payload is not an object' };
     }
     this.offset = end;
+    // biome-ignore lint/suspicious/noExplicitAny: see FrameResult
     return { ok: true, payload: payload as Record<string, any> };
   }
 }

@@ -8,6 +8,7 @@ import {
   applySplices,
   checkSplices,
   codePointLength,
+  composeSplices,
   diffText,
   patchesToSplices,
   sortSplices,
@@ -72,6 +73,8 @@ const DEFAULT_MAX_LENGTH = 10_000_000;
 const MAX_SIDE_STATES = 1000;
 const MAX_WAITING_WRITES = 100;
 const PARENTS_WAIT_MS = 3000;
+/** Most versions composed into a catch-up (each step costs the splices so far); past it, texts are diffed. */
+const MAX_COMPOSED_VERSIONS = 32;
 
 /**
  * One collaborative text (DESIGN.md "Text resources"): a linear history the server orders, with simpleton
@@ -87,10 +90,14 @@ export class TextResource {
   private readonly subscribers = new Set<TextSubscriber>();
   private readonly listeners = new Set<(change: ResourceChange) => void>();
   private readonly catchUps = new Map<string, PendingCatchUp>();
+  /** Updates waiting for the end of this turn of the event loop, per subscriber (see enqueue). */
+  private readonly outbox = new Map<TextSubscriber, Uint8Array[]>();
+  private flushScheduled = false;
   private readonly queue = new SerialQueue();
   /** Writes waiting for their Parents to arrive (a writer's PUTs may overtake each other on the network). */
   private readonly parentWaiters = new Set<() => void>();
   private digestCache?: { seq: number; digest: string };
+  private headCodePoints?: { seq: number; length: number };
   private compactionQueued = false;
   private users = 0;
   private resident = 0;
@@ -254,7 +261,7 @@ export class TextResource {
         version: h.headFrontier,
         parents: [...parents].sort(),
         digest: this.headDigest(),
-        splices: diffText(state.text, h.headText),
+        splices: this.splicesToHead(state),
       });
     }
     if (initial) sink.writeInitial(initial);
@@ -308,6 +315,7 @@ export class TextResource {
   }
 
   closeSubscriptions(): void {
+    this.flushOutbox();
     for (const subscriber of [...this.subscribers]) subscriber.sink.close();
     this.subscribers.clear();
     this.listeners.clear();
@@ -369,6 +377,19 @@ export class TextResource {
     this.reportResident();
   }
 
+  /** The head's length in code points, counted once per version (not a scan of the text per write). */
+  private headLength(): number {
+    const h = this.history;
+    if (this.headCodePoints?.seq !== h.headSeq) {
+      const previous = this.headCodePoints;
+      const entry = previous?.seq === h.headSeq - 1 ? h.versions.at(-1) : undefined;
+      const length =
+        entry && previous ? previous.length + lengthChange(entry.splices) : codePointLength(h.headText);
+      this.headCodePoints = { seq: h.headSeq, length };
+    }
+    return this.headCodePoints.length;
+  }
+
   private reportResident(): void {
     if (this.detached) return;
     const bytes = this.history.byteSize + this.history.headText.length * 2;
@@ -406,7 +427,11 @@ export class TextResource {
 
     const base = proposal.parents === undefined ? h.linearState(h.headSeq) : h.locate(proposal.parents);
     if (!base) throw this.unknown(proposal.parents!);
-    const splices = resolveSplices(proposal.edit, base.text);
+    const splices = resolveSplices(
+      proposal.edit,
+      base.text,
+      base.text === h.headText ? this.headLength() : codePointLength(base.text),
+    );
     const events = spliceEventCount(splices);
     if (events === 0) return { kind: 'no-op', frontier: [...h.headFrontier] };
 
@@ -423,7 +448,8 @@ export class TextResource {
     const id = `${agent}-${last}`;
 
     const transformed = base.seq !== h.headSeq || base.text !== h.headText || base.baseSeq !== base.seq;
-    const landed = transformed ? this.rebase(splices, base) : splices;
+    const rebased = transformed ? this.rebase(splices, base) : { landed: splices, behind: [] };
+    const landed = rebased.landed;
     const prev = h.headText;
     const next = applySplices(prev, landed);
     const maxLength = this.options.maxLength ?? DEFAULT_MAX_LENGTH;
@@ -473,7 +499,12 @@ export class TextResource {
       splices: landed,
     });
     const side = transformed
-      ? { text: applySplices(base.text, splices), baseSeq: base.baseSeq, extra: new Set([...base.extra, id]) }
+      ? {
+          text: applySplices(base.text, splices),
+          baseSeq: base.baseSeq,
+          extra: new Set([...base.extra, id]),
+          behind: rebased.behind,
+        }
       : undefined;
     const entry = h.push(
       {
@@ -497,26 +528,52 @@ export class TextResource {
     return { kind: 'applied', entry };
   }
 
-  /** Splices positioned against `base` rewritten to apply at the head (the existing versions ordered first). */
-  private rebase(splices: TextSplice[], base: TextState): TextSplice[] {
+  /**
+   * Splices positioned against `base` rewritten to apply at the head (the existing versions ordered first), and
+   * what the writer has not seen: the versions it was transformed over, transformed over its splices, as one
+   * parallel set against its own new text (its catch-up, without diffing texts). Undefined `behind` when a step
+   * leaves splices (then the catch-up diffs).
+   */
+  private rebase(splices: TextSplice[], base: TextState): { landed: TextSplice[]; behind?: TextSplice[] } {
     const h = this.history;
     let patches = splicesToPatches(splices);
-    const linear = h.textAt(base.seq);
+    const later = h.after(base.seq);
+    // Composing is linear in the splices so far, per step: past a few dozen versions a diff of the texts is
+    // cheaper (see splicesToHead), so `behind` is left unknown.
+    let behind: TextSplice[] | undefined = later.length <= MAX_COMPOSED_VERSIONS ? [] : undefined;
+    const over = (theirs: readonly TextSplice[]) => {
+      const their = splicesToPatches(theirs);
+      if (behind) {
+        const seen = patchesToSplices(transformPatches(their, patches, false));
+        behind = seen ? composeSplices(behind, seen) : undefined;
+      }
+      patches = transformPatches(patches, their, true);
+    };
     // A writer's own (side) state first catches up to the linear state it was merged into.
-    if (base.text !== linear)
-      patches = transformPatches(patches, splicesToPatches(diffText(base.text, linear)), true);
-    for (const later of h.after(base.seq))
-      patches = transformPatches(patches, splicesToPatches(later.splices), true);
+    const catchUp = base.behind ?? diffText(base.text, h.textAt(base.seq));
+    if (catchUp.length) over(catchUp);
+    for (const entry of later) over(entry.splices);
     const direct = patchesToSplices(patches);
-    if (direct && checkSplices(direct, codePointLength(h.headText)) === undefined) return direct;
+    if (direct && checkSplices(direct, this.headLength()) === undefined) return { landed: direct, behind };
     try {
-      return diffText(h.headText, applyJsonPatches(h.headText, patches) as string);
+      return { landed: diffText(h.headText, applyJsonPatches(h.headText, patches) as string) };
     } catch (error) {
       throw new ResourceError(
         'write-conflict',
         `conflict: the edit no longer applies after concurrent versions (${reasonOf(error)})`,
       );
     }
+  }
+
+  /** Splices from a state's text to the head's: composed from what is known, or (unknown) a diff of the texts. */
+  private splicesToHead(state: TextState): TextSplice[] {
+    const h = this.history;
+    const later = h.after(state.seq);
+    if (state.behind === undefined || later.length > MAX_COMPOSED_VERSIONS)
+      return diffText(state.text, h.headText);
+    let splices: TextSplice[] = [...state.behind];
+    for (const entry of later) splices = composeSplices(splices, entry.splices);
+    return splices;
   }
 
   /**
@@ -529,7 +586,7 @@ export class TextResource {
     for (const subscriber of this.subscribers) {
       const peer = subscriber.peer;
       if (peer !== undefined && (peer === writer || this.catchUps.has(peer))) continue;
-      subscriber.sink.write(entry.wire);
+      this.enqueue(subscriber, entry.wire);
     }
     if (writer !== undefined) {
       if (entry.transformed) this.scheduleCatchUp(writer, entry.id);
@@ -574,15 +631,58 @@ export class TextResource {
         version: h.headFrontier,
         parents: [pending.lastId],
         digest: this.headDigest(),
-        splices: diffText(state.text, h.headText),
+        splices: this.splicesToHead(state),
       });
     }
     for (const subscriber of this.subscribers) {
       if (subscriber.peer !== peer) continue;
       // Its state left memory: it must start over (it reconnects; an unknown Parents gets 309, then a snapshot).
-      if (bytes) subscriber.sink.write(bytes);
+      if (bytes) this.writeNow(subscriber, bytes);
       else subscriber.sink.close();
     }
+  }
+
+  /**
+   * Fan-out in batches: updates accepted in the same turn of the event loop (many typists: many PUTs per turn)
+   * leave in one write per subscriber, at the end of the turn, instead of one socket write per update each.
+   */
+  private enqueue(subscriber: TextSubscriber, bytes: Uint8Array): void {
+    const queued = this.outbox.get(subscriber);
+    if (queued) queued.push(bytes);
+    else this.outbox.set(subscriber, [bytes]);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    endOfTurn(() => this.flushOutbox());
+  }
+
+  private flushOutbox(): void {
+    this.flushScheduled = false;
+    // Subscribers sent the same updates share one buffer (the common case: everyone but the writers).
+    let sharedFor: Uint8Array[] | undefined;
+    let shared: Uint8Array | undefined;
+    for (const [subscriber, queued] of this.outbox) {
+      if (queued.length === 1) {
+        subscriber.sink.write(queued[0]);
+        continue;
+      }
+      if (!sharedFor || !sameBuffers(sharedFor, queued)) {
+        sharedFor = queued;
+        shared = Buffer.concat(queued);
+      }
+      subscriber.sink.write(shared!);
+    }
+    this.outbox.clear();
+  }
+
+  /** A write to one subscriber now (a catch-up), after what is queued for it. */
+  private writeNow(subscriber: TextSubscriber, bytes: Uint8Array): void {
+    const queued = this.outbox.get(subscriber);
+    if (!queued) {
+      subscriber.sink.write(bytes);
+      return;
+    }
+    this.outbox.delete(subscriber);
+    subscriber.sink.write(Buffer.concat([...queued, bytes]));
   }
 
   private notify(listener: (change: ResourceChange) => void, change: ResourceChange): void {
@@ -633,8 +733,7 @@ function runOf(id: string, events: number): EventRun | undefined {
 }
 
 /** Absolute, sorted, checked splices against `text` (400 when they do not fit it). */
-function resolveSplices(edit: TextWriteProposal['edit'], text: string): TextSplice[] {
-  const length = codePointLength(text);
+function resolveSplices(edit: TextWriteProposal['edit'], text: string, length: number): TextSplice[] {
   if ('text' in edit) return [{ start: 0, end: length, content: edit.text }];
   const absolute = (n: number) => (n < 0 || Object.is(n, -0) ? length + n : n);
   const splices = sortSplices(
@@ -643,6 +742,21 @@ function resolveSplices(edit: TextWriteProposal['edit'], text: string): TextSpli
   const problem = checkSplices(splices, length);
   if (problem) throw new ResourceError('patches-do-not-apply', `invalid patch range position: ${problem}`);
   return splices;
+}
+
+/** How many code points a parallel set adds (negative: removes). */
+function lengthChange(splices: readonly TextSplice[]): number {
+  let change = 0;
+  for (const s of splices) change += codePointLength(s.content) - (s.end - s.start);
+  return change;
+}
+
+/** After the I/O of this turn of the event loop (setImmediate; a zero timeout where there is none). */
+const endOfTurn: (run: () => void) => void =
+  typeof setImmediate === 'function' ? (run) => void setImmediate(run) : (run) => void setTimeout(run, 0);
+
+function sameBuffers(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  return a.length === b.length && a.every((bytes, i) => bytes === b[i]);
 }
 
 function randomAgent(): string {

@@ -1,7 +1,7 @@
 import { useBraid } from '@braid-live/react';
 import { useMemo } from 'react';
 import { useSession } from '../../hooks/useSession';
-import { type Incident, type Incidents, urls } from '../../model/resources';
+import { type Incident, incidentsResource, urls } from '../../model/resources';
 import { Panel } from '../Panel';
 import { ResourceBadge } from '../ResourceBadge';
 import { type IncidentActions, IncidentRow, nextSeverity } from './IncidentRow';
@@ -14,7 +14,7 @@ const newId = () => `inc-${Date.now().toString(36)}-${Math.random().toString(36)
  * now (others may have added, moved or removed incidents since this row was rendered).
  */
 export function IncidentsPanel() {
-  const [incidents, setIncidents] = useBraid<Incidents>(urls.incidents);
+  const [incidents, setIncidents] = useBraid(incidentsResource);
   const { identity } = useSession();
 
   const actions = useMemo<IncidentActions>(() => {

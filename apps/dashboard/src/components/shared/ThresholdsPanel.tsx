@@ -1,6 +1,6 @@
 import { useBraid } from '@braid-live/react';
 import { formatNumber } from '../../lib/format';
-import { THRESHOLD_RANGES, type Thresholds, urls } from '../../model/resources';
+import { THRESHOLD_RANGES, type Thresholds, thresholdsResource, urls } from '../../model/resources';
 import { Panel } from '../Panel';
 import { ResourceBadge } from '../ResourceBadge';
 
@@ -16,7 +16,7 @@ const KEYS = Object.keys(THRESHOLD_RANGES) as (keyof Thresholds)[];
 
 /** Shared alert thresholds: a slider moved here moves in every open window, and re-colors every card. */
 export function ThresholdsPanel() {
-  const [thresholds, setThresholds] = useBraid<Thresholds>(urls.thresholds);
+  const [thresholds, setThresholds] = useBraid(thresholdsResource);
   return (
     <Panel
       id="thresholds"
