@@ -3,7 +3,7 @@
 // would (scripts/lib/packWorkspace.mjs, cached by a content hash of the sources) — writing publishConfig.exports where an entry was added to exports alone — runs `publint --strict` and `attw` (ESM-only profile) on every tarball, then installs the tarballs
 // with npm into a fresh project OUTSIDE the workspace and runs a fileStore server there with plain `node`.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGES, packWorkspace, ROOT } from './lib/packWorkspace.mjs';
@@ -27,6 +27,30 @@ function checkPublishExports(pkg) {
     );
     manifest.publishConfig = { ...manifest.publishConfig, exports: expected };
     writeFileSync(join(ROOT, 'packages', pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  }
+}
+
+/**
+ * No npm package inside our dist/: a dependency missing from dependencies/peerDependencies (say, only a
+ * devDependency) gets bundled by tsdown — ioredis once made dist/redis.js 397 kB. The source maps say what went in.
+ */
+function checkNothingBundled(tarball) {
+  const dir = mkdtempSync(join(tmpdir(), 'braid-live-unpacked-'));
+  try {
+    execFileSync('tar', ['-xzf', tarball, '-C', dir]);
+    const distDir = join(dir, 'package', 'dist');
+    for (const file of readdirSync(distDir).filter((f) => f.endsWith('.js.map'))) {
+      const { sources } = JSON.parse(readFileSync(join(distDir, file), 'utf8'));
+      const bundled = sources.filter((source) => source.includes('node_modules/'));
+      if (bundled.length > 0) {
+        throw new Error(
+          `${tarball}: dist/${file} bundles ${bundled.length} files from node_modules (${bundled[0]}, …): ` +
+            'declare the package in dependencies or peerDependencies',
+        );
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -84,6 +108,7 @@ for (const pkg of PACKAGES) checkPublishExports(pkg);
 const byName = await packWorkspace({ log: console.log });
 const tarballs = Object.values(byName);
 for (const tarball of tarballs) {
+  checkNothingBundled(tarball);
   run(bin('publint'), ['run', '--strict', tarball]);
   run(bin('attw'), [tarball, '--profile', 'esm-only']);
 }

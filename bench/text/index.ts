@@ -6,7 +6,7 @@
  * for 100, so the clients' own process is not the bottleneck: the total rate is printed).
  */
 import { fileURLToPath } from 'node:url';
-import { TextResource } from '@braid-live/core/text';
+import { codePointLength, TextResource } from '@braid-live/core/text';
 import { BenchArgs } from '../lib/args';
 import { type Child, spawnTs } from '../lib/child';
 import { fmtMicros, fmtMs } from '../lib/format';
@@ -17,6 +17,8 @@ import { printTargets, type Target } from '../lib/targets';
 
 const args = new BenchArgs();
 const typistCounts = args.list('typists', ['10', '100']).map(Number);
+/** One more run: 10 typists in a long document (cost per keystroke should follow the edit, not the length). */
+const longDocument = args.number('long', 100_000);
 const seconds = args.number('seconds', 5);
 
 const percentile = (values: number[], p: number) => {
@@ -26,11 +28,15 @@ const percentile = (values: number[], p: number) => {
 
 interface Row {
   typists: number;
+  /** Code points in the document before the typing. */
+  initialLength: number;
   keystrokes: number;
   keystrokesPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
   serverMicrosPerKeystroke: number;
+  /** Of it, in the process itself (JavaScript, GC): the rest is the kernel's (sockets). */
+  serverUserMicrosPerKeystroke: number;
   converged: boolean;
 }
 
@@ -38,11 +44,17 @@ interface ServerMessage {
   type: string;
   port?: number;
   micros?: number;
+  userMicros?: number;
   text?: string;
 }
 
-async function run(typists: number, port: number, child: Child<ServerMessage>): Promise<Row> {
-  const path = `/doc/${typists}`;
+async function run(
+  typists: number,
+  port: number,
+  child: Child<ServerMessage>,
+  initialLength = 0,
+): Promise<Row> {
+  const path = initialLength ? `/long/${initialLength}` : `/doc/${typists}`;
   const url = `http://127.0.0.1:${port}${path}`;
   const rate = typists >= 100 ? 2 : 10; // keystrokes per second per typist
   const clients = Array.from({ length: typists }, (_, i) => new TextResource(url, { peer: `t${i}` }));
@@ -63,7 +75,8 @@ async function run(typists: number, port: number, child: Child<ServerMessage>): 
   let next = 0x4e00;
   const cpu = async () => {
     child.send({ type: 'cpu' });
-    return (await child.next<ServerMessage>((m) => m.type === 'cpu')).micros ?? 0;
+    const m = await child.next<ServerMessage>((m) => m.type === 'cpu');
+    return { total: m.micros ?? 0, user: m.userMicros ?? 0 };
   };
   const cpuBefore = await cpu();
   const started = performance.now();
@@ -71,7 +84,7 @@ async function run(typists: number, port: number, child: Child<ServerMessage>): 
     setInterval(
       () => {
         const ch = String.fromCodePoint(next++);
-        const length = [...client.text].length;
+        const length = codePointLength(client.text);
         const at = Math.floor(Math.random() * (length + 1));
         sentAt.set(ch, performance.now());
         client.edit([{ start: at, end: at, content: ch }]);
@@ -98,38 +111,57 @@ async function run(typists: number, port: number, child: Child<ServerMessage>): 
   for (const c of [...clients, watcher]) c.close();
   return {
     typists,
+    initialLength,
     keystrokes,
     keystrokesPerSecond: keystrokes / elapsed,
     latencyP50Ms: median(latencies),
     latencyP99Ms: percentile(latencies, 99),
-    serverMicrosPerKeystroke: (cpuAfter - cpuBefore) / keystrokes,
-    converged: converged && [...serverText].length === keystrokes,
+    serverMicrosPerKeystroke: (cpuAfter.total - cpuBefore.total) / keystrokes,
+    serverUserMicrosPerKeystroke: (cpuAfter.user - cpuBefore.user) / keystrokes,
+    converged: converged && [...serverText].length === keystrokes + initialLength,
   };
 }
 
-const child = spawnTs<ServerMessage>(fileURLToPath(new URL('./server.ts', import.meta.url)));
+// --cpu-prof=DIR: the server process writes a V8 CPU profile there (open it in Chrome's devtools).
+const profileDir = args.list('cpu-prof', [])[0] ?? '';
+const child = spawnTs<ServerMessage>(fileURLToPath(new URL('./server.ts', import.meta.url)), {
+  nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+});
 const port = (await child.next((m) => m.type === 'ready')).port ?? 0;
 const rows: Row[] = [];
 try {
   for (const typists of typistCounts) rows.push(await run(typists, port, child));
+  if (longDocument) rows.push(await run(10, port, child, longDocument));
 } finally {
   await child.stop();
 }
 printTable(
   'collaborative text: keystroke → watcher latency, server CPU per keystroke',
-  ['typists', 'keystrokes', 'per s', 'p50', 'p99', 'server CPU / keystroke', 'converged'],
+  [
+    'typists',
+    'document',
+    'keystrokes',
+    'per s',
+    'p50',
+    'p99',
+    'server CPU / keystroke',
+    'of it user',
+    'converged',
+  ],
   rows.map((r) => [
     r.typists,
+    r.initialLength ? `${r.initialLength} cp` : 'empty',
     r.keystrokes,
     r.keystrokesPerSecond.toFixed(0),
     fmtMs(r.latencyP50Ms),
     fmtMs(r.latencyP99Ms),
     fmtMicros(r.serverMicrosPerKeystroke),
+    fmtMicros(r.serverUserMicrosPerKeystroke),
     r.converged ? 'yes' : 'NO',
   ]),
 );
 const targets: Target[] = rows.map((r) => ({
-  name: `${r.typists} typists: every replica equals the server, every keystroke kept`,
+  name: `${r.typists} typists${r.initialLength ? ` in ${r.initialLength} code points` : ''}: every replica equals the server, every keystroke kept`,
   measured: `${r.keystrokes} keystrokes, converged ${r.converged}`,
   met: r.converged,
 }));

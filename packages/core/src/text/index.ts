@@ -11,6 +11,7 @@ export {
 export {
   applySplices,
   checkSplices,
+  composeSplices,
   diffText,
   patchesToSplices,
   sortSplices,

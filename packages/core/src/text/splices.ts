@@ -147,3 +147,82 @@ export function toIndexRange(text: string, start: number, end: number): [number,
   const a = from < 0 ? text.length : from;
   return [a, advance(text, a, end - start)];
 }
+
+type Piece = { keep: true; from: number; to: number } | { keep: false; chars: string[] };
+
+const pieceLength = (p: Piece) => (p.keep ? p.to - p.from : p.chars.length);
+
+/** `piece` cut at code point `at` of it: [before, after]. */
+function cut(piece: Piece, at: number): [Piece, Piece] {
+  if (piece.keep)
+    return [
+      { keep: true, from: piece.from, to: piece.from + at },
+      { keep: true, from: piece.from + at, to: piece.to },
+    ];
+  return [
+    { keep: false, chars: piece.chars.slice(0, at) },
+    { keep: false, chars: piece.chars.slice(at) },
+  ];
+}
+
+/**
+ * `first` then `second` (each a parallel set; `second` positioned against the text `first` made) as one
+ * parallel set against the text before `first`. Works on the splices alone, never on the text: the cost follows
+ * the size of the edits, not of the document.
+ */
+export function composeSplices(first: readonly TextSplice[], second: readonly TextSplice[]): TextSplice[] {
+  if (second.length === 0) return [...first];
+  if (first.length === 0) return [...second];
+  // The text after `first`, as pieces: ranges kept from the original and inserted code points.
+  let middle: Piece[] = [];
+  let at = 0;
+  for (const s of first) {
+    if (s.start > at) middle.push({ keep: true, from: at, to: s.start });
+    if (s.content) middle.push({ keep: false, chars: Array.from(s.content) });
+    at = s.end;
+  }
+  middle.push({ keep: true, from: at, to: Number.POSITIVE_INFINITY }); // the rest, whatever its length
+  // `second` applied to the pieces.
+  const out: Piece[] = [];
+  let position = 0; // in the middle text, at the start of middle[0]
+  for (const s of second) {
+    // Copy what lies before s.start, drop what lies in [s.start, s.end), then insert s.content.
+    while (middle.length && position + pieceLength(middle[0]) <= s.start) {
+      position += pieceLength(middle[0]);
+      out.push(middle.shift()!);
+    }
+    if (middle.length && position < s.start) {
+      const [before, after] = cut(middle[0], s.start - position);
+      out.push(before);
+      middle[0] = after;
+      position = s.start;
+    }
+    while (middle.length && position + pieceLength(middle[0]) <= s.end && s.end > position) {
+      position += pieceLength(middle[0]);
+      middle.shift();
+    }
+    if (middle.length && position < s.end) {
+      middle[0] = cut(middle[0], s.end - position)[1];
+      position = s.end;
+    }
+    if (s.content) out.push({ keep: false, chars: Array.from(s.content) });
+  }
+  out.push(...middle);
+  middle = [];
+  // Back to splices against the original: the gaps between kept ranges, with what was inserted in them.
+  const result: TextSplice[] = [];
+  let kept = 0;
+  let inserted = '';
+  for (const piece of out) {
+    if (!piece.keep) {
+      inserted += piece.chars.join('');
+      continue;
+    }
+    if (piece.to === piece.from) continue;
+    if (piece.from !== kept || inserted) result.push({ start: kept, end: piece.from, content: inserted });
+    kept = piece.to;
+    inserted = '';
+  }
+  if (inserted) result.push({ start: kept, end: kept, content: inserted }); // (only when the rest was empty)
+  return result;
+}

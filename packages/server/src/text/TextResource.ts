@@ -8,6 +8,7 @@ import {
   applySplices,
   checkSplices,
   codePointLength,
+  composeSplices,
   diffText,
   patchesToSplices,
   sortSplices,
@@ -15,13 +16,17 @@ import {
   splicesToPatches,
   type TextSplice,
 } from '@braid-live/core/text';
+import { appendShared, sharedLogUnavailable } from '../cluster/appendShared';
+import { type SeqRecord, SharedLogUnavailableError } from '../cluster/sharedLog';
 import { reasonOf } from '../errors';
 import type { HistoryPage, HistoryPageRequest } from '../resource/historyPages';
+import { writeDigest } from '../resource/knownVersions';
 import { ResourceError } from '../resource/resourceError';
 import { SerialQueue } from '../resource/serialQueue';
 import type { ResourceBounds } from '../resource/serverResource';
 import { runValidate } from '../resource/validateWrite';
 import type { ServerContext } from '../serverContext';
+import type { StoredResource, VersionRecord } from '../store/types';
 import type { SubscriptionSink } from '../subscriptions/sink';
 import type { HistoryEntry, NativeRequest, ResourceChange } from '../types';
 import { AgentCounters, type EventRun, parseEventId } from './eventIds';
@@ -72,6 +77,8 @@ const DEFAULT_MAX_LENGTH = 10_000_000;
 const MAX_SIDE_STATES = 1000;
 const MAX_WAITING_WRITES = 100;
 const PARENTS_WAIT_MS = 3000;
+/** Most versions composed into a catch-up (each step costs the splices so far); past it, texts are diffed. */
+const MAX_COMPOSED_VERSIONS = 32;
 
 /**
  * One collaborative text (DESIGN.md "Text resources"): a linear history the server orders, with simpleton
@@ -87,10 +94,14 @@ export class TextResource {
   private readonly subscribers = new Set<TextSubscriber>();
   private readonly listeners = new Set<(change: ResourceChange) => void>();
   private readonly catchUps = new Map<string, PendingCatchUp>();
+  /** Updates waiting for the end of this turn of the event loop, per subscriber (see enqueue). */
+  private readonly outbox = new Map<TextSubscriber, Uint8Array[]>();
+  private flushScheduled = false;
   private readonly queue = new SerialQueue();
   /** Writes waiting for their Parents to arrive (a writer's PUTs may overtake each other on the network). */
   private readonly parentWaiters = new Set<() => void>();
   private digestCache?: { seq: number; digest: string };
+  private headCodePoints?: { seq: number; length: number };
   private compactionQueued = false;
   private users = 0;
   private resident = 0;
@@ -148,6 +159,12 @@ export class TextResource {
   }
 
   // ---- reading ----
+
+  /** On a node cut off from its shared log, reads and subscriptions are refused (it may be behind): 503. */
+  assertServing(): void {
+    const shared = this.ctx.store.shared;
+    if (shared && !shared.available) throw sharedLogUnavailable();
+  }
 
   get head(): { version: string[]; value: string } {
     return { version: [...this.history.headFrontier], value: this.history.headText };
@@ -254,7 +271,7 @@ export class TextResource {
         version: h.headFrontier,
         parents: [...parents].sort(),
         digest: this.headDigest(),
-        splices: diffText(state.text, h.headText),
+        splices: this.splicesToHead(state),
       });
     }
     if (initial) sink.writeInitial(initial);
@@ -308,6 +325,7 @@ export class TextResource {
   }
 
   closeSubscriptions(): void {
+    this.flushOutbox();
     for (const subscriber of [...this.subscribers]) subscriber.sink.close();
     this.subscribers.clear();
     this.listeners.clear();
@@ -319,7 +337,29 @@ export class TextResource {
   // ---- internals ----
 
   private async load(): Promise<void> {
-    const stored = await this.ctx.store.load(this.path);
+    const stored = await this.loadStored();
+    this.history = this.historyOf(stored);
+    this.hasStoredState = stored !== undefined;
+    if (this.hasStoredState) this.bounds.quota?.noteStored(this.path);
+    this.reportResident();
+    // Several nodes: versions other nodes append reach this one through the log, in log order, applied in the
+    // write queue like local writes. (The registry's store.release(path) on eviction stops it.)
+    this.ctx.store.shared?.follow(this.path, {
+      onVersions: (versions) => void this.queue.run(() => this.ingest(versions)),
+      onLost: () => this.closeStreams(),
+    });
+  }
+
+  private async loadStored(): Promise<StoredResource | undefined> {
+    try {
+      return await this.ctx.store.load(this.path);
+    } catch (error) {
+      throw error instanceof SharedLogUnavailableError ? sharedLogUnavailable(error) : error;
+    }
+  }
+
+  /** The history (and event counters) a stored state makes. */
+  private historyOf(stored: StoredResource | undefined): TextHistory {
     const def = this.options;
     let text: string;
     let version: string[];
@@ -336,37 +376,108 @@ export class TextResource {
       version = def.initialVersion === undefined ? [] : [def.initialVersion];
     }
     const { maxHistory, maxHistoryBytes, maxKnownVersions } = this.ctx.limits;
-    const history = new TextHistory({ version, text }, maxHistory, maxHistoryBytes, MAX_SIDE_STATES);
-    const counters = new AgentCounters(maxKnownVersions);
-    for (const stored0 of stored?.records ?? []) {
-      const read = readTextRecord(stored0);
-      if (!read)
-        throw new Error(`${this.path}: a stored version is not a text version (was it a JSON resource?)`);
-      const { record, splices } = read;
-      const next = applySplices(history.headText, splices);
-      const run = runOf(record.version, record.events);
-      if (run) counters.record(run);
-      history.push(
-        {
-          id: record.version,
-          run,
-          frontier: record.frontier,
-          parents: record.parents,
-          splices,
-          text: next,
-          peer: record.peer,
-          time: record.time,
-          transformed: record.transformed,
-          wire: textUpdateBytes({ version: record.frontier, parents: record.parents, splices }),
-        },
-        undefined,
-      );
+    const history = new TextHistory(
+      { version, text, seq: stored?.base?.seq },
+      maxHistory,
+      maxHistoryBytes,
+      MAX_SIDE_STATES,
+    );
+    this.counters = new AgentCounters(maxKnownVersions);
+    for (const record of stored?.records ?? []) this.pushStored(history, record, false);
+    return history;
+  }
+
+  /** A stored (or another node's) version appended to `history`; its entry. */
+  private pushStored(history: TextHistory, stored: VersionRecord, withDigest: boolean): TextEntry {
+    const read = readTextRecord(stored);
+    if (!read)
+      throw new Error(`${this.path}: a stored version is not a text version (was it a JSON resource?)`);
+    const { record, splices } = read;
+    const next = applySplices(history.headText, splices);
+    const run = runOf(record.version, record.events);
+    if (run) this.counters.record(run);
+    const digest = withDigest && this.options.digests !== false ? textDigest(next) : undefined;
+    return history.push(
+      {
+        id: record.version,
+        run,
+        frontier: record.frontier,
+        parents: record.parents,
+        splices,
+        text: next,
+        peer: record.peer,
+        time: record.time,
+        transformed: record.transformed,
+        wire: textUpdateBytes({ version: record.frontier, parents: record.parents, digest, splices }),
+      },
+      undefined,
+    );
+  }
+
+  /**
+   * Versions from the shared log (another node's, or ones a lost append brought back), applied and fanned out
+   * in order. Positions already here are skipped; a gap reloads the resource instead of guessing.
+   */
+  private async ingest(versions: readonly SeqRecord[]): Promise<void> {
+    for (const { seq, record } of versions) {
+      const h = this.history;
+      if (seq <= h.headSeq) continue;
+      if (seq !== h.headSeq + 1) return this.reload();
+      let entry: TextEntry;
+      try {
+        entry = this.pushStored(h, record, true);
+      } catch (error) {
+        this.ctx.reportError(
+          error,
+          `applying version ${seq} of ${JSON.stringify(this.path)} from the shared log`,
+        );
+        return this.reload();
+      }
+      if (!this.hasStoredState) {
+        this.hasStoredState = true;
+        this.bounds.quota?.noteStored(this.path);
+      }
+      this.reportResident();
+      this.publish(entry);
+      for (const wake of [...this.parentWaiters]) wake();
     }
-    this.history = history;
-    this.counters = counters;
-    this.hasStoredState = stored !== undefined;
-    if (this.hasStoredState) this.bounds.quota?.noteStored(this.path);
+  }
+
+  /** Starts over from the shared log (after a gap): subscribers are ended (they resume with Parents, or reload). */
+  private async reload(): Promise<void> {
+    let stored: StoredResource | undefined;
+    try {
+      stored = await this.loadStored();
+    } catch (error) {
+      this.ctx.reportError(error, `reloading ${JSON.stringify(this.path)} from the shared log`);
+      this.closeStreams();
+      return;
+    }
+    this.history = this.historyOf(stored);
     this.reportResident();
+    this.closeStreams();
+    for (const listener of this.listeners)
+      this.notify(listener, { version: this.head.version, parents: [], value: this.history.headText });
+  }
+
+  /** Ends every subscription (they reconnect and catch up); catch-ups pending are moot. */
+  private closeStreams(): void {
+    for (const subscriber of [...this.subscribers]) subscriber.sink.close();
+    for (const pending of this.catchUps.values()) clearTimeout(pending.timer);
+    this.catchUps.clear();
+  }
+
+  /** The head's length in code points, counted once per version (not a scan of the text per write). */
+  private headLength(): number {
+    const h = this.history;
+    if (this.headCodePoints?.seq !== h.headSeq) {
+      const previous = this.headCodePoints;
+      const entry = previous?.seq === h.headSeq - 1 ? h.versions.at(-1) : undefined;
+      const length =
+        entry && previous ? previous.length + lengthChange(entry.splices) : codePointLength(h.headText);
+      this.headCodePoints = { seq: h.headSeq, length };
+    }
+    return this.headCodePoints.length;
   }
 
   private reportResident(): void {
@@ -394,6 +505,18 @@ export class TextResource {
   }
 
   private async applyWrite(proposal: TextWriteProposal): Promise<TextWriteOutcome> {
+    // On a shared log a write that lost the race to another node takes in the versions it missed and is
+    // positioned again (appendShared bounds the attempts); on a store of our own the first attempt is the last.
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.attemptWrite(proposal, attempt);
+      if (outcome !== 'moved') return outcome;
+    }
+  }
+
+  private async attemptWrite(
+    proposal: TextWriteProposal,
+    attempt: number,
+  ): Promise<TextWriteOutcome | 'moved'> {
     const h = this.history;
     const claimed = proposal.version === undefined ? undefined : parseEventId(proposal.version);
     if (proposal.version !== undefined && !claimed)
@@ -406,7 +529,11 @@ export class TextResource {
 
     const base = proposal.parents === undefined ? h.linearState(h.headSeq) : h.locate(proposal.parents);
     if (!base) throw this.unknown(proposal.parents!);
-    const splices = resolveSplices(proposal.edit, base.text);
+    const splices = resolveSplices(
+      proposal.edit,
+      base.text,
+      base.text === h.headText ? this.headLength() : codePointLength(base.text),
+    );
     const events = spliceEventCount(splices);
     if (events === 0) return { kind: 'no-op', frontier: [...h.headFrontier] };
 
@@ -423,7 +550,8 @@ export class TextResource {
     const id = `${agent}-${last}`;
 
     const transformed = base.seq !== h.headSeq || base.text !== h.headText || base.baseSeq !== base.seq;
-    const landed = transformed ? this.rebase(splices, base) : splices;
+    const rebased = transformed ? this.rebase(splices, base) : { landed: splices, behind: [] };
+    const landed = rebased.landed;
     const prev = h.headText;
     const next = applySplices(prev, landed);
     const maxLength = this.options.maxLength ?? DEFAULT_MAX_LENGTH;
@@ -453,18 +581,41 @@ export class TextResource {
     if (proposal.peer !== undefined) record.peer = proposal.peer;
     // The first write of a pattern path creates a resource: it needs a place in the pattern's quota (403).
     const undoReservation = this.hasStoredState ? undefined : this.bounds.quota?.reserve(this.path);
-    try {
-      await this.ctx.store.append(this.path, record);
+    const shared = this.ctx.store.shared;
+    if (shared) {
+      // A retry of the same PUT (same Parents and splices as sent) has the same digest: the log says duplicate.
+      const writeId = writeDigest(proposal.parents, splicesAsPatches(splices));
+      let appended: Awaited<ReturnType<typeof appendShared>>;
+      try {
+        appended = await appendShared(shared, this.path, h.headSeq, record, writeId, attempt, (e, c) =>
+          this.ctx.reportError(e, c),
+        );
+      } catch (error) {
+        undoReservation?.();
+        throw error;
+      }
+      if (appended.kind !== 'appended') undoReservation?.();
+      if (appended.kind === 'duplicate')
+        return { kind: 'duplicate', frontier: [...this.history.headFrontier] };
+      if (appended.kind === 'moved') {
+        if (appended.missed.length === 0) await this.reload();
+        else await this.ingest(appended.missed);
+        return 'moved';
+      }
       this.hasStoredState = true;
-    } catch (error) {
-      undoReservation?.();
-      this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
-      throw new ResourceError(
-        'store-failed',
-        `the write could not be stored, so it was not applied: ${reasonOf(error)}`,
-        { cause: error },
-      );
-    }
+    } else
+      try {
+        await this.ctx.store.append(this.path, record);
+        this.hasStoredState = true;
+      } catch (error) {
+        undoReservation?.();
+        this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
+        throw new ResourceError(
+          'store-failed',
+          `the write could not be stored, so it was not applied: ${reasonOf(error)}`,
+          { cause: error },
+        );
+      }
     this.counters.record(run);
     const wire = textUpdateBytes({
       version: frontier,
@@ -473,7 +624,12 @@ export class TextResource {
       splices: landed,
     });
     const side = transformed
-      ? { text: applySplices(base.text, splices), baseSeq: base.baseSeq, extra: new Set([...base.extra, id]) }
+      ? {
+          text: applySplices(base.text, splices),
+          baseSeq: base.baseSeq,
+          extra: new Set([...base.extra, id]),
+          behind: rebased.behind,
+        }
       : undefined;
     const entry = h.push(
       {
@@ -497,26 +653,52 @@ export class TextResource {
     return { kind: 'applied', entry };
   }
 
-  /** Splices positioned against `base` rewritten to apply at the head (the existing versions ordered first). */
-  private rebase(splices: TextSplice[], base: TextState): TextSplice[] {
+  /**
+   * Splices positioned against `base` rewritten to apply at the head (the existing versions ordered first), and
+   * what the writer has not seen: the versions it was transformed over, transformed over its splices, as one
+   * parallel set against its own new text (its catch-up, without diffing texts). Undefined `behind` when a step
+   * leaves splices (then the catch-up diffs).
+   */
+  private rebase(splices: TextSplice[], base: TextState): { landed: TextSplice[]; behind?: TextSplice[] } {
     const h = this.history;
     let patches = splicesToPatches(splices);
-    const linear = h.textAt(base.seq);
+    const later = h.after(base.seq);
+    // Composing is linear in the splices so far, per step: past a few dozen versions a diff of the texts is
+    // cheaper (see splicesToHead), so `behind` is left unknown.
+    let behind: TextSplice[] | undefined = later.length <= MAX_COMPOSED_VERSIONS ? [] : undefined;
+    const over = (theirs: readonly TextSplice[]) => {
+      const their = splicesToPatches(theirs);
+      if (behind) {
+        const seen = patchesToSplices(transformPatches(their, patches, false));
+        behind = seen ? composeSplices(behind, seen) : undefined;
+      }
+      patches = transformPatches(patches, their, true);
+    };
     // A writer's own (side) state first catches up to the linear state it was merged into.
-    if (base.text !== linear)
-      patches = transformPatches(patches, splicesToPatches(diffText(base.text, linear)), true);
-    for (const later of h.after(base.seq))
-      patches = transformPatches(patches, splicesToPatches(later.splices), true);
+    const catchUp = base.behind ?? diffText(base.text, h.textAt(base.seq));
+    if (catchUp.length) over(catchUp);
+    for (const entry of later) over(entry.splices);
     const direct = patchesToSplices(patches);
-    if (direct && checkSplices(direct, codePointLength(h.headText)) === undefined) return direct;
+    if (direct && checkSplices(direct, this.headLength()) === undefined) return { landed: direct, behind };
     try {
-      return diffText(h.headText, applyJsonPatches(h.headText, patches) as string);
+      return { landed: diffText(h.headText, applyJsonPatches(h.headText, patches) as string) };
     } catch (error) {
       throw new ResourceError(
         'write-conflict',
         `conflict: the edit no longer applies after concurrent versions (${reasonOf(error)})`,
       );
     }
+  }
+
+  /** Splices from a state's text to the head's: composed from what is known, or (unknown) a diff of the texts. */
+  private splicesToHead(state: TextState): TextSplice[] {
+    const h = this.history;
+    const later = h.after(state.seq);
+    if (state.behind === undefined || later.length > MAX_COMPOSED_VERSIONS)
+      return diffText(state.text, h.headText);
+    let splices: TextSplice[] = [...state.behind];
+    for (const entry of later) splices = composeSplices(splices, entry.splices);
+    return splices;
   }
 
   /**
@@ -529,7 +711,7 @@ export class TextResource {
     for (const subscriber of this.subscribers) {
       const peer = subscriber.peer;
       if (peer !== undefined && (peer === writer || this.catchUps.has(peer))) continue;
-      subscriber.sink.write(entry.wire);
+      this.enqueue(subscriber, entry.wire);
     }
     if (writer !== undefined) {
       if (entry.transformed) this.scheduleCatchUp(writer, entry.id);
@@ -574,15 +756,58 @@ export class TextResource {
         version: h.headFrontier,
         parents: [pending.lastId],
         digest: this.headDigest(),
-        splices: diffText(state.text, h.headText),
+        splices: this.splicesToHead(state),
       });
     }
     for (const subscriber of this.subscribers) {
       if (subscriber.peer !== peer) continue;
       // Its state left memory: it must start over (it reconnects; an unknown Parents gets 309, then a snapshot).
-      if (bytes) subscriber.sink.write(bytes);
+      if (bytes) this.writeNow(subscriber, bytes);
       else subscriber.sink.close();
     }
+  }
+
+  /**
+   * Fan-out in batches: updates accepted in the same turn of the event loop (many typists: many PUTs per turn)
+   * leave in one write per subscriber, at the end of the turn, instead of one socket write per update each.
+   */
+  private enqueue(subscriber: TextSubscriber, bytes: Uint8Array): void {
+    const queued = this.outbox.get(subscriber);
+    if (queued) queued.push(bytes);
+    else this.outbox.set(subscriber, [bytes]);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    endOfTurn(() => this.flushOutbox());
+  }
+
+  private flushOutbox(): void {
+    this.flushScheduled = false;
+    // Subscribers sent the same updates share one buffer (the common case: everyone but the writers).
+    let sharedFor: Uint8Array[] | undefined;
+    let shared: Uint8Array | undefined;
+    for (const [subscriber, queued] of this.outbox) {
+      if (queued.length === 1) {
+        subscriber.sink.write(queued[0]);
+        continue;
+      }
+      if (!sharedFor || !sameBuffers(sharedFor, queued)) {
+        sharedFor = queued;
+        shared = Buffer.concat(queued);
+      }
+      subscriber.sink.write(shared!);
+    }
+    this.outbox.clear();
+  }
+
+  /** A write to one subscriber now (a catch-up), after what is queued for it. */
+  private writeNow(subscriber: TextSubscriber, bytes: Uint8Array): void {
+    const queued = this.outbox.get(subscriber);
+    if (!queued) {
+      subscriber.sink.write(bytes);
+      return;
+    }
+    this.outbox.delete(subscriber);
+    subscriber.sink.write(Buffer.concat([...queued, bytes]));
   }
 
   private notify(listener: (change: ResourceChange) => void, change: ResourceChange): void {
@@ -600,10 +825,15 @@ export class TextResource {
     void this.queue.run(async () => {
       try {
         const { root, versions } = this.history;
-        await this.ctx.store.compact(this.path, {
-          base: { version: root.frontier, value: root.text },
-          records: versions.map(toRecord),
-        });
+        const shared = this.ctx.store.shared;
+        // A shared log keeps its entries: a snapshot at the root covers (and trims) the ones before it.
+        if (shared)
+          await shared.snapshot(this.path, { seq: root.seq, version: root.frontier, value: root.text });
+        else
+          await this.ctx.store.compact(this.path, {
+            base: { version: root.frontier, value: root.text },
+            records: versions.map(toRecord),
+          });
       } catch (error) {
         this.ctx.reportError(error, `store.compact(${JSON.stringify(this.path)})`);
       } finally {
@@ -633,8 +863,7 @@ function runOf(id: string, events: number): EventRun | undefined {
 }
 
 /** Absolute, sorted, checked splices against `text` (400 when they do not fit it). */
-function resolveSplices(edit: TextWriteProposal['edit'], text: string): TextSplice[] {
-  const length = codePointLength(text);
+function resolveSplices(edit: TextWriteProposal['edit'], text: string, length: number): TextSplice[] {
   if ('text' in edit) return [{ start: 0, end: length, content: edit.text }];
   const absolute = (n: number) => (n < 0 || Object.is(n, -0) ? length + n : n);
   const splices = sortSplices(
@@ -643,6 +872,21 @@ function resolveSplices(edit: TextWriteProposal['edit'], text: string): TextSpli
   const problem = checkSplices(splices, length);
   if (problem) throw new ResourceError('patches-do-not-apply', `invalid patch range position: ${problem}`);
   return splices;
+}
+
+/** How many code points a parallel set adds (negative: removes). */
+function lengthChange(splices: readonly TextSplice[]): number {
+  let change = 0;
+  for (const s of splices) change += codePointLength(s.content) - (s.end - s.start);
+  return change;
+}
+
+/** After the I/O of this turn of the event loop (setImmediate; a zero timeout where there is none). */
+const endOfTurn: (run: () => void) => void =
+  typeof setImmediate === 'function' ? (run) => void setImmediate(run) : (run) => void setTimeout(run, 0);
+
+function sameBuffers(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  return a.length === b.length && a.every((bytes, i) => bytes === b[i]);
 }
 
 function randomAgent(): string {

@@ -32,9 +32,15 @@ export interface TextState {
   readonly seq: number;
   readonly baseSeq: number;
   readonly extra: ReadonlySet<string>;
+  /**
+   * Splices that turn `text` into the linear text at `seq` (what its writer has not seen yet): empty for a
+   * linear state; undefined when not known (then the texts are diffed).
+   */
+  readonly behind?: readonly TextSplice[];
 }
 
 const NONE: ReadonlySet<string> = new Set();
+const NO_SPLICES: readonly TextSplice[] = [];
 
 /**
  * The linear history of a text resource and the names clients use for its states. The server orders every
@@ -53,12 +59,13 @@ export class TextHistory {
   private bytes = 0;
 
   constructor(
-    root: { version: string[]; text: string },
+    root: { version: string[]; text: string; seq?: number },
     private readonly maxHistory: number,
     private readonly maxHistoryBytes: number,
     private readonly maxSideStates: number,
   ) {
-    this.rootState = { seq: 0, frontier: [...root.version].sort(), text: root.text };
+    // (`seq`: the base's position in a shared log; 0 on a store of one node's own)
+    this.rootState = { seq: root.seq ?? 0, frontier: [...root.version].sort(), text: root.text };
   }
 
   get root(): { seq: number; frontier: string[]; text: string } {
@@ -109,7 +116,7 @@ export class TextHistory {
   }
 
   linearState(seq: number): TextState {
-    return { text: this.textAt(seq), seq, baseSeq: seq, extra: NONE };
+    return { text: this.textAt(seq), seq, baseSeq: seq, extra: NONE, behind: NO_SPLICES };
   }
 
   /** The state a client names (Parents of a PUT or a subscription, Version of a GET), if known. */
@@ -222,7 +229,8 @@ function firstEvents(splices: readonly TextSplice[], count: number): TextSplice[
 }
 
 function frontierKey(ids: readonly string[]): string {
-  return JSON.stringify([...ids].sort());
+  // (One id, the common case, without sorting or JSON: a JSON key starts with "[", never with "1:".)
+  return ids.length === 1 ? `1:${ids[0]}` : JSON.stringify([...ids].sort());
 }
 
 function entryBytes(entry: TextEntry): number {
