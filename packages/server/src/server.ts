@@ -79,12 +79,6 @@ export function createBraidServer(options: BraidServerOptions = {}): BraidServer
     },
 
     text(path: string, textOptions: TextResourceOptions) {
-      // Text resources keep their history on one node: on a log shared by several nodes each would hold its own
-      // text and the replicas would differ while every write was answered 200. Refused until they follow the log.
-      if (ctx.store.shared)
-        throw new TypeError(
-          `braid.text(${JSON.stringify(path)}): text resources do not run on a shared store (several nodes) yet — use a fileStore or memoryStore`,
-        );
       return server.resource(path, textDefinition(path, textOptions) as unknown as ResourceOptions);
     },
 
