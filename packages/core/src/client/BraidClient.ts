@@ -1,4 +1,5 @@
 import { type ResourceToken, resourcePath } from '../defineResource';
+import type { ClientPersistence } from '../persist/ClientPersistence';
 import type { BraidError } from './BraidError';
 import { ClientResource, type ResourceContext } from './ClientResource';
 import type { BraidClientEvent } from './events';
@@ -52,6 +53,8 @@ export class BraidClient {
   private seq = 0;
   private removeNetworkListeners?: () => void;
   private origins = new Map<string, OriginSubscriptions>();
+  /** With `persist`: loaded (its own chunk) by the first resource used. */
+  private persistence?: Promise<ClientPersistence>;
   /** With `headers` as a function: what it returned last (the multiplexer reads it when it opens a stream). */
   private latestHeaders: Record<string, string> = {};
 
@@ -86,6 +89,7 @@ export class BraidClient {
       reportError: (error: BraidError) => options.onError?.(error),
       onEvent,
       lifecycle: (resource, event) => this.lifecycle(resource, event),
+      persistence: options.persist ? () => this.loadPersistence() : undefined,
     };
     this.listenToNetwork();
   }
@@ -99,6 +103,28 @@ export class BraidClient {
       this.resources.set(key, resource);
     }
     return resource as ClientResource<T>;
+  }
+
+  /** `set` calls of this page that the server has not confirmed yet (what a "saving…" indicator shows). */
+  pendingWrites(): number {
+    let n = 0;
+    for (const resource of this.resources.values()) n += resource.getStatus().pending;
+    return n;
+  }
+
+  /**
+   * With `persist`: `set` calls not yet confirmed in any tab of this browser profile (from the outbox); without,
+   * this page's. Unconfirmed edits of a closed tab count until a page takes them over and the server confirms them.
+   */
+  async unconfirmedWrites(): Promise<number> {
+    if (!this.persistence && !this.options.persist) return this.pendingWrites();
+    return (await this.loadPersistence()).unconfirmed();
+  }
+
+  private loadPersistence(): Promise<ClientPersistence> {
+    const options = this.options.persist === 'indexeddb' ? {} : this.options.persist;
+    this.persistence ??= import('../persist/ClientPersistence').then((m) => new m.ClientPersistence(options));
+    return this.persistence;
   }
 
   /** Ends every subscription and timer. Resources of a closed client refuse writes. */

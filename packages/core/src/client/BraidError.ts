@@ -9,7 +9,10 @@
  *   new id (nothing is lost; reported so that a clash of writer ids is not silent);
  * - invalid: `set()` was given a value JSON cannot carry (BigInt, a function, a cycle): thrown synchronously,
  *   nothing changed;
- * - closed: the client was closed before the server confirmed a write (what `set()`'s promise rejects with).
+ * - closed: the client was closed before the server confirmed a write (what `set()`'s promise rejects with);
+ * - storage: `persist` could not keep an edit in the browser (the outbox is full, IndexedDB failed): the edit is
+ *   still sent from memory, but would not survive a reload before the server confirms it;
+ * - outbox-stale: edits an earlier version of the app left unconfirmed (another `appVersion`): not replayed.
  */
 export type BraidErrorKind =
   | 'rejected'
@@ -19,7 +22,9 @@ export type BraidErrorKind =
   | 'protocol'
   | 'version-taken'
   | 'invalid'
-  | 'closed';
+  | 'closed'
+  | 'storage'
+  | 'outbox-stale';
 
 export class BraidError extends Error {
   override name = 'BraidError';

@@ -1,4 +1,5 @@
 import { produce } from 'immer';
+import type { ClientPersistence, ResourcePersistence } from '../persist/ClientPersistence';
 import {
   applyJsonPatches,
   collapsePatches,
@@ -53,6 +54,8 @@ export interface ResourceContext {
   reportError(error: BraidError): void;
   /** Transitions, requests and answers, for `onEvent`/`debug` (absent when nobody listens). */
   onEvent?: (event: BraidClientEvent) => void;
+  /** With `persist`: the outbox and confirmed-state cache of this client (loaded on first use). */
+  persistence?: () => Promise<ClientPersistence>;
   /** Connected again, released (no listeners, nothing pending, subscription ended), or closed for good. */
   lifecycle(resource: ClientResource<unknown>, event: 'active' | 'released' | 'closed'): void;
 }
@@ -102,6 +105,9 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   private rejectReady?: (error: BraidError) => void;
   private wakeUp?: () => void;
   private errorListeners = new Set<(error: BraidError) => void>();
+  /** With `persist`: saves this resource's replica; `restoring` runs once, before the first connection. */
+  private persisted?: ResourcePersistence;
+  private restoring?: Promise<void>;
 
   constructor(
     readonly url: string,
@@ -267,6 +273,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     if (!this.running) {
       this.running = new AbortController();
       this.dispatch({ type: 'start' });
+      if (this.ctx.persistence) this.restoring ??= this.restore();
       this.ctx.lifecycle(this as ClientResource<unknown>, 'active');
       void this.connectionLoop(this.running.signal);
     }
@@ -301,6 +308,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     this.running = undefined;
     this.stream?.abort();
     this.dispatch({ type: 'close' });
+    this.persisted?.close();
     const unconfirmed = [
       ...(this.optimistic.inflight?.waiters ?? []),
       ...this.optimistic.bufferWaiters,
@@ -329,6 +337,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   // ---- the connection loop: settle the write in doubt, subscribe (resuming), read, back off, repeat ----
 
   private async connectionLoop(signal: AbortSignal): Promise<void> {
+    if (this.restoring) await this.restoring;
     while (!signal.aborted) {
       if (!this.ctx.isOnline()) {
         this.dispatch({ type: 'offline' });
@@ -355,6 +364,33 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
       this.wakeUp = undefined;
       if (signal.aborted) break;
       this.dispatch({ type: 'retry' });
+    }
+  }
+
+  /**
+   * With `persist`, before the first connection: shows the last confirmed state this browser saved (also
+   * offline), takes over the unconfirmed edits a closed tab (or this page before a reload) left — its write in
+   * flight is resent as first sent, under its Version — and replays what further closed tabs left.
+   */
+  private async restore(): Promise<void> {
+    try {
+      const persistence = await this.ctx.persistence!();
+      this.persisted = await persistence.attach({
+        url: this.url,
+        fetch: this.ctx.fetch,
+        peer: this.ctx.peer,
+        headers: () => this.ctx.headers(),
+        nextVersionId: this.ctx.nextVersionId,
+        report: (error) => this.reportError(error),
+        state: this.optimistic,
+        restored: () => {
+          this.applyWaitingSets();
+          this.resolveReady?.();
+          this.updateStatus({}, true);
+        },
+      });
+    } catch (error) {
+      this.reportError(new BraidError('storage', this.url, `persist: ${describe(error)}`, { cause: error }));
     }
   }
 
@@ -688,6 +724,11 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
       type: 'send',
       request: { parents: this.optimistic.confirmed!.version, patches: write.patches },
     });
+    if (this.persisted) {
+      // Stored before it is sent: after a reload it goes again exactly like this.
+      this.persisted.changed(true);
+      await this.persisted.flush();
+    }
     const sent = write.request!;
     const request = encodeWrite(write.id, sent.parents, sent.patches);
     const version = write.id;
@@ -799,6 +840,8 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     valueChanged = false,
   ): void {
     const prev = this.status;
+    // Unconfirmed edits are saved at once, a change of the confirmed state alone in a while.
+    this.persisted?.changed(this.optimistic.pending > 0 || prev.pending > 0);
     // At most one write is in flight: the array is kept while its id is the same (status identity is change).
     const id = this.optimistic.inflight?.id;
     const pendingVersions = id === prev.pendingVersions[0] ? prev.pendingVersions : id ? [id] : NO_VERSIONS;

@@ -17,3 +17,6 @@ export type {
 import type { ClientResource } from './ClientResource';
 /** @deprecated Renamed ClientResource (a server has resources too). */
 export type Resource<T = unknown> = ClientResource<T>;
+export type { PersistOptions } from '../persist/ClientPersistence';
+export type { Loaded, PersistStore, Replica, StoredReplica } from '../persist/types';
+export { warnBeforeUnload } from './warnBeforeUnload';

@@ -1,4 +1,5 @@
 import type { Draft } from 'immer';
+import type { PersistOptions } from '../persist/ClientPersistence';
 import type { BraidError } from './BraidError';
 import type { RetryOptions } from './backoff';
 import type { BraidClientEvent } from './events';
@@ -35,6 +36,14 @@ export type SetAction<T> = T | ((draft: Draft<T>) => Draft<T> | T | undefined | 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface BraidClientOptions {
+  /**
+   * Keep this browser's unconfirmed edits (a durable outbox) and each resource's last confirmed state in
+   * IndexedDB: an edit survives a reload, a crash or a tab closed offline (the next page load resends it under its
+   * Version: a retry, never a second write), and a page opened offline shows the last known value at once.
+   * `'indexeddb'`, or options (bounds, `appVersion`: edits saved by another version are not replayed). Browsers
+   * only; off by default.
+   */
+  persist?: 'indexeddb' | PersistOptions;
   /** Defaults to globalThis.fetch (browsers, Node 20 undici). */
   fetch?: FetchLike;
   /**

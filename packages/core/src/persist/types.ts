@@ -1,73 +1,68 @@
 import type { JsonPatch } from '../protocol/index';
 
 /**
- * A write that left (or is about to leave) this browser: stored before it is sent, removed once the server has
- * confirmed it. Resent after a reload exactly as first sent (same Version, Parents and patches), so the server
- * tells the retry from a new write.
+ * The write in flight of one resource in one tab: stored before it is sent, removed once the server has confirmed
+ * it. After a reload it is resent exactly as first sent (same Version, Parents and patches), so the server tells
+ * the retry from a new write.
  */
 export interface StoredWrite {
-  /** The resource's absolute URL. */
-  resource: string;
-  /** The write's Version (one id). */
+  /** Its Version (one id). */
   version: string;
-  parents: string[];
+  /** The request as first sent; absent when the server said it does not have it (re-based from `patches`). */
+  request?: { parents: string[]; patches: JsonPatch[] };
+  /** The write relative to the replica's confirmed state (transformed over what arrived since it was sent). */
   patches: JsonPatch[];
   /** How many `set` calls it holds. */
   count: number;
-  /** Order of writes to one resource (they are replayed in this order). */
-  seq: number;
-  appVersion: string;
-  bytes: number;
 }
 
-/** Local edits not yet given a Version (composed while a write is in flight or offline). */
-export interface StoredEdits {
-  resource: string;
-  patches: JsonPatch[];
-  count: number;
-  appVersion: string;
-  bytes: number;
+/** What one tab holds of one resource: the confirmed state and its unconfirmed edits on top. */
+export interface Replica {
+  confirmed?: { version: string[]; value: unknown };
+  inflight?: StoredWrite;
+  /** Local edits not yet given a Version (composed), relative to confirmed + inflight. */
+  buffer?: { patches: JsonPatch[]; count: number };
 }
 
-/** The last state the server confirmed, to show at once on the next page load (also offline). */
-export interface StoredState {
+export interface StoredReplica extends Replica {
   resource: string;
-  version: string[];
-  value: unknown;
+  tab: string;
   appVersion: string;
   savedAt: number;
-  bytes: number;
+  /** Bytes of its unconfirmed part (inflight + buffer), counted against the outbox bound. */
+  outboxBytes: number;
+  /** Bytes of its confirmed value, counted against the cache bound. */
+  cacheBytes: number;
 }
 
-/** What one resource left behind in this browser. */
-export interface Leftovers {
-  state?: StoredState;
-  writes: StoredWrite[];
-  edits?: StoredEdits;
-  /** Entries written by another `appVersion`: not replayed (reported to the app instead). */
-  stale: { writes: StoredWrite[]; edits?: StoredEdits };
+/** What a page load finds for one resource (what it took over is now under this tab's name). */
+export interface Loaded {
+  /** The most recently saved confirmed state of any tab (shown at once, also offline). */
+  confirmed?: { version: string[]; value: unknown };
+  /** The most recent replica with unconfirmed edits of a tab that is gone, now this tab's own. */
+  mine?: StoredReplica;
+  /** More of them (several tabs closed with edits unconfirmed): sent as they are, then forgotten (`forget`). */
+  replays: StoredReplica[];
+  /** Unconfirmed edits written by another `appVersion`: not replayed (handed to the app instead), and forgotten. */
+  stale: StoredReplica[];
 }
 
 /**
- * Where a client keeps its outbox and its confirmed states between page loads. One per origin and app; shared by
- * the tabs of a browser profile. Every method is async and may fail (quota, private mode): the client reports it
- * and goes on from memory — it never drops a write because storage failed.
+ * Where a client keeps its outbox and confirmed states between page loads: one per origin and app, shared by the
+ * tabs of a browser profile. Every method may fail (quota, private mode, a bound): the client reports it and goes
+ * on from memory — it never drops a write because storage failed.
  */
 export interface PersistStore {
-  putWrite(write: Omit<StoredWrite, 'bytes' | 'appVersion' | 'seq'>): Promise<void>;
-  /** Removes a confirmed write (no-op if unknown). */
-  deleteWrite(resource: string, version: string): Promise<void>;
-  /** Renames a write whose Version was taken on the server (its new form replaces the old one). */
-  replaceWrite(
-    resource: string,
-    oldVersion: string,
-    write: Omit<StoredWrite, 'bytes' | 'appVersion' | 'seq'>,
-  ): Promise<void>;
-  putEdits(resource: string, patches: JsonPatch[], count: number): Promise<void>;
-  putState(resource: string, version: string[], value: unknown): Promise<void>;
-  /** Everything one resource left behind (and forgets what was stale). */
-  leftovers(resource: string): Promise<Leftovers>;
-  /** Local edits of every resource not yet confirmed (any tab of this profile). */
+  /** Replaces what `tab` holds of `resource` (an empty replica deletes it). */
+  save(resource: string, tab: string, replica: Replica): Promise<void>;
+  /**
+   * What a new page finds for `resource`. Replicas with unconfirmed edits of tabs that are gone (`alive(tab)`
+   * false) are taken over by `tab` in the same transaction, so two tabs opening at once never both take one.
+   */
+  load(resource: string, tab: string, alive: (tab: string) => boolean): Promise<Loaded>;
+  /** Deletes one replica (a replay that reached the server). */
+  forget(resource: string, tab: string): Promise<void>;
+  /** `set` calls not yet confirmed, every resource and tab together. */
   unconfirmed(): Promise<number>;
   close(): void;
 }

@@ -16,13 +16,17 @@ import {
   splicesToPatches,
   type TextSplice,
 } from '@braid-live/core/text';
+import { appendShared, sharedLogUnavailable } from '../cluster/appendShared';
+import { type SeqRecord, SharedLogUnavailableError } from '../cluster/sharedLog';
 import { reasonOf } from '../errors';
 import type { HistoryPage, HistoryPageRequest } from '../resource/historyPages';
+import { writeDigest } from '../resource/knownVersions';
 import { ResourceError } from '../resource/resourceError';
 import { SerialQueue } from '../resource/serialQueue';
 import type { ResourceBounds } from '../resource/serverResource';
 import { runValidate } from '../resource/validateWrite';
 import type { ServerContext } from '../serverContext';
+import type { StoredResource, VersionRecord } from '../store/types';
 import type { SubscriptionSink } from '../subscriptions/sink';
 import type { HistoryEntry, NativeRequest, ResourceChange } from '../types';
 import { AgentCounters, type EventRun, parseEventId } from './eventIds';
@@ -155,6 +159,12 @@ export class TextResource {
   }
 
   // ---- reading ----
+
+  /** On a node cut off from its shared log, reads and subscriptions are refused (it may be behind): 503. */
+  assertServing(): void {
+    const shared = this.ctx.store.shared;
+    if (shared && !shared.available) throw sharedLogUnavailable();
+  }
 
   get head(): { version: string[]; value: string } {
     return { version: [...this.history.headFrontier], value: this.history.headText };
@@ -327,7 +337,29 @@ export class TextResource {
   // ---- internals ----
 
   private async load(): Promise<void> {
-    const stored = await this.ctx.store.load(this.path);
+    const stored = await this.loadStored();
+    this.history = this.historyOf(stored);
+    this.hasStoredState = stored !== undefined;
+    if (this.hasStoredState) this.bounds.quota?.noteStored(this.path);
+    this.reportResident();
+    // Several nodes: versions other nodes append reach this one through the log, in log order, applied in the
+    // write queue like local writes. (The registry's store.release(path) on eviction stops it.)
+    this.ctx.store.shared?.follow(this.path, {
+      onVersions: (versions) => void this.queue.run(() => this.ingest(versions)),
+      onLost: () => this.closeStreams(),
+    });
+  }
+
+  private async loadStored(): Promise<StoredResource | undefined> {
+    try {
+      return await this.ctx.store.load(this.path);
+    } catch (error) {
+      throw error instanceof SharedLogUnavailableError ? sharedLogUnavailable(error) : error;
+    }
+  }
+
+  /** The history (and event counters) a stored state makes. */
+  private historyOf(stored: StoredResource | undefined): TextHistory {
     const def = this.options;
     let text: string;
     let version: string[];
@@ -344,37 +376,95 @@ export class TextResource {
       version = def.initialVersion === undefined ? [] : [def.initialVersion];
     }
     const { maxHistory, maxHistoryBytes, maxKnownVersions } = this.ctx.limits;
-    const history = new TextHistory({ version, text }, maxHistory, maxHistoryBytes, MAX_SIDE_STATES);
-    const counters = new AgentCounters(maxKnownVersions);
-    for (const stored0 of stored?.records ?? []) {
-      const read = readTextRecord(stored0);
-      if (!read)
-        throw new Error(`${this.path}: a stored version is not a text version (was it a JSON resource?)`);
-      const { record, splices } = read;
-      const next = applySplices(history.headText, splices);
-      const run = runOf(record.version, record.events);
-      if (run) counters.record(run);
-      history.push(
-        {
-          id: record.version,
-          run,
-          frontier: record.frontier,
-          parents: record.parents,
-          splices,
-          text: next,
-          peer: record.peer,
-          time: record.time,
-          transformed: record.transformed,
-          wire: textUpdateBytes({ version: record.frontier, parents: record.parents, splices }),
-        },
-        undefined,
-      );
+    const history = new TextHistory(
+      { version, text, seq: stored?.base?.seq },
+      maxHistory,
+      maxHistoryBytes,
+      MAX_SIDE_STATES,
+    );
+    this.counters = new AgentCounters(maxKnownVersions);
+    for (const record of stored?.records ?? []) this.pushStored(history, record, false);
+    return history;
+  }
+
+  /** A stored (or another node's) version appended to `history`; its entry. */
+  private pushStored(history: TextHistory, stored: VersionRecord, withDigest: boolean): TextEntry {
+    const read = readTextRecord(stored);
+    if (!read)
+      throw new Error(`${this.path}: a stored version is not a text version (was it a JSON resource?)`);
+    const { record, splices } = read;
+    const next = applySplices(history.headText, splices);
+    const run = runOf(record.version, record.events);
+    if (run) this.counters.record(run);
+    const digest = withDigest && this.options.digests !== false ? textDigest(next) : undefined;
+    return history.push(
+      {
+        id: record.version,
+        run,
+        frontier: record.frontier,
+        parents: record.parents,
+        splices,
+        text: next,
+        peer: record.peer,
+        time: record.time,
+        transformed: record.transformed,
+        wire: textUpdateBytes({ version: record.frontier, parents: record.parents, digest, splices }),
+      },
+      undefined,
+    );
+  }
+
+  /**
+   * Versions from the shared log (another node's, or ones a lost append brought back), applied and fanned out
+   * in order. Positions already here are skipped; a gap reloads the resource instead of guessing.
+   */
+  private async ingest(versions: readonly SeqRecord[]): Promise<void> {
+    for (const { seq, record } of versions) {
+      const h = this.history;
+      if (seq <= h.headSeq) continue;
+      if (seq !== h.headSeq + 1) return this.reload();
+      let entry: TextEntry;
+      try {
+        entry = this.pushStored(h, record, true);
+      } catch (error) {
+        this.ctx.reportError(
+          error,
+          `applying version ${seq} of ${JSON.stringify(this.path)} from the shared log`,
+        );
+        return this.reload();
+      }
+      if (!this.hasStoredState) {
+        this.hasStoredState = true;
+        this.bounds.quota?.noteStored(this.path);
+      }
+      this.reportResident();
+      this.publish(entry);
+      for (const wake of [...this.parentWaiters]) wake();
     }
-    this.history = history;
-    this.counters = counters;
-    this.hasStoredState = stored !== undefined;
-    if (this.hasStoredState) this.bounds.quota?.noteStored(this.path);
+  }
+
+  /** Starts over from the shared log (after a gap): subscribers are ended (they resume with Parents, or reload). */
+  private async reload(): Promise<void> {
+    let stored: StoredResource | undefined;
+    try {
+      stored = await this.loadStored();
+    } catch (error) {
+      this.ctx.reportError(error, `reloading ${JSON.stringify(this.path)} from the shared log`);
+      this.closeStreams();
+      return;
+    }
+    this.history = this.historyOf(stored);
     this.reportResident();
+    this.closeStreams();
+    for (const listener of this.listeners)
+      this.notify(listener, { version: this.head.version, parents: [], value: this.history.headText });
+  }
+
+  /** Ends every subscription (they reconnect and catch up); catch-ups pending are moot. */
+  private closeStreams(): void {
+    for (const subscriber of [...this.subscribers]) subscriber.sink.close();
+    for (const pending of this.catchUps.values()) clearTimeout(pending.timer);
+    this.catchUps.clear();
   }
 
   /** The head's length in code points, counted once per version (not a scan of the text per write). */
@@ -415,6 +505,18 @@ export class TextResource {
   }
 
   private async applyWrite(proposal: TextWriteProposal): Promise<TextWriteOutcome> {
+    // On a shared log a write that lost the race to another node takes in the versions it missed and is
+    // positioned again (appendShared bounds the attempts); on a store of our own the first attempt is the last.
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.attemptWrite(proposal, attempt);
+      if (outcome !== 'moved') return outcome;
+    }
+  }
+
+  private async attemptWrite(
+    proposal: TextWriteProposal,
+    attempt: number,
+  ): Promise<TextWriteOutcome | 'moved'> {
     const h = this.history;
     const claimed = proposal.version === undefined ? undefined : parseEventId(proposal.version);
     if (proposal.version !== undefined && !claimed)
@@ -479,18 +581,41 @@ export class TextResource {
     if (proposal.peer !== undefined) record.peer = proposal.peer;
     // The first write of a pattern path creates a resource: it needs a place in the pattern's quota (403).
     const undoReservation = this.hasStoredState ? undefined : this.bounds.quota?.reserve(this.path);
-    try {
-      await this.ctx.store.append(this.path, record);
+    const shared = this.ctx.store.shared;
+    if (shared) {
+      // A retry of the same PUT (same Parents and splices as sent) has the same digest: the log says duplicate.
+      const writeId = writeDigest(proposal.parents, splicesAsPatches(splices));
+      let appended: Awaited<ReturnType<typeof appendShared>>;
+      try {
+        appended = await appendShared(shared, this.path, h.headSeq, record, writeId, attempt, (e, c) =>
+          this.ctx.reportError(e, c),
+        );
+      } catch (error) {
+        undoReservation?.();
+        throw error;
+      }
+      if (appended.kind !== 'appended') undoReservation?.();
+      if (appended.kind === 'duplicate')
+        return { kind: 'duplicate', frontier: [...this.history.headFrontier] };
+      if (appended.kind === 'moved') {
+        if (appended.missed.length === 0) await this.reload();
+        else await this.ingest(appended.missed);
+        return 'moved';
+      }
       this.hasStoredState = true;
-    } catch (error) {
-      undoReservation?.();
-      this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
-      throw new ResourceError(
-        'store-failed',
-        `the write could not be stored, so it was not applied: ${reasonOf(error)}`,
-        { cause: error },
-      );
-    }
+    } else
+      try {
+        await this.ctx.store.append(this.path, record);
+        this.hasStoredState = true;
+      } catch (error) {
+        undoReservation?.();
+        this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
+        throw new ResourceError(
+          'store-failed',
+          `the write could not be stored, so it was not applied: ${reasonOf(error)}`,
+          { cause: error },
+        );
+      }
     this.counters.record(run);
     const wire = textUpdateBytes({
       version: frontier,
@@ -700,10 +825,15 @@ export class TextResource {
     void this.queue.run(async () => {
       try {
         const { root, versions } = this.history;
-        await this.ctx.store.compact(this.path, {
-          base: { version: root.frontier, value: root.text },
-          records: versions.map(toRecord),
-        });
+        const shared = this.ctx.store.shared;
+        // A shared log keeps its entries: a snapshot at the root covers (and trims) the ones before it.
+        if (shared)
+          await shared.snapshot(this.path, { seq: root.seq, version: root.frontier, value: root.text });
+        else
+          await this.ctx.store.compact(this.path, {
+            base: { version: root.frontier, value: root.text },
+            records: versions.map(toRecord),
+          });
       } catch (error) {
         this.ctx.reportError(error, `store.compact(${JSON.stringify(this.path)})`);
       } finally {

@@ -59,12 +59,13 @@ export class TextHistory {
   private bytes = 0;
 
   constructor(
-    root: { version: string[]; text: string },
+    root: { version: string[]; text: string; seq?: number },
     private readonly maxHistory: number,
     private readonly maxHistoryBytes: number,
     private readonly maxSideStates: number,
   ) {
-    this.rootState = { seq: 0, frontier: [...root.version].sort(), text: root.text };
+    // (`seq`: the base's position in a shared log; 0 on a store of one node's own)
+    this.rootState = { seq: root.seq ?? 0, frontier: [...root.version].sort(), text: root.text };
   }
 
   get root(): { seq: number; frontier: string[]; text: string } {

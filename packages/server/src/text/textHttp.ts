@@ -70,6 +70,7 @@ function readText(
   res: Responder,
   query: URLSearchParams,
 ): void {
+  resource.assertServing();
   const withBody = req.method !== 'HEAD';
   if (wantsHistory(req, query)) {
     sendHistory(ctx, resource, res, query, withBody);

@@ -1,0 +1,221 @@
+import { BraidError } from '../client/BraidError';
+import { newWrite } from '../client/machine/writeMachine';
+import type { OptimisticState } from '../client/OptimisticState';
+import { appendComposed, applyJsonPatches, type JsonPatch } from '../protocol/index';
+import { type IndexedDbStoreOptions, indexedDbStore } from './indexedDbStore';
+import { type ReplayContext, replayReplica } from './replayReplica';
+import type { Loaded, PersistStore, Replica, StoredReplica, StoredWrite } from './types';
+
+/** What a ClientResource gives its persistence (attach). */
+export interface AttachedResource extends ReplayContext {
+  /** Its optimistic state: read when a save runs, restored before the first value. */
+  state: OptimisticState;
+  /** A saved replica was put in place (the first value is there). */
+  restored(): void;
+}
+
+export interface PersistOptions extends IndexedDbStoreOptions {
+  /** Another store (tests, or an app's own); default: IndexedDB with the options above. */
+  store?: PersistStore;
+}
+
+/** How long a change of the confirmed state alone may wait before it is saved (edits are saved at once). */
+const CONFIRMED_SAVE_MS = 1000;
+
+/**
+ * The persistence of one BraidClient in one tab: its tab id, held alive by a Web Lock for as long as the page
+ * lives (so other tabs know its replicas are not orphans), and the store. Browser-only parts degrade: without
+ * Web Locks every other tab's replica counts as closed (taken over when found), which is right for the one-tab
+ * case and safe for writes (a write resent under its Version is a retry).
+ */
+export class ClientPersistence {
+  readonly tab = `tab-${Math.random().toString(36).slice(2, 10)}${Date.now().toString(36)}`;
+  readonly store: PersistStore;
+  private readonly lockPrefix: string;
+
+  constructor(options: PersistOptions = {}) {
+    this.store = options.store ?? indexedDbStore(options);
+    this.lockPrefix = `braid-live-tab:${options.name ?? 'braid-live'}:`;
+    const locks = navigatorLocks();
+    // Held until the page goes away: the browser releases it on close, crash or discard.
+    void locks?.request(this.lockPrefix + this.tab, () => new Promise<void>(() => {})).catch(() => {});
+  }
+
+  /** Which tabs are alive now (their lock is held). */
+  async aliveTabs(): Promise<(tab: string) => boolean> {
+    const locks = navigatorLocks();
+    if (!locks) return (tab) => tab === this.tab;
+    const snapshot = await locks.query();
+    const held = new Set<string>();
+    for (const lock of [...(snapshot.held ?? []), ...(snapshot.pending ?? [])]) {
+      if (lock.name?.startsWith(this.lockPrefix)) held.add(lock.name.slice(this.lockPrefix.length));
+    }
+    held.add(this.tab); // our request may not be granted yet
+    return (tab) => held.has(tab);
+  }
+
+  async load(resource: string): Promise<Loaded> {
+    return this.store.load(resource, this.tab, await this.aliveTabs());
+  }
+
+  /**
+   * Binds one resource before its first connection: shows the last confirmed state this browser saved (also
+   * offline), takes over the unconfirmed edits a closed tab (or this page before a reload) left — its write in
+   * flight goes again as first sent, under its Version — replays what further closed tabs left, and reports
+   * edits of another app version. Returns what saves the resource's replica from now on.
+   */
+  async attach(resource: AttachedResource): Promise<ResourcePersistence> {
+    const report = (error: unknown) =>
+      resource.report(
+        error instanceof BraidError
+          ? error
+          : new BraidError('storage', resource.url, `persist: ${describeError(error)}`, { cause: error }),
+      );
+    const persisted = new ResourcePersistence(this, resource.url, () => replicaOf(resource.state), report);
+    const loaded = await persisted.load();
+    for (const stale of loaded.stale) {
+      const count = (stale.inflight?.count ?? 0) + (stale.buffer?.count ?? 0);
+      const message = `${count} unconfirmed edit${count === 1 ? '' : 's'} saved by another version of the app (${stale.appVersion || 'none'}) were not replayed`;
+      resource.report(new BraidError('outbox-stale', resource.url, message));
+    }
+    const mine = loaded.mine;
+    const base = mine?.confirmed ?? loaded.confirmed;
+    if (base && !resource.state.loaded) {
+      restoreReplica(resource.state, base, mine?.inflight, mine?.buffer);
+      resource.restored();
+    }
+    if (loaded.replays.length) void persisted.replay(resource, loaded.replays).catch(report);
+    return persisted;
+  }
+
+  /** Unconfirmed `set` calls of every tab of this profile (what `warnBeforeUnload` asks about). */
+  unconfirmed(): Promise<number> {
+    return this.store.unconfirmed();
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}
+
+/**
+ * The saving of one resource's replica: an edit (or a write taking off) is saved at once, in order, and a write
+ * is sent only after its save (`flush`); a change of the confirmed state alone is saved at most once a second.
+ */
+export class ResourcePersistence {
+  private chain: Promise<void> = Promise.resolve();
+  private dirty = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly client: ClientPersistence,
+    private readonly resource: string,
+    private readonly read: () => Replica,
+    private readonly report: (error: unknown) => void,
+  ) {}
+
+  load(): Promise<Loaded> {
+    return this.client.load(this.resource);
+  }
+
+  /** Something changed: `outbox` when unconfirmed edits did (saved now), else only the confirmed state. */
+  changed(outbox: boolean): void {
+    if (this.closed) return;
+    this.dirty = true;
+    if (outbox) {
+      void this.flush();
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, CONFIRMED_SAVE_MS);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Saves what changed (after any save in progress); resolves once it is stored, or failed and was reported. */
+  flush(): Promise<void> {
+    if (this.dirty) {
+      this.dirty = false;
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.chain = this.chain.then(() =>
+        // Read when the save runs: the latest state, taken in one piece. Closed meanwhile: another page may
+        // have taken the replica over already.
+        this.closed
+          ? undefined
+          : this.client.store.save(this.resource, this.client.tab, this.read()).catch(this.report),
+      );
+    }
+    return this.chain;
+  }
+
+  /** Sends what further closed tabs left for this resource (see replayReplica), one after the other. */
+  replay(ctx: ReplayContext, replicas: readonly StoredReplica[]): Promise<void> {
+    return replicas.reduce<Promise<void>>(
+      (done, replica) => done.then(() => replayReplica(ctx, this, this.client.store, replica)),
+      Promise.resolve(),
+    );
+  }
+
+  /** A replayed replica reached the server (or was refused): it is forgotten. */
+  forget(tab: string): Promise<void> {
+    return this.client.store.forget(this.resource, tab).catch(this.report);
+  }
+
+  /** The resource closed: nothing more is saved (what is stored stays for the next page load). */
+  close(): void {
+    this.closed = true;
+    this.dirty = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** What the outbox keeps: the confirmed state, the write in flight as first sent, the buffered edits. */
+function replicaOf(state: OptimisticState): Replica {
+  const w = state.inflight;
+  const open = w && w.phase !== 'confirmed' && w.phase !== 'rejected';
+  return {
+    confirmed: state.confirmed,
+    inflight: open ? { version: w.id, request: w.request, patches: w.patches, count: w.count } : undefined,
+    buffer: state.buffer.length ? { patches: state.buffer.slice(), count: state.bufferCount } : undefined,
+  };
+}
+
+/** Puts a saved replica in place: its write in flight goes again as first sent (queued), its buffer on top. */
+function restoreReplica(
+  state: OptimisticState,
+  confirmed: { version: string[]; value: unknown },
+  inflight?: StoredWrite,
+  buffer?: { patches: JsonPatch[]; count: number },
+): void {
+  state.confirmed = confirmed;
+  let view = confirmed.value;
+  if (inflight) {
+    const write = newWrite(inflight.version);
+    state.inflight = {
+      ...write,
+      request: inflight.request,
+      patches: inflight.patches,
+      count: inflight.count,
+      waiters: [],
+    };
+    view = applyJsonPatches(view, inflight.patches);
+  }
+  if (buffer?.patches.length) {
+    appendComposed(state.buffer, buffer.patches);
+    state.bufferCount += buffer.count;
+    view = applyJsonPatches(view, buffer.patches);
+  }
+  state.view = view;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function navigatorLocks(): LockManager | undefined {
+  return (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
+}
