@@ -15,6 +15,8 @@ export interface ResourceKeys {
   digests: string;
   /** Hash: `seq` and `base` (JSON of {version, value}): the state at seq, once older entries are trimmed. */
   snapshot: string;
+  /** Shard channel (Redis Cluster): the append script publishes each new position there (see clusterFollowers.ts). */
+  bus: string;
 }
 
 export function resourceKeys(prefix: string, path: string): ResourceKeys {
@@ -26,6 +28,7 @@ export function resourceKeys(prefix: string, path: string): ResourceKeys {
     known: `${base}:known`,
     digests: `${base}:digests`,
     snapshot: `${base}:snapshot`,
+    bus: `${base}:bus`,
   };
 }
 

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import {
   type FollowHandlers,
   HeadMovedError,
@@ -8,15 +8,24 @@ import {
 } from '../../cluster/sharedLog';
 import { isBase } from '../recordShape';
 import type { BraidStore, StoredResource, VersionRecord } from '../types';
+import { ClusterFollowers } from './clusterFollowers';
 import { parseEntries, type StreamEntry } from './entries';
+import { hashSlot } from './hashSlot';
 import { type ResourceKeys, resourceKeys } from './keys';
 import { runScript } from './runScript';
 import { APPEND_SCRIPT, LOAD_SCRIPT, SNAPSHOT_SCRIPT } from './scripts';
-import { StreamReader } from './streamReader';
+import { type StreamFollowers, StreamReader } from './streamReader';
 
 export interface RedisStoreOptions {
-  /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). */
-  url: string;
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). Give either this or `cluster`. */
+  url?: string;
+  /**
+   * Redis Cluster: some of its nodes (`'host:port'` or `{ host, port }`; ioredis discovers the rest). Each
+   * resource's keys share one hash slot; this node follows each resource on the primary that owns its slot.
+   */
+  cluster?: readonly (string | { host: string; port: number })[];
+  /** Passed to ioredis's `Cluster` as they are (NAT maps, TLS, …), with `cluster`. */
+  clusterOptions?: Omit<ClusterOptions, 'redisOptions'>;
   /** Prefix of every key (default `braid:`). Several apps can share one Redis with different prefixes. */
   keyPrefix?: string;
   /**
@@ -55,6 +64,9 @@ const MAX_MISSED_PER_REPLY = 1_000;
  * primary (see README), and `replicas` to also wait for replicas.
  */
 export function redisStore(options: RedisStoreOptions): RedisStore {
+  if ((options.url === undefined) === (options.cluster === undefined)) {
+    throw new TypeError('redisStore: give either url or cluster');
+  }
   const prefix = options.keyPrefix ?? 'braid:';
   if (/[{}]/.test(prefix)) throw new TypeError('redisStore: keyPrefix must not contain { or }');
   const maxKnown = options.maxKnownVersions ?? 10_000;
@@ -82,9 +94,38 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     maxRetriesPerRequest: 0,
     retryStrategy: (times) => Math.min(50 * times, 1_000),
   };
-  const command = new Redis(options.url, { ...common, commandTimeout: commandTimeoutMs });
-  const reader = new Redis(options.url, { ...common, blockingTimeout: 10_000, blockingTimeoutGrace: 2_000 });
-  const streams = new StreamReader(reader, command, (error, context) => onError(error, context));
+  const reportError = (error: unknown, context: string) => onError(error, context);
+  let command: Redis | Cluster;
+  let reader: Redis | undefined;
+  let streams: StreamFollowers;
+  if (options.cluster) {
+    const cluster = new Cluster(
+      options.cluster.map((node) => {
+        if (typeof node !== 'string') return node;
+        const colon = node.lastIndexOf(':');
+        return { host: node.slice(0, colon), port: Number(node.slice(colon + 1)) };
+      }),
+      {
+        ...options.clusterOptions,
+        enableOfflineQueue: false,
+        clusterRetryStrategy: (times) => Math.min(50 * times, 1_000),
+        redisOptions: { ...common, commandTimeout: commandTimeoutMs },
+      },
+    );
+    command = cluster;
+    // Subscriber connections may queue while connecting: subscribing twice is harmless, and what they carry
+    // is only a nudge to read (the reads themselves fail fast on the cluster connection).
+    const subscriber = (host: string, port: number) =>
+      new Redis({ ...common, host, port, enableOfflineQueue: true, autoResubscribe: true });
+    const followers = new ClusterFollowers(cluster, subscriber, reportError, () => onConnectionChange());
+    cluster.on('ready', () => followers.connectToPrimaries());
+    streams = followers;
+  } else {
+    const url = options.url as string;
+    command = new Redis(url, { ...common, commandTimeout: commandTimeoutMs });
+    reader = new Redis(url, { ...common, blockingTimeout: 10_000, blockingTimeoutGrace: 2_000 });
+    streams = new StreamReader(reader, command, reportError);
+  }
   const keysOf = new Map<string, ResourceKeys>();
   const logBytes = new Map<string, number>();
   /** Positions loaded, for the follow that comes right after the load. */
@@ -101,7 +142,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     return k;
   }
 
-  const isAvailable = () => !closed && command.status === 'ready' && reader.status === 'ready';
+  const isAvailable = () => !closed && command.status === 'ready' && streams.ready;
 
   function onConnectionChange(): void {
     const available = isAvailable();
@@ -121,7 +162,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       }
     }
   }
-  for (const connection of [command, reader]) {
+  for (const connection of reader ? [command, reader] : [command]) {
     connection.on('ready', onConnectionChange);
     connection.on('close', onConnectionChange);
     connection.on('end', onConnectionChange);
@@ -159,7 +200,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         reply = (await runScript(
           command,
           APPEND_SCRIPT,
-          [k.log, k.head, k.known, k.digests],
+          reader ? [k.log, k.head, k.known, k.digests] : [k.log, k.head, k.known, k.digests, k.bus],
           [baseSeq, record.version, digest, JSON.stringify(record), maxKnown, MAX_MISSED_PER_REPLY],
         )) as unknown[];
       } catch (error) {
@@ -174,7 +215,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       const seq = Number(reply[1]);
       logBytes.set(path, Number(reply[2]));
       advance(path, seq, seq - 1);
-      if (replicas > 0) await waitForReplicas();
+      if (replicas > 0) await waitForReplicas(k.log);
       return { seq };
     },
 
@@ -196,7 +237,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     follow(path, handlers: FollowHandlers) {
       const lastSeq = loadedSeq.get(path) ?? 0;
       loadedSeq.delete(path);
-      streams.add({ path, key: keys(path).log, lastSeq, handlers });
+      const k = keys(path);
+      streams.add({ path, key: k.log, channel: k.bus, lastSeq, handlers });
       return () => {
         streams.remove(path);
         keysOf.delete(path);
@@ -211,10 +253,19 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     if (stream && seq !== undefined && stream.lastSeq >= ifAt && seq > stream.lastSeq) stream.lastSeq = seq;
   }
 
-  async function waitForReplicas(): Promise<void> {
+  /** WAIT runs on the primary that took the append: on a cluster, the one owning the key's slot. */
+  function primaryOf(key: string): Redis {
+    if (!(command instanceof Cluster)) return command;
+    const owner = command.slots[hashSlot(key)]?.[0];
+    const node = command.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
+    if (!node) throw new SharedLogUnavailableError(`no Redis Cluster primary owns the slot of ${key}`);
+    return node;
+  }
+
+  async function waitForReplicas(key: string): Promise<void> {
     let acked: unknown;
     try {
-      acked = await command.call('WAIT', replicas, commandTimeoutMs);
+      acked = await primaryOf(key).call('WAIT', replicas, commandTimeoutMs);
     } catch (error) {
       throw unavailable(error);
     }
@@ -292,7 +343,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       if (closed) return;
       closed = true;
       streams.stop();
-      reader.disconnect();
+      reader?.disconnect();
       await command.quit().catch(() => command.disconnect());
       await streams.done;
     },

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 const shaOf = new Map<string, string>();
 
@@ -8,7 +8,7 @@ const shaOf = new Map<string, string>();
  * after a Redis restart the cache is empty, and the first call of each script reloads it.
  */
 export async function runScript(
-  redis: Redis,
+  redis: Redis | Cluster,
   script: string,
   keys: readonly string[],
   args: readonly (string | number)[],

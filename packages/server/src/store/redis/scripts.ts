@@ -5,7 +5,8 @@
  */
 
 /**
- * KEYS: log, head, known, digests. ARGV: baseSeq, version, digest, record JSON, maxKnown, maxMissed.
+ * KEYS: log, head, known, digests[, bus]. ARGV: baseSeq, version, digest, record JSON, maxKnown, maxMissed.
+ * With a 5th key (Redis Cluster), the new position is published on that shard channel (SPUBLISH).
  * Replies: {'ok', seq, bytes} | {'taken', digest} | {'moved', entries after baseSeq (at most maxMissed)}.
  * A Version already taken wins over a moved head, so a retry whose first attempt did land is recognized.
  */
@@ -29,6 +30,7 @@ if excess > 0 then
   local oldest = redis.call('ZPOPMIN', KEYS[3], excess)
   for i = 1, #oldest, 2 do redis.call('HDEL', KEYS[4], oldest[i]) end
 end
+if KEYS[5] then redis.call('SPUBLISH', KEYS[5], nextSeq) end
 return {'ok', nextSeq, bytes}
 `;
 

@@ -7,6 +7,8 @@ import { entryId } from './keys';
 export interface FollowedStream {
   readonly path: string;
   readonly key: string;
+  /** Its shard channel (Redis Cluster only: see clusterFollowers.ts). */
+  readonly channel: string;
   /** The last position loaded, appended or delivered: the next read starts after it. */
   lastSeq: number;
   handlers: FollowHandlers;
@@ -27,7 +29,42 @@ const READ_COUNT = 1_000;
  * makes it return at once so the next read includes the new stream. A new stream never misses entries either
  * way: it is read from the position its resource was loaded at.
  */
-export class StreamReader {
+/** What redisStore needs of whatever follows its streams: one blocking reader, or one per cluster node. */
+export interface StreamFollowers {
+  readonly streams: Map<string, FollowedStream>;
+  /** Every connection it reads on is up. */
+  readonly ready: boolean;
+  add(stream: FollowedStream): void;
+  remove(path: string): void;
+  stop(): void;
+  /** Settles once stopped and every read in flight ended. */
+  readonly done: Promise<void>;
+}
+
+/** The versions of `entries` after `stream.lastSeq`, handed to its handlers (each position delivered once). */
+export function deliverEntries(
+  stream: FollowedStream,
+  entries: StreamEntry[],
+  onError: (error: unknown, context: string) => void,
+): void {
+  let versions: SeqRecord[];
+  try {
+    versions = parseEntries(entries);
+  } catch (error) {
+    onError(error, `reading ${stream.key}`);
+    return;
+  }
+  const fresh = versions.filter((v) => v.seq > stream.lastSeq);
+  if (fresh.length === 0) return;
+  stream.lastSeq = fresh[fresh.length - 1].seq;
+  try {
+    stream.handlers.onVersions(fresh);
+  } catch (error) {
+    onError(error, `delivering ${stream.key}`);
+  }
+}
+
+export class StreamReader implements StreamFollowers {
   readonly streams = new Map<string, FollowedStream>();
   private readonly byKey = new Map<string, FollowedStream>();
   private readerId: number | undefined;
@@ -53,6 +90,10 @@ export class StreamReader {
       this.wake?.();
     });
     this.done = this.loop();
+  }
+
+  get ready(): boolean {
+    return this.reader.status === 'ready';
   }
 
   add(stream: FollowedStream): void {
@@ -113,23 +154,7 @@ export class StreamReader {
   private deliver(reply: [string, StreamEntry[]][]): void {
     for (const [key, entries] of reply) {
       const stream = this.byKey.get(key);
-      if (!stream) continue;
-      let versions: SeqRecord[];
-      try {
-        versions = parseEntries(entries);
-      } catch (error) {
-        this.onError(error, `reading ${key}`);
-        continue;
-      }
-      // Positions already loaded or appended here are skipped: each version is delivered once.
-      const fresh = versions.filter((v) => v.seq > stream.lastSeq);
-      if (fresh.length === 0) continue;
-      stream.lastSeq = fresh[fresh.length - 1].seq;
-      try {
-        stream.handlers.onVersions(fresh);
-      } catch (error) {
-        this.onError(error, `delivering ${key}`);
-      }
+      if (stream) deliverEntries(stream, entries, this.onError);
     }
   }
 
