@@ -24,6 +24,8 @@ export class ServerMultiplexer {
    * a head timeout under load). The request may still arrive: it must not start a response nobody reads.
    */
   private readonly cancelledBeforeStart = new Set<string>();
+  /** Ids that started here (bounded): a DELETE of one that ended is late, not early. */
+  private readonly started = new Set<string>();
   private isClosed = false;
   private lastWriteTick = -1;
   private allowance: number;
@@ -64,6 +66,10 @@ export class ServerMultiplexer {
     this.clearIdleTimer();
     const sink = new MultiplexedSink(requestId, this);
     this.responses.set(requestId, sink);
+    this.started.add(requestId);
+    if (this.started.size > MAX_EARLY_CANCELS * 4) {
+      this.started.delete(this.started.values().next().value as string);
+    }
     this.writeRaw(multiplexStartFrame(requestId));
     return sink;
   }
@@ -75,6 +81,7 @@ export class ServerMultiplexer {
   cancel(requestId: string): boolean {
     const sink = this.responses.get(requestId);
     if (!sink) {
+      if (this.started.has(requestId)) return false; // it ended already: a late DELETE
       this.cancelledBeforeStart.add(requestId);
       if (this.cancelledBeforeStart.size > MAX_EARLY_CANCELS) {
         this.cancelledBeforeStart.delete(this.cancelledBeforeStart.values().next().value as string);

@@ -37,6 +37,8 @@ export class Multiplexer {
   private idleTimer?: ReturnType<typeof setTimeout>;
   /** Request ids we asked the server to stop (bounded): frames still arriving for them are expected. */
   private orphansStopped = new Set<string>();
+  /** Request ids we cancelled ourselves (bounded), so their last bytes in flight send no second DELETE. */
+  private cancelled = new Set<string>();
 
   private readonly plainFetch: FetchLike;
   private readonly headers: Record<string, string>;
@@ -165,13 +167,17 @@ export class Multiplexer {
 
   private async read(id: string, body: ReadableStream<Uint8Array>): Promise<void> {
     const parser = createMultiplexParser({
+      // A response that starts after we cancelled it: our DELETE overtook its request. Stop it (again).
       start: (requestId) => {
-        if (!this.responses.has(requestId)) this.stopOrphan(id, requestId);
+        if (this.responses.has(requestId)) return;
+        if (this.cancelled.delete(requestId)) this.orphansStopped.delete(requestId);
+        this.stopOrphan(id, requestId);
       },
       data: (requestId, bytes) => {
         const entry = this.responses.get(requestId);
         if (entry) entry.data(bytes);
-        else this.stopOrphan(id, requestId);
+        // Bytes still on their way for one we cancelled are expected; for one we never knew, stop it.
+        else if (!this.cancelled.has(requestId)) this.stopOrphan(id, requestId);
       },
       close: (requestId) => {
         this.responses.get(requestId)?.close();
@@ -216,6 +222,8 @@ export class Multiplexer {
     if (!entry) return;
     this.forget(requestId, reason ?? new DOMException('aborted', 'AbortError'));
     if (this.id !== muxId) return;
+    this.cancelled.add(requestId);
+    if (this.cancelled.size > 256) this.cancelled.delete(this.cancelled.values().next().value as string);
     this.sendCancel(muxId, requestId);
   }
 
