@@ -2,8 +2,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { type BraidServerStats, createBraidServer, fileStore } from '@braid-live/server';
 import { redisStore } from '@braid-live/server/redis';
+import { urls } from '../src/model/resources';
 import { startFeeds } from './feeds/index';
-import { defineSharedResources } from './sharedResources';
+import { migrateJsonNotes } from './notesMigration';
+import { defineSharedResources, INITIAL_NOTES } from './sharedResources';
 import { serveStatic } from './staticFiles';
 
 export interface DashboardServerOptions {
@@ -31,8 +33,12 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<voi
 /** One port for everything: the Braid resources under /api/, the app for every other path. */
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const reportError = (error: unknown, context = 'feed') => console.error(`dashboard: ${context}:`, error);
+  const store = options.redisUrl ? redisStore({ url: options.redisUrl }) : fileStore(options.dataDir);
+  // Notes stored as JSON by an older version become a text (before the text resource loads them).
+  if (await migrateJsonNotes(store, urls.notes, INITIAL_NOTES))
+    console.log('dashboard: the notes were moved from a JSON document onto a text resource');
   const braid = createBraidServer({
-    store: options.redisUrl ? redisStore({ url: options.redisUrl }) : fileStore(options.dataDir),
+    store,
     // The feeds write ~20 versions a second: compact each log at 1 MB rather than the default 8 MB.
     limits: { compactAfterBytes: 1024 * 1024 },
     onError: reportError,

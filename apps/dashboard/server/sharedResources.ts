@@ -49,7 +49,8 @@ const INITIAL_INCIDENTS: Incidents = {
   ],
 };
 
-const INITIAL_NOTES: Notes = {
+/** The notes before anyone edits them (exported for the migration from the JSON notes, notesMigration.ts). */
+export const INITIAL_NOTES: Notes = {
   text: 'Shift notes — everyone sees every keystroke.\n\n- Boiler pressure was high overnight, watch it.\n',
 };
 
@@ -57,7 +58,12 @@ const INITIAL_NOTES: Notes = {
 export function defineSharedResources(braid: BraidServer): void {
   braid.resource(thresholdsResource, { initial: INITIAL_THRESHOLDS, validate: validateThresholds });
   braid.resource(incidentsResource, { initial: INITIAL_INCIDENTS, validate: validateIncidents });
-  braid.resource<Notes>(urls.notes, { initial: INITIAL_NOTES, validate: validateNotes });
+  // A collaborative plain text (simpleton): every keystroke one code-point splice, merged by the server.
+  braid.text(urls.notes, {
+    initial: INITIAL_NOTES.text,
+    validate: validateNotes,
+    maxLength: LIMITS.notesChars,
+  });
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -96,8 +102,7 @@ export function validateIncidents(next: unknown): true | string {
   return true;
 }
 
-export function validateNotes(next: unknown): true | string {
-  if (!isObject(next) || typeof next.text !== 'string') return 'notes must be { text: "..." }';
-  if (next.text.length > LIMITS.notesChars) return `notes are limited to ${LIMITS.notesChars} characters`;
+export function validateNotes(next: string): true | string {
+  if (next.length > LIMITS.notesChars) return `notes are limited to ${LIMITS.notesChars} characters`;
   return true;
 }

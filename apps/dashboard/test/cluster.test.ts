@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BraidClient } from '@braid-live/core';
+import { TextResource } from '@braid-live/core/text';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { RedisServer } from '../../../packages/server/test/helpers/redisServer';
 import { eventually } from '../../../packages/server/test/helpers/server';
 import { type DashboardServer, startDashboardServer } from '../server/dashboardServer';
-import { type Notes, type Ticker, urls } from '../src/model/resources';
+import { type Ticker, urls } from '../src/model/resources';
 
 // What `pnpm demo:cluster` runs: two dashboard nodes on one redis-server. A page on each is a client on each.
 
@@ -39,26 +40,21 @@ afterAll(async () => {
 
 test('two demo nodes on one Redis: an edit on one page shows on the other, and both see the same feed', async () => {
   for (const node of nodes) clients.push(new BraidClient({ baseUrl: node.url }));
-  const notes = clients.map((client) => client.resource<Notes>(urls.notes));
-  const stops = notes.map((doc) => doc.subscribe(() => {}));
+  // The notes are a text (braid.text) on the shared log: an edit on one node shows on the other.
+  const notes = nodes.map((node) => new TextResource(`${node.url}api/shared/notes`));
+  const stops: (() => void)[] = notes.map((doc) => () => doc.close());
   await Promise.all(notes.map((doc) => doc.ready));
-  notes[0].set((d) => {
-    d.text = `from node one ${d.text}`;
-  });
+  notes[0].edit([{ start: 0, end: 0, content: 'from node one ' }]);
+  await eventually(() => notes[1].text.startsWith('from node one'), 10_000, 'the edit on node two');
+  notes[1].edit([
+    { start: [...notes[1].text].length, end: [...notes[1].text].length, content: ' and node two' },
+  ]);
   await eventually(
-    () => notes[1].getSnapshot()?.text.startsWith('from node one'),
-    10_000,
-    'the edit on node two',
-  );
-  notes[1].set((d) => {
-    d.text = `${d.text} and node two`;
-  });
-  await eventually(
-    () => notes[0].getSnapshot()?.text.endsWith('and node two') && notes[0].getStatus().pending === 0,
+    () => notes[0].text.endsWith(' and node two') && !notes[0].pending && !notes[1].pending,
     10_000,
     'the edit on node one',
   );
-  expect(notes[0].getSnapshot()).toEqual(notes[1].getSnapshot());
+  expect(notes[0].text).toBe(notes[1].text);
 
   // The feeds tick on both nodes; both pages see one sequence of versions.
   const tickers = clients.map((client) => client.resource<Ticker>(urls.ticker('AAPL')));

@@ -22,3 +22,4 @@ export {
 export { useBraidSelector } from './useBraidSelector';
 export { useBraidStatus } from './useBraidStatus';
 export { type BraidTextState, useBraidText } from './useBraidText';
+export { type BraidUndo, useBraidUndo } from './useBraidUndo';

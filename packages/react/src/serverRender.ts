@@ -18,6 +18,8 @@ const SERVER_STATUS: ResourceStatus = Object.freeze({
   state: 'connecting' as const,
   pending: 0,
   pendingVersions: [],
+  canUndo: false,
+  canRedo: false,
 });
 const NEVER = new Promise<void>(() => {});
 const noSubscription = () => () => {};

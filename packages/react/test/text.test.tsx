@@ -24,8 +24,10 @@ afterEach(async () => {
   await server.stop();
 });
 
+let mountedResource: TextResource | undefined;
 function Editor({ peer }: { peer: string }) {
-  const { text, status, pending, bind } = useBraidText(url, { peer });
+  const { text, status, pending, bind, resource } = useBraidText(url, { peer });
+  mountedResource = resource;
   return (
     <div>
       <textarea ref={bind} data-testid="area" />
@@ -132,6 +134,17 @@ describe('useBraidText', () => {
     expect(el.selectionStart).toBe(el.value.length); // the caret stays after the composed text
     await waitFor(async () => (await serverText()) === 'HELLO world 한', 5000, 'the composed text sent');
     await waitFor(() => other.text === 'HELLO world 한', 5000, 'the other person to see it');
+  });
+
+  it('shows programmatic edits (resource.setText) in the element and sends them', async () => {
+    const other = await otherPerson();
+    const el = await mounted();
+    el.setSelectionRange(11, 11);
+    const resource = (await waitFor(() => mountedResource))!;
+    act(() => resource.setText('hello brave world'));
+    expect(el.value).toBe('hello brave world');
+    expect(el.selectionStart).toBe(17); // the caret stays at the end of "world"
+    await waitFor(() => other.text === 'hello brave world', 5000, 'the other person to get it');
   });
 
   it('releases the subscription on the server when the last component using the text unmounts', async () => {

@@ -1,4 +1,3 @@
-import { useBraidStatus } from '@braid-live/react';
 import { useEffect, useRef, useState } from 'react';
 import { fetchHistory, type VersionEntry } from '../lib/versions';
 
@@ -9,8 +8,12 @@ const MIN_INTERVAL_MS = 700;
  * so refetches are throttled (at most one per MIN_INTERVAL_MS, the last one after the last change) and a late
  * answer never replaces a newer one.
  */
-export function useVersionHistory(url: string, limit: number): { entries?: VersionEntry[]; error?: string } {
-  const version = useBraidStatus(url).version?.join(',');
+export function useVersionHistory(
+  url: string,
+  limit: number,
+  /** The resource's current version (refetched when it changes); undefined until it is known. */
+  version: string | undefined,
+): { entries?: VersionEntry[]; error?: string } {
   const [state, setState] = useState<{ url: string; entries?: VersionEntry[]; error?: string }>({ url });
   const lastFetchAt = useRef(0);
   const sequence = useRef(0);

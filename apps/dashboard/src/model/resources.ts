@@ -80,6 +80,7 @@ export interface Incidents {
   items: Incident[];
 }
 
+/** The notes as they were stored before they became a text resource (read once, by the migration). */
 export interface Notes {
   text: string;
 }
@@ -111,7 +112,8 @@ export const incidentsResource = defineResource<Incidents>(urls.incidents);
 export const SHARED_URLS = [urls.thresholds, urls.incidents, urls.notes] as const;
 export type SharedUrl = (typeof SHARED_URLS)[number];
 
-export const ALL_URLS: readonly string[] = [...LIVE_FEED_URLS, ...SHARED_URLS];
+/** The JSON resources (the notes are a text: `braid.text`, shown by components/shared/notesText.tsx). */
+export const ALL_URLS: readonly string[] = [...LIVE_FEED_URLS, urls.thresholds, urls.incidents];
 
 /** How many points a chart window keeps. */
 export const SERIES_LENGTH = 60;

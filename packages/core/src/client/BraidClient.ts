@@ -58,6 +58,13 @@ export class BraidClient {
   /** With `headers` as a function: what it returned last (the multiplexer reads it when it opens a stream). */
   private latestHeaders: Record<string, string> = {};
 
+  /**
+   * A fetch for requests outside this client's resources (a `TextResource`'s, say): a subscription (a `Subscribe`
+   * header) shares the origin's multiplexer with the client's own — one connection per tab, not one more each —
+   * anything else goes plainly. Relative URLs resolve as in `resource()`.
+   */
+  readonly fetch: FetchLike;
+
   constructor(private readonly options: BraidClientOptions = {}) {
     this.peer = options.peer ?? randomId(8);
     const fetchImpl = options.fetch ?? globalThis.fetch?.bind(globalThis);
@@ -90,6 +97,12 @@ export class BraidClient {
       onEvent,
       lifecycle: (resource, event) => this.lifecycle(resource, event),
       persistence: options.persist ? () => this.loadPersistence() : undefined,
+    };
+    this.fetch = (input, init = {}) => {
+      const url = this.resolve(input);
+      return new Headers(init.headers).has('subscribe')
+        ? this.subscribeFetch(fetchImpl, url, init)
+        : fetchImpl(url, init);
     };
     this.listenToNetwork();
   }

@@ -1,6 +1,7 @@
 import { produce } from 'immer';
 import type { ClientPersistence, ResourcePersistence } from '../persist/ClientPersistence';
 import {
+  applyJsonPatches,
   collapsePatches,
   diffJson,
   formatVersions,
@@ -21,18 +22,13 @@ import {
   publicConnectionState,
 } from './machine/connectionMachine';
 import type { Timers } from './machine/timers';
-import { MAX_RENAMES, needsSending, type WriteEvent } from './machine/writeMachine';
-import {
-  applyWriteEvent,
-  type InflightWrite,
-  OptimisticState,
-  type Reception,
-  type WriteWaiter,
-} from './OptimisticState';
+import { MAX_RENAMES, needsSending } from './machine/writeMachine';
+import { type InflightWrite, OptimisticState, type Reception, type WriteWaiter } from './OptimisticState';
 import { readSubscription } from './readSubscription';
 import { Subscribable } from './Subscribable';
 import { sleep } from './sleep';
 import type { ConnectionState, FetchLike, ResourceStatus, SetAction } from './types';
+import { type EditKind, UndoHistory } from './undoHistory';
 import { describe, readVersion, sameVersion, smallerOf } from './wire';
 
 /** What a ClientResource needs from its client: I/O, clock, settings, ids, error fan-out. */
@@ -74,7 +70,7 @@ const MAX_PATCHES_PER_WRITE = 1000;
 const VERSION_TAKEN = /^version taken\b/;
 /** A plain value whose diff is this many patches or more is sent whole, when that is smaller. */
 const SNAPSHOT_CHECK_PATCHES = 32;
-const NO_VERSIONS: readonly string[] = Object.freeze([]);
+const NO_VERSIONS: readonly string[] = [];
 
 /**
  * One live remote value (one per URL per client): a subscription that reconnects and resumes, optimistic writes
@@ -87,7 +83,14 @@ const NO_VERSIONS: readonly string[] = Object.freeze([]);
 export class ClientResource<T = unknown> extends Subscribable<() => void> {
   private optimistic = new OptimisticState();
   private connection: ConnectionMachineState = initialConnection;
-  private status: ResourceStatus = { state: 'connecting', pending: 0, pendingVersions: NO_VERSIONS };
+  private status: ResourceStatus = {
+    state: 'connecting',
+    pending: 0,
+    pendingVersions: NO_VERSIONS,
+    canUndo: false,
+    canRedo: false,
+  };
+  private history = new UndoHistory();
   /** `set` calls made before the first value arrived (a recipe needs it to run). */
   private waitingSets: { action: SetAction<T>; waiter: WriteWaiter }[] = [];
   /** The running loop's abort (present exactly while a loop runs). */
@@ -111,6 +114,10 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     private readonly ctx: ResourceContext,
   ) {
     super();
+    const report = ctx.onEvent;
+    if (report)
+      this.optimistic.onWritePhase = (write, from, cause) =>
+        report({ type: 'write', url, version: write.id, from, to: write.phase, cause });
   }
 
   /** The current value (confirmed + pending local edits), or undefined before the first snapshot. */
@@ -158,6 +165,29 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     return promise;
   };
 
+  /**
+   * Undoes this client's latest edit (one `set` call) as a new write: its exact inverse, transformed over
+   * everything that changed since, so edits of others made since stay. Resolves like `set` once the server
+   * confirmed it (at once when there is nothing to undo).
+   */
+  undo = (): Promise<void> => this.step('undo');
+
+  /** Applies again the latest undone edit (until a new edit clears the redo steps), as a new write. */
+  redo = (): Promise<void> => this.step('redo');
+
+  private step(kind: 'undo' | 'redo'): Promise<void> {
+    const { promise, waiter } = writePromise();
+    import('./undoStep').then(({ takeStep }) => {
+      const prev = this.optimistic.view;
+      const stack = kind === 'undo' ? this.history.undos : this.history.redos;
+      const patches = this.optimistic.loaded ? takeStep(stack, prev) : undefined;
+      if (!patches || !this.commit(prev, applyJsonPatches(prev, patches), patches, waiter, kind))
+        waiter.resolve();
+      this.updateStatus({});
+    }, waiter.reject);
+    return promise;
+  }
+
   /** Applies one edit to the view and buffers it; false when it changes nothing. */
   private edit(action: SetAction<T>, waiter: WriteWaiter): boolean {
     const prev = this.optimistic.view as T;
@@ -173,6 +203,18 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     // One change too big for one write goes as one replacement of the container it changed: atomic, and
     // smaller than its patches (a recipe touching 200,000 items).
     if (patches.length > MAX_PATCHES_PER_WRITE) patches = collapsePatches(patches, next);
+    return this.commit(prev, next, patches, waiter, 'edit');
+  }
+
+  private commit(
+    prev: unknown,
+    next: unknown,
+    patches: JsonPatch[],
+    waiter: WriteWaiter,
+    kind: EditKind,
+  ): boolean {
+    if (patches.length === 0) return false;
+    this.history.record({ prev, patches, next }, kind);
     this.optimistic.localEdit(next, patches, waiter);
     this.updateStatus({}, true);
     this.scheduleFlush();
@@ -207,25 +249,11 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
         to: next.phase,
         cause: event.type,
       });
-    const shown = publicConnectionState(next, this.optimistic.loaded);
-    if (event.type === 'live') this.updateStatus({ state: shown, error: undefined });
-    else if ((event.type === 'dropped' && event.error) || event.type === 'refused')
-      this.updateStatus({ state: shown, error: event.error });
-    else if (shown) this.updateStatus({ state: shown });
-  }
-
-  private writeEvent(write: InflightWrite, event: WriteEvent): void {
-    const from = write.phase;
-    applyWriteEvent(write, event);
-    if (write.phase !== from)
-      this.ctx.onEvent?.({
-        type: 'write',
-        url: this.url,
-        version: write.id,
-        from,
-        to: write.phase,
-        cause: event.type,
-      });
+    const state = publicConnectionState(next, this.optimistic.loaded);
+    // Going live clears the last error (a rejected write's too); a drop with a reason or a refusal sets it.
+    this.updateStatus(
+      event.type === 'live' || next.error !== prev.error ? { state, error: next.error } : { state },
+    );
   }
 
   // ---- lifecycle: connect on the first listener, release a grace period after the last one leaves ----
@@ -396,7 +424,6 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
         Subscribe: 'true',
         Accept: 'application/json',
       };
-      if (stream.signal.aborted) return { kind: 'dropped' };
       const confirmed = this.optimistic.confirmed;
       if (confirmed?.version.length && !this.connection.resync)
         headers.Parents = formatVersions(confirmed.version);
@@ -562,8 +589,6 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
    * document (a snapshot write, a revert): it is bridged like patches, and may be our own write's echo.
    */
   private receive(update: Update, opensStream: boolean): void {
-    const inflight = this.optimistic.inflight;
-    const inflightPhase = inflight?.phase;
     let reception: Reception;
     const snapshot = !!update.body && !this.isWholeDocumentVersion(update, opensStream);
     if (snapshot) {
@@ -588,17 +613,6 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
       if (result.ours) this.scheduleFlush();
       reception = result;
     } else return;
-    if (inflight && inflightPhase && inflight.phase !== inflightPhase) {
-      const cause = snapshot ? 'snapshot' : 'echo';
-      this.ctx.onEvent?.({
-        type: 'write',
-        url: this.url,
-        version: inflight.id,
-        from: inflightPhase,
-        to: inflight.phase,
-        cause,
-      });
-    }
     this.settleOverridden(reception);
     if (reception.dropped > 0) this.reportConflict(reception.dropped);
     this.updateStatus({}, true);
@@ -620,9 +634,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
         if (!this.edit(action, waiter)) waiter.resolve();
       } catch (error) {
         // A recipe that produced something JSON cannot carry: that write fails, the others go on.
-        waiter.reject(
-          error instanceof BraidError ? error : new BraidError('invalid', this.url, String(error)),
-        );
+        waiter.reject(error as BraidError);
       }
     }
   }
@@ -685,7 +697,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     if (this.sending) await this.sending;
     const write = this.optimistic.inflight;
     if (write && needsSending(write)) {
-      if (write.phase === 'sending') this.writeEvent(write, { type: 'unanswered' });
+      if (write.phase === 'sending') this.optimistic.writeEvent(write, { type: 'unanswered' });
       return this.send(write);
     }
     return undefined;
@@ -708,7 +720,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
 
   /** One PUT of the write (and its resends under Retry-After or a new id). Returns why it got no answer. */
   private async sendOnce(write: InflightWrite): Promise<BraidError | undefined> {
-    this.writeEvent(write, {
+    this.optimistic.writeEvent(write, {
       type: 'send',
       request: { parents: this.optimistic.confirmed!.version, patches: write.patches },
     });
@@ -739,7 +751,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     } catch (error) {
       // Not a rejection: the write stays pending and is resent with the same Version (and the same request).
       const why = unanswered.signal.aborted ? `no answer in ${this.ctx.writeTimeoutMs} ms` : describe(error);
-      this.writeEvent(write, { type: 'unanswered' });
+      this.optimistic.writeEvent(write, { type: 'unanswered' });
       this.dispatch({ type: 'write-unanswered' });
       this.stream?.abort();
       return new BraidError('network', this.url, `write failed: ${why}`, { cause: error });
@@ -749,7 +761,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     this.dispatch({ type: 'answered' });
     if (this.optimistic.inflight !== write) return undefined; // its echo already arrived
     if (response.ok) {
-      this.writeEvent(write, { type: 'ok' });
+      this.optimistic.writeEvent(write, { type: 'ok' });
       this.awaitEcho(write);
       return undefined;
     }
@@ -757,7 +769,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     if (response.status === 409) {
       // The server no longer knows our Parents (so it does not have this write): re-subscribe for a fresh
       // snapshot, re-base, resend.
-      this.writeEvent(write, { type: 'conflict' });
+      this.optimistic.writeEvent(write, { type: 'conflict' });
       this.dispatch({ type: 'resync' });
       this.stream?.abort();
       return undefined;
@@ -765,11 +777,11 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     if (RETRYABLE_STATUS.has(response.status)) {
       const delay = parseRetryAfter(response.headers.get('retry-after')) ?? backoffDelay(1, this.ctx.retry);
       await sleep(delay, this.running?.signal, timers);
-      this.writeEvent(write, { type: 'unanswered' });
+      this.optimistic.writeEvent(write, { type: 'unanswered' });
       if (this.optimistic.inflight === write && this.running) return this.sendOnce(write);
       return undefined;
     }
-    this.writeEvent(write, { type: 'refused' });
+    this.optimistic.writeEvent(write, { type: 'refused' });
     const message = `write refused: ${response.status} ${reason || response.statusText}`;
     this.rejectWrite(new BraidError('rejected', this.url, message, { status: response.status }));
     return undefined;
@@ -785,7 +797,10 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     this.reportError(error);
     // The machine refuses past MAX_RENAMES; no id is spent on a write it will refuse.
     const canRename = write.renames < MAX_RENAMES;
-    this.writeEvent(write, { type: 'version-taken', newId: canRename ? this.ctx.nextVersionId() : write.id });
+    this.optimistic.writeEvent(write, {
+      type: 'version-taken',
+      newId: canRename ? this.ctx.nextVersionId() : write.id,
+    });
     if (write.phase === 'rejected') {
       this.rejectWrite(new BraidError('rejected', this.url, `write refused: ${reason}`, { status: 409 }));
       return undefined;
@@ -829,13 +844,14 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     this.persisted?.changed(this.optimistic.pending > 0 || prev.pending > 0);
     // At most one write is in flight: the array is kept while its id is the same (status identity is change).
     const id = this.optimistic.inflight?.id;
-    const pendingVersions =
-      id === prev.pendingVersions[0] ? prev.pendingVersions : id ? Object.freeze([id]) : NO_VERSIONS;
+    const pendingVersions = id === prev.pendingVersions[0] ? prev.pendingVersions : id ? [id] : NO_VERSIONS;
     const next: ResourceStatus = {
       state: change.state ?? prev.state,
       version: this.optimistic.confirmed?.version,
       pending: this.optimistic.pending + this.waitingSets.length,
       pendingVersions,
+      canUndo: this.history.undos.length > 0,
+      canRedo: this.history.redos.length > 0,
       error: 'error' in change ? change.error : prev.error,
     };
     if (
@@ -843,6 +859,8 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
       prev.version === next.version &&
       prev.pending === next.pending &&
       prev.pendingVersions === next.pendingVersions &&
+      prev.canUndo === next.canUndo &&
+      prev.canRedo === next.canRedo &&
       prev.error === next.error
     ) {
       if (valueChanged) this.emit();

@@ -8,7 +8,13 @@ import {
   transformPatchLists,
 } from '../protocol/index';
 import type { BraidError } from './BraidError';
-import { newWrite, type WriteEvent, type WriteFacts, writeReducer } from './machine/writeMachine';
+import {
+  newWrite,
+  type WriteEvent,
+  type WriteFacts,
+  type WritePhase,
+  writeReducer,
+} from './machine/writeMachine';
 
 /** One `set` call waiting for the server: settled when the write that carries it is confirmed or dropped. */
 export interface WriteWaiter {
@@ -39,8 +45,6 @@ export function applyWriteEvent(write: InflightWrite, event: WriteEvent): Inflig
 export interface Reception {
   /** How many local patches vanished in the transform (overridden by concurrent edits). */
   dropped: number;
-  /** The change the view went through (the remote change as seen after our pending edits). */
-  viewChange: JsonPatch[];
   /** `set` calls whose every patch was overridden: nothing of them will reach the server. */
   overridden: WriteWaiter[];
 }
@@ -58,6 +62,15 @@ export class OptimisticState {
   bufferCount = 0;
   /** The `set` calls whose edits are in the buffer. */
   bufferWaiters: WriteWaiter[] = [];
+  /** Told of every phase change of a write (for onEvent). */
+  onWritePhase?: (write: InflightWrite, from: WritePhase, cause: WriteEvent['type']) => void;
+
+  /** Moves a write through the write machine, telling onWritePhase. */
+  writeEvent(write: InflightWrite, event: WriteEvent): void {
+    const from = write.phase;
+    applyWriteEvent(write, event);
+    if (write.phase !== from) this.onWritePhase?.(write, from, event.type);
+  }
   view: unknown = undefined;
 
   get loaded(): boolean {
@@ -119,7 +132,7 @@ export class OptimisticState {
     if (this.inflight && version.length === 1 && version[0] === this.inflight.id) {
       // Our write, as the server applied it: view already equals confirmed + buffer.
       this.confirmInflight('echo');
-      return { ours: true, dropped: 0, viewChange: [], overridden: [] };
+      return { ours: true, dropped: 0, overridden: [] };
     }
     return { ours: false, ...this.bridge(resolved.patches) };
   }
@@ -133,7 +146,7 @@ export class OptimisticState {
     if (!this.confirmed) {
       this.confirmed = { version, value };
       this.view = value;
-      return { dropped: 0, viewChange: [], overridden: [] };
+      return { dropped: 0, overridden: [] };
     }
     let base = this.confirmed.value;
     if (this.inflight?.phase === 'acked') {
@@ -145,13 +158,13 @@ export class OptimisticState {
     this.confirmed = { version, value };
     // Not part of the snapshot: re-based below, then sent again (with the new Parents once the server said it
     // does not have it; until then as first sent, since it may have it).
-    if (this.inflight) applyWriteEvent(this.inflight, { type: 'snapshot' });
+    if (this.inflight) this.writeEvent(this.inflight, { type: 'snapshot' });
     return this.bridge(change);
   }
 
   private confirmInflight(event: 'echo' | 'snapshot'): void {
     const write = this.inflight!;
-    applyWriteEvent(write, { type: event });
+    this.writeEvent(write, { type: event });
     this.inflight = null;
     for (const w of write.waiters) w.resolve();
   }
@@ -159,15 +172,15 @@ export class OptimisticState {
   /** The server refused the inflight write: undo it as if the undo were a concurrent update ordered first. */
   rejectInflight(): Reception & { rejected: WriteWaiter[] } {
     const write = this.inflight;
-    if (!write || !this.confirmed) return { dropped: 0, viewChange: [], overridden: [], rejected: [] };
+    if (!write || !this.confirmed) return { dropped: 0, overridden: [], rejected: [] };
     const undo = invertPatches(this.confirmed.value, write.patches);
-    applyWriteEvent(write, { type: 'refused' });
+    this.writeEvent(write, { type: 'refused' });
     this.inflight = null;
     const [buffer, overBuffer] = transformPatchLists(this.buffer, undo, true);
     this.buffer = buffer;
     const overridden = buffer.length === 0 ? this.dropBuffer() : [];
     this.view = applyJsonPatches(this.view, overBuffer);
-    return { dropped: 0, viewChange: overBuffer, overridden, rejected: write.waiters };
+    return { dropped: 0, overridden, rejected: write.waiters };
   }
 
   /** Every buffered edit was overridden: nothing of them will be sent. */
@@ -196,6 +209,6 @@ export class OptimisticState {
     this.buffer = buffer;
     const overridden = buffer.length === 0 ? this.dropBuffer() : []; // every buffered edit was overridden
     this.view = applyJsonPatches(this.view, overBuffer);
-    return { dropped, viewChange: overBuffer, overridden };
+    return { dropped, overridden };
   }
 }

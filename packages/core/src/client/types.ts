@@ -18,6 +18,10 @@ export interface ResourceStatus {
    * Empty when everything sent is confirmed: "saving…" while not empty, "saved" once `pending` is 0 too.
    */
   pendingVersions: readonly string[];
+  /** `undo()` has an edit of this client to undo (one step per `set` call). */
+  canUndo: boolean;
+  /** `redo()` has an undone edit to apply again (cleared by a new edit). */
+  canRedo: boolean;
   /** The last error (a rejected write, a refused subscription, a network failure), cleared when live again. */
   error?: BraidError;
 }

@@ -87,8 +87,10 @@ export function bindTextarea(resource: TextResource, element: BindableElement): 
     resource.release();
   };
 
+  // Remote edits, and local ones made on the resource rather than in the element (`resource.setText(...)`):
+  // an edit typed here already is in the element (showRemote then does nothing).
   const unsubscribe = resource.subscribe((change) => {
-    if (change.source !== 'local') showRemote(change);
+    if (change.source !== 'local' || !composing) showRemote(change);
   });
   if (resource.isLoaded && surface.read() !== resource.text) surface.write(resource.text);
 

@@ -5,6 +5,7 @@ import { useNow } from '../../hooks/useNow';
 import { useSession } from '../../hooks/useSession';
 import { formatAgo, shortVersion } from '../../lib/format';
 import { ALL_URLS, urls } from '../../model/resources';
+import { NotesVersionChip } from '../shared/notesText';
 import { SecondWindowButton } from './SecondWindowButton';
 
 const STATE_LABELS = {
@@ -37,7 +38,7 @@ export function StatusBar() {
       </span>
       <span className="status-item status-versions">
         <span className="status-muted">Versions</span>
-        <VersionChip label="notes" url={urls.notes} />
+        <NotesVersionChip />
         <VersionChip label="incidents" url={urls.incidents} />
         <VersionChip label="thresholds" url={urls.thresholds} />
       </span>

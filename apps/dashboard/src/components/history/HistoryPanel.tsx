@@ -1,4 +1,4 @@
-import { useResource } from '@braid-live/react';
+import { useBraidStatus, useResource } from '@braid-live/react';
 import { useState } from 'react';
 import { useNow } from '../../hooks/useNow';
 import { useSession } from '../../hooks/useSession';
@@ -8,6 +8,7 @@ import { shareUnchanged } from '../../lib/shareUnchanged';
 import { fetchValueAt } from '../../lib/versions';
 import { type SharedUrl, urls } from '../../model/resources';
 import { Panel } from '../Panel';
+import { fetchNotesAt, useNotes } from '../shared/notesText';
 import { HistoryEntryRow } from './HistoryEntryRow';
 
 const DOCS: { url: SharedUrl; label: string }[] = [
@@ -25,8 +26,13 @@ const LIMIT = 30;
  */
 export function HistoryPanel() {
   const [url, setUrl] = useState<SharedUrl>(urls.notes);
-  const { entries, error } = useVersionHistory(url, LIMIT);
-  const resource = useResource<unknown>(url);
+  // The notes are a text resource (braid.text): their version and restore go through the text binding.
+  const isNotes = url === urls.notes;
+  const notes = useNotes();
+  const jsonVersion = useBraidStatus(isNotes ? null : url).version;
+  const version = (isNotes ? notes.version : jsonVersion)?.join(',');
+  const { entries, error } = useVersionHistory(url, LIMIT, version);
+  const resource = useResource<unknown>(isNotes ? urls.thresholds : url); // (not subscribed unless used)
   const { identity } = useSession();
   const now = useNow(5000);
   const [restore, setRestore] = useState<{ state: 'working' | 'done' | 'failed'; message: string }>();
@@ -34,8 +40,14 @@ export function HistoryPanel() {
   const restoreTo = async (version: string) => {
     setRestore({ state: 'working', message: `Restoring ${shortVersion(version)}…` });
     try {
-      const value = await fetchValueAt(url, version);
-      resource.set(shareUnchanged(resource.getSnapshot(), value));
+      if (isNotes) {
+        const text = await fetchNotesAt(version);
+        if (!notes.resource) throw new Error('the notes are not loaded yet');
+        notes.resource.setText(text);
+      } else {
+        const value = await fetchValueAt(url, version);
+        resource.set(shareUnchanged(resource.getSnapshot(), value));
+      }
       setRestore({ state: 'done', message: `Restored the version ${shortVersion(version)} for everyone` });
     } catch (err) {
       setRestore({ state: 'failed', message: `Could not restore: ${(err as Error).message}` });

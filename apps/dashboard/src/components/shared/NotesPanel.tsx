@@ -1,42 +1,41 @@
-import { useSharedText } from '../../hooks/useSharedText';
 import { formatNumber } from '../../lib/format';
-import { LIMITS, urls } from '../../model/resources';
+import { LIMITS } from '../../model/resources';
 import { Panel } from '../Panel';
-import { ResourceBadge } from '../ResourceBadge';
+import { NotesBadge, useNotes } from './notesText';
 
-/** A shared text area: two people can type into it at the same time without losing a character. */
+/**
+ * A shared text area: several people type into it at the same time without losing a character. The textarea
+ * is bound to a `braid.text` resource (useBraidText): each keystroke is one code-point splice, the caret stays
+ * where you type while others edit, and an IME composition is never interrupted by a remote edit.
+ */
 export function NotesPanel() {
-  const { text, status, textareaProps } = useSharedText(urls.notes);
+  const { text, status, pending, bind } = useNotes();
   return (
     <Panel
       id="notes"
       title="Shift notes"
       subtitle="Shared text · type in two windows at once"
-      aside={<ResourceBadge url={urls.notes} />}
+      aside={<NotesBadge />}
       className="area-notes"
     >
-      {text === undefined ? (
+      {text === undefined && (
         <div className="notes-placeholder" aria-busy>
           Loading notes…
         </div>
-      ) : (
-        <textarea
-          {...textareaProps}
-          className="notes"
-          spellCheck={false}
-          maxLength={LIMITS.notesChars}
-          aria-label="Shared notes"
-          data-testid="notes"
-        />
       )}
+      <textarea
+        ref={bind}
+        hidden={text === undefined}
+        className="notes"
+        spellCheck={false}
+        maxLength={LIMITS.notesChars}
+        aria-label="Shared notes"
+        data-testid="notes"
+      />
       <p className="notes-footer">
         <span>{formatNumber([...(text ?? '')].length)} characters</span>
         <span>
-          {status.pending > 0
-            ? `saving ${status.pending}…`
-            : status.state === 'live'
-              ? 'all changes saved'
-              : 'reconnecting · edits will sync'}
+          {pending ? 'saving…' : status === 'live' ? 'all changes saved' : 'reconnecting · edits will sync'}
         </span>
       </p>
     </Panel>

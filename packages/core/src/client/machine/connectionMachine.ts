@@ -163,18 +163,13 @@ export function publicConnectionState(
   state: ConnectionMachineState,
   loaded: boolean,
 ): ConnectionState | undefined {
-  switch (state.phase) {
-    case 'connecting':
-      return loaded ? 'reconnecting' : 'connecting';
-    case 'live':
-      return 'live';
-    case 'backoff':
-      return 'reconnecting';
-    case 'offline':
-      return 'offline';
-    case 'failed':
-      return 'error';
-    default:
-      return undefined;
-  }
+  return state.phase === 'connecting' && loaded ? 'reconnecting' : PUBLIC_STATE[state.phase];
 }
+
+const PUBLIC_STATE: Partial<Record<ConnectionPhase, ConnectionState>> = {
+  connecting: 'connecting',
+  live: 'live',
+  backoff: 'reconnecting',
+  offline: 'offline',
+  failed: 'error',
+};
