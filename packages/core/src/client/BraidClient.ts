@@ -236,7 +236,7 @@ function eventSink(options: BraidClientOptions): ((event: BraidClientEvent) => v
   const { onEvent, debug } = options;
   if (!debug) return onEvent;
   return (event) => {
-    console.debug('[braid-live]', event.type, event);
+    console.debug('braid-live', event);
     onEvent?.(event);
   };
 }

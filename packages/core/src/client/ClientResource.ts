@@ -309,19 +309,13 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     this.stream?.abort();
     this.dispatch({ type: 'close' });
     this.persisted?.close();
-    const unconfirmed = [
+    const error = new BraidError('closed', this.url, 'the client closed before the write was confirmed');
+    for (const waiter of [
       ...(this.local.inflight?.waiters ?? []),
       ...this.local.bufferWaiters,
       ...this.waitingSets.map((s) => s.waiter),
-    ];
-    if (unconfirmed.length) {
-      const error = new BraidError(
-        'closed',
-        this.url,
-        'the client was closed before the server confirmed this write',
-      );
-      for (const waiter of unconfirmed) waiter.reject(error);
-    }
+    ])
+      waiter.reject(error);
     this.ctx.lifecycle(this as ClientResource<unknown>, 'closed');
   }
 
@@ -478,7 +472,6 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
           error: new BraidError('protocol', this.url, (error as Error).message, { cause: error }),
         };
       }
-      if (error instanceof BraidError) return { kind: 'dropped', error };
       return {
         kind: 'dropped',
         error: new BraidError('network', this.url, describe(error), { cause: error }),
@@ -642,7 +635,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   /** `set` calls whose every patch a concurrent edit overrode: nothing of them reaches the server. */
   private settleOverridden(reception: Reception): void {
     if (reception.overridden.length === 0) return;
-    const error = new BraidError('conflict', this.url, 'this write was overridden by a concurrent edit');
+    const error = new BraidError('conflict', this.url, 'write overridden by a concurrent edit');
     for (const waiter of reception.overridden) waiter.reject(error);
   }
 

@@ -198,16 +198,21 @@ export class OptimisticState {
   private bridge(change: JsonPatch[]): Reception {
     let dropped = 0;
     let incoming = change;
-    if (this.inflight) {
-      const [inflight, over] = transformPatchLists(this.inflight.patches, incoming, true);
-      dropped += this.inflight.patches.length - inflight.length;
-      this.inflight.patches = inflight;
+    const write = this.inflight;
+    // The `set` calls of the write in flight (or of the buffer) whose every patch was overridden: nothing of
+    // them will be applied (the write in flight still goes, and may come back empty).
+    let overridden: WriteWaiter[] = [];
+    if (write) {
+      const [inflight, over] = transformPatchLists(write.patches, incoming, true);
+      dropped += write.patches.length - inflight.length;
+      if (!inflight.length) overridden = write.waiters.splice(0);
+      write.patches = inflight;
       incoming = over;
     }
     const [buffer, overBuffer] = transformPatchLists(this.buffer, incoming, true);
     dropped += this.buffer.length - buffer.length;
     this.buffer = buffer;
-    const overridden = buffer.length === 0 ? this.dropBuffer() : []; // every buffered edit was overridden
+    if (!buffer.length) for (const waiter of this.dropBuffer()) overridden.push(waiter);
     this.view = applyJsonPatches(this.view, overBuffer);
     return { dropped, overridden };
   }

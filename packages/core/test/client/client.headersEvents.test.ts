@@ -152,7 +152,7 @@ describe('onEvent and debug', () => {
     });
     cleanups.push(() => client.close());
     await client.resource('/doc').ready;
-    const logged = debug.mock.calls.map((call) => call[2] as BraidClientEvent);
+    const logged = debug.mock.calls.map((call) => call[1] as BraidClientEvent);
     expect(logged.some((e) => e.type === 'connection' && e.to === 'live')).toBe(true);
     expect(logged.some((e) => e.type === 'response' && e.subscribe && e.status === 209)).toBe(true);
   });
