@@ -27,6 +27,11 @@ export interface TextChange {
 
 export interface TextResourceOptions {
   fetch?: FetchLike;
+  /**
+   * The fetch of the subscription (default: `fetch`): `client.subscriptionFetch` of a BraidClient puts it on
+   * the client's multiplexer stream.
+   */
+  subscribeFetch?: FetchLike;
   /** This client's id (Peer header, and the agent of its version ids). Default: random. */
   peer?: string;
   /** Extra request headers (auth). */
@@ -92,7 +97,8 @@ export class TextResource {
     url: string,
     private readonly options: TextResourceOptions = {},
   ) {
-    this.url = url;
+    // Relative to the page, as fetch would take it (a multiplexer needs the origin).
+    this.url = typeof location === 'undefined' ? url : new URL(url, location.href).href;
     this.peer = options.peer ?? Math.random().toString(36).slice(2, 12);
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.maxInFlight = options.maxInFlight ?? 10;
@@ -306,7 +312,10 @@ export class TextResource {
           Heartbeats: String(this.options.heartbeatSeconds ?? 20),
         };
         if (this.loaded && this.version.length) headers.Parents = formatVersions(this.version);
-        const response = await this.fetchFn(this.url, { headers, signal: controller.signal });
+        const response = await (this.options.subscribeFetch ?? this.fetchFn)(this.url, {
+          headers,
+          signal: controller.signal,
+        });
         if (response.status === 309 || response.status === 410) {
           // Our version is unknown there: load the whole text again.
           await response.arrayBuffer().catch(() => undefined);
