@@ -32,6 +32,13 @@ export interface SharedLog {
 export interface FollowHandlers {
   onVersions(versions: readonly SeqRecord[]): void;
   onLost(): void;
+  /**
+   * The shared log no longer has what this node holds for the resource (Redis restarted without its data,
+   * or failed over to a replica that missed writes: the resource's log incarnation changed or its head went
+   * back). The node must drop its copy at once: end its subscriptions (clients reconnect and get what the log
+   * has now) and forget the resource, so that its next use loads it again. Its follow has already ended.
+   */
+  onReset(reason: string): void;
 }
 
 export interface SeqRecord {
@@ -61,4 +68,12 @@ export class VersionTakenError extends Error {
 /** The shared log cannot be reached (connection lost, timeout, replicas did not confirm): nothing was acknowledged. */
 export class SharedLogUnavailableError extends Error {
   override name = 'SharedLogUnavailableError';
+}
+
+/**
+ * The shared log lost versions this node had for the resource (see `FollowHandlers.onReset`): the write was
+ * not applied, the node dropped its copy, and a retry runs on what the log has now (503 + Retry-After).
+ */
+export class SharedLogDataLossError extends SharedLogUnavailableError {
+  override name = 'SharedLogDataLossError';
 }

@@ -149,6 +149,17 @@ export class ResourceRegistry {
     return this.loaded.size;
   }
 
+  /**
+   * Drops `resource` from memory now, held or not (its shared log lost what it holds: see
+   * FollowHandlers.onReset). Requests in flight finish on it; the next use loads the resource again.
+   */
+  forget(path: string, resource: LoadedResource): void {
+    if (this.loaded.get(path) !== resource) return;
+    this.loaded.delete(path);
+    resource.detach();
+    this.ctx.store.release?.(path);
+  }
+
   /** Before loading one more resource: within the memory budget, or refused. */
   private makeRoom(): void {
     if (!this.memory.isOver) return;

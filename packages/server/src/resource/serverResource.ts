@@ -236,6 +236,10 @@ export class ServerResource {
     this.ctx.store.shared?.follow(this.path, {
       onVersions: (versions) => void this.queue.run(() => this.ingest(versions)),
       onLost: () => this.subscribers.closeAll(),
+      onReset: () => {
+        this.subscribers.closeAll();
+        this.ctx.registry.forget(this.path, this);
+      },
     });
   }
 

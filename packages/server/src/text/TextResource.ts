@@ -347,6 +347,10 @@ export class TextResource {
     this.ctx.store.shared?.follow(this.path, {
       onVersions: (versions) => void this.queue.run(() => this.ingest(versions)),
       onLost: () => this.closeStreams(),
+      onReset: () => {
+        this.closeStreams();
+        this.ctx.registry.forget(this.path, this);
+      },
     });
   }
 

@@ -104,7 +104,15 @@ describe('redisStore on Redis Cluster', () => {
         .sort();
       for (const [r, path] of RESOURCES.entries()) {
         // Each node's value, and each client's replica (fed through the other node's follow), are one value.
-        const [a, b] = await Promise.all(nodes.map((node) => node.braid.get<Doc>(path)));
+        // (A node sees the other's last versions through its follow: a moment after the writers' acks.)
+        const [a, b] = (await eventually(
+          async () => {
+            const both = await Promise.all(nodes.map((node) => node.braid.get<Doc>(path)));
+            return JSON.stringify(both[0]) === JSON.stringify(both[1]) ? both : undefined;
+          },
+          15_000,
+          `both nodes to agree on ${path}`,
+        ))!;
         expect(b).toEqual(a);
         expect([...a.value.items].sort()).toEqual(expected);
         await eventually(

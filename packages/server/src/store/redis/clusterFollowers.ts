@@ -40,6 +40,7 @@ export class ClusterFollowers implements StreamFollowers {
     private readonly connect: (host: string, port: number) => Redis,
     private readonly onError: (error: unknown, context: string) => void,
     private readonly onConnectionChange: () => void,
+    private readonly onDataLoss: (stream: FollowedStream, reason: string) => void,
   ) {}
 
   get ready(): boolean {
@@ -197,7 +198,7 @@ export class ClusterFollowers implements StreamFollowers {
       }
       if (this.streams.get(path) !== stream) return;
       const entries = reply?.[0]?.[1] ?? [];
-      deliverEntries(stream, entries, this.onError);
+      deliverEntries(stream, entries, this.onError, this.onDataLoss);
       if (entries.length < READ_COUNT) return;
     }
   }

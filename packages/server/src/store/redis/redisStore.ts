@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import {
   type FollowHandlers,
   HeadMovedError,
   type SharedLog,
+  SharedLogDataLossError,
   SharedLogUnavailableError,
   VersionTakenError,
 } from '../../cluster/sharedLog';
@@ -14,7 +16,7 @@ import { hashSlot } from './hashSlot';
 import { type ResourceKeys, resourceKeys } from './keys';
 import { runScript } from './runScript';
 import { APPEND_SCRIPT, LOAD_SCRIPT, SNAPSHOT_SCRIPT } from './scripts';
-import { type StreamFollowers, StreamReader } from './streamReader';
+import { type FollowedStream, type StreamFollowers, StreamReader } from './streamReader';
 
 export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). Give either this or `cluster`. */
@@ -117,20 +119,33 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     // is only a nudge to read (the reads themselves fail fast on the cluster connection).
     const subscriber = (host: string, port: number) =>
       new Redis({ ...common, host, port, enableOfflineQueue: true, autoResubscribe: true });
-    const followers = new ClusterFollowers(cluster, subscriber, reportError, () => onConnectionChange());
+    const followers = new ClusterFollowers(
+      cluster,
+      subscriber,
+      reportError,
+      () => onConnectionChange(),
+      (stream, reason) => dataLost(stream.path, reason),
+    );
     cluster.on('ready', () => followers.connectToPrimaries());
     streams = followers;
   } else {
     const url = options.url as string;
     command = new Redis(url, { ...common, commandTimeout: commandTimeoutMs });
     reader = new Redis(url, { ...common, blockingTimeout: 10_000, blockingTimeoutGrace: 2_000 });
-    streams = new StreamReader(reader, command, reportError);
+    streams = new StreamReader(reader, command, reportError, (stream, reason) =>
+      dataLost(stream.path, reason),
+    );
   }
   const keysOf = new Map<string, ResourceKeys>();
   const logBytes = new Map<string, number>();
   /** Positions loaded, for the follow that comes right after the load. */
   const loadedSeq = new Map<string, number>();
-  let wasAvailable = false;
+  /** The log incarnation each resource was loaded from (LOAD_SCRIPT): checked by appends, snapshots, reconnects. */
+  const epochOf = new Map<string, string>();
+  let wasConnected = false;
+  /** After a reconnect: whether every followed stream was checked for data loss (until then: unavailable). */
+  let verified = false;
+  let verifyRound = 0;
   let closed = false;
 
   function keys(path: string): ResourceKeys {
@@ -142,16 +157,19 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     return k;
   }
 
-  const isAvailable = () => !closed && command.status === 'ready' && streams.ready;
+  const isConnected = () => !closed && command.status === 'ready' && streams.ready;
+  const isAvailable = () => isConnected() && verified;
 
   function onConnectionChange(): void {
-    const available = isAvailable();
-    if (available === wasAvailable) return;
-    wasAvailable = available;
-    if (available) {
+    const connected = isConnected();
+    if (connected === wasConnected) return;
+    wasConnected = connected;
+    if (connected) {
       outageReported = false;
+      void verifyFollowed();
       return;
     }
+    verified = false;
     // Every follower is told: its subscribers are ended (they reconnect, here or elsewhere) instead of staying
     // open on a node that no longer hears the log.
     for (const stream of streams.streams.values()) {
@@ -167,6 +185,56 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     connection.on('close', onConnectionChange);
     connection.on('end', onConnectionChange);
     connection.on('error', (error) => onError(error, 'connection'));
+  }
+
+  /**
+   * After every (re)connect, before serving again: each followed resource must still be the log this node
+   * loaded. A Redis that restarted without its data (no AOF), or a failover to a replica that missed writes,
+   * shows as a missing or different epoch, or a head behind what this node has seen; such a resource is reset
+   * (dataLost) instead of being served stale while every status says fine.
+   */
+  async function verifyFollowed(): Promise<void> {
+    const round = ++verifyRound;
+    try {
+      await Promise.all(
+        [...streams.streams.values()].map(async (stream) => {
+          const [epoch, seq] = (await command.call('HMGET', keys(stream.path).head, 'epoch', 'seq')) as (
+            | string
+            | null
+          )[];
+          if (epoch !== stream.epoch)
+            dataLost(stream.path, 'its log in Redis is not the one this node loaded');
+          else if (Number(seq ?? 0) < stream.lastSeq) {
+            dataLost(stream.path, `its log in Redis ends at ${seq ?? 0}, before ${stream.lastSeq} seen here`);
+          }
+        }),
+      );
+      if (round === verifyRound && isConnected()) verified = true;
+    } catch (error) {
+      onError(error, 'checking the followed resources after a reconnect');
+      if (round === verifyRound && isConnected()) setTimeout(() => void verifyFollowed(), 250).unref();
+    }
+  }
+
+  /** Redis no longer has what this node holds for `path`: stop following and make the resource drop its copy. */
+  function dataLost(path: string, reason: string): void {
+    const stream = streams.streams.get(path);
+    streams.remove(path);
+    epochOf.delete(path);
+    loadedSeq.delete(path);
+    onError(new SharedLogDataLossError(`Redis lost data of ${JSON.stringify(path)}: ${reason}`), 'data loss');
+    if (!stream) return;
+    try {
+      stream.handlers.onReset(reason);
+    } catch (error) {
+      onError(error, `onReset of ${path}`);
+    }
+  }
+
+  function dataLossError(path: string): SharedLogDataLossError {
+    return new SharedLogDataLossError(
+      `Redis lost data of ${JSON.stringify(path)} that this node held (restarted without persistence, or failed over to a lagging replica); this node dropped its copy and nothing was applied`,
+    );
   }
 
   function unavailable(error: unknown): Error {
@@ -201,10 +269,22 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
           command,
           APPEND_SCRIPT,
           reader ? [k.log, k.head, k.known, k.digests] : [k.log, k.head, k.known, k.digests, k.bus],
-          [baseSeq, record.version, digest, JSON.stringify(record), maxKnown, MAX_MISSED_PER_REPLY],
+          [
+            baseSeq,
+            record.version,
+            digest,
+            JSON.stringify(record),
+            maxKnown,
+            MAX_MISSED_PER_REPLY,
+            epochOf.get(path) ?? '',
+          ],
         )) as unknown[];
       } catch (error) {
         throw unavailable(error);
+      }
+      if (reply[0] === 'lost') {
+        dataLost(path, 'an append found another incarnation of its log');
+        throw dataLossError(path);
       }
       if (reply[0] === 'taken') throw new VersionTakenError(record.version, String(reply[1]));
       if (reply[0] === 'moved') {
@@ -221,15 +301,20 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
     async snapshot(path, base) {
       const k = keys(path);
+      let stored: unknown;
       try {
-        await runScript(
+        stored = await runScript(
           command,
           SNAPSHOT_SCRIPT,
           [k.log, k.head, k.snapshot],
-          [base.seq, JSON.stringify({ version: base.version, value: base.value })],
+          [base.seq, JSON.stringify({ version: base.version, value: base.value }), epochOf.get(path) ?? ''],
         );
       } catch (error) {
         throw unavailable(error);
+      }
+      if (Number(stored) === -1) {
+        dataLost(path, 'a snapshot found another incarnation of its log');
+        throw dataLossError(path);
       }
       logBytes.set(path, 0);
     },
@@ -238,7 +323,21 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       const lastSeq = loadedSeq.get(path) ?? 0;
       loadedSeq.delete(path);
       const k = keys(path);
-      streams.add({ path, key: k.log, channel: k.bus, lastSeq, handlers });
+      const epoch = epochOf.get(path);
+      const stream: FollowedStream = {
+        path,
+        key: k.log,
+        channel: k.bus,
+        epoch: epoch ?? '',
+        lastSeq,
+        handlers,
+      };
+      if (epoch === undefined) {
+        // Reset between its load and this follow: tell it now rather than follow a log it did not load.
+        queueMicrotask(() => handlers.onReset('its log in Redis changed while it loaded'));
+        return () => {};
+      }
+      streams.add(stream);
       return () => {
         streams.remove(path);
         keysOf.delete(path);
@@ -286,13 +385,19 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     async load(path): Promise<StoredResource | undefined> {
       await whenConnected();
       const k = keys(path);
-      let reply: [number, string, number, number, StreamEntry[]];
+      let reply: [number, string, number, number, StreamEntry[], string];
       try {
-        reply = (await runScript(command, LOAD_SCRIPT, [k.log, k.head, k.snapshot], [])) as typeof reply;
+        reply = (await runScript(
+          command,
+          LOAD_SCRIPT,
+          [k.log, k.head, k.snapshot],
+          [randomUUID()],
+        )) as typeof reply;
       } catch (error) {
         throw unavailable(error);
       }
-      const [snapshotSeq, baseJson, headSeq, bytes, entries] = reply;
+      const [snapshotSeq, baseJson, headSeq, bytes, entries, epoch] = reply;
+      epochOf.set(path, String(epoch));
       const versions = parseEntries(entries);
       const lastSeq = versions.length ? versions[versions.length - 1].seq : Number(snapshotSeq);
       if (lastSeq !== Number(headSeq) || versions.some((v, i) => v.seq !== Number(snapshotSeq) + i + 1)) {
@@ -325,6 +430,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     /** The resource left this node's memory: stop reading its stream (loaded again on next use). */
     release(path) {
       streams.remove(path);
+      epochOf.delete(path);
       keysOf.delete(path);
       logBytes.delete(path);
       loadedSeq.delete(path);

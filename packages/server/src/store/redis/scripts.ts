@@ -5,12 +5,16 @@
  */
 
 /**
- * KEYS: log, head, known, digests[, bus]. ARGV: baseSeq, version, digest, record JSON, maxKnown, maxMissed.
+ * KEYS: log, head, known, digests[, bus]. ARGV: baseSeq, version, digest, record JSON, maxKnown, maxMissed,
+ * epoch (the log incarnation the node loaded: a different or missing one means Redis lost the resource's data).
+ * Replies also {'lost', epoch or ''}.
  * With a 5th key (Redis Cluster), the new position is published on that shard channel (SPUBLISH).
  * Replies: {'ok', seq, bytes} | {'taken', digest} | {'moved', entries after baseSeq (at most maxMissed)}.
  * A Version already taken wins over a moved head, so a retry whose first attempt did land is recognized.
  */
 export const APPEND_SCRIPT = `
+local epoch = redis.call('HGET', KEYS[2], 'epoch')
+if epoch ~= ARGV[7] then return {'lost', epoch or ''} end
 local taken = redis.call('HGET', KEYS[4], ARGV[2])
 if taken then return {'taken', taken} end
 local seq = tonumber(redis.call('HGET', KEYS[2], 'seq') or '0')
@@ -20,7 +24,7 @@ if seq ~= base then
   return {'moved', redis.call('XRANGE', KEYS[1], (base + 1) .. '-0', '+', 'COUNT', ARGV[6])}
 end
 local nextSeq = seq + 1
-redis.call('XADD', KEYS[1], nextSeq .. '-0', 'r', ARGV[4])
+redis.call('XADD', KEYS[1], nextSeq .. '-0', 'r', ARGV[4], 'e', ARGV[7])
 redis.call('HSET', KEYS[2], 'seq', nextSeq)
 local bytes = redis.call('HINCRBY', KEYS[2], 'bytes', string.len(ARGV[4]))
 redis.call('ZADD', KEYS[3], nextSeq, ARGV[2])
@@ -35,22 +39,27 @@ return {'ok', nextSeq, bytes}
 `;
 
 /**
- * KEYS: log, head, snapshot. Reply: {snapshot seq, snapshot base JSON or '', head seq, bytes, entries after the
- * snapshot}. One script, so that no append or trim slips between reading the snapshot and the entries after it.
+ * KEYS: log, head, snapshot. ARGV: a new epoch. Reply: {snapshot seq, snapshot base JSON or '', head seq, bytes,
+ * entries after the snapshot, epoch}. One script, so that no append or trim slips between reading the snapshot
+ * and the entries after it. The epoch names this incarnation of the resource's log: set once (HSETNX) by the
+ * first load, gone with the data if Redis loses it, and checked by every append, snapshot and reconnect.
  */
 export const LOAD_SCRIPT = `
+redis.call('HSETNX', KEYS[2], 'epoch', ARGV[1])
+local epoch = redis.call('HGET', KEYS[2], 'epoch')
 local snap = redis.call('HMGET', KEYS[3], 'seq', 'base')
 local seq = tonumber(snap[1] or '0')
 local head = redis.call('HMGET', KEYS[2], 'seq', 'bytes')
 local entries = redis.call('XRANGE', KEYS[1], (seq + 1) .. '-0', '+')
-return {seq, snap[2] or '', tonumber(head[1] or '0'), tonumber(head[2] or '0'), entries}
+return {seq, snap[2] or '', tonumber(head[1] or '0'), tonumber(head[2] or '0'), entries, epoch}
 `;
 
 /**
- * KEYS: log, head, snapshot. ARGV: seq, base JSON. Stores the snapshot unless a newer one is there, then trims
+ * KEYS: log, head, snapshot. ARGV: seq, base JSON, epoch (-1 when it is not the log's: Redis lost data). Stores the snapshot unless a newer one is there, then trims
  * every entry it covers (XTRIM MINID) and restarts the byte count. Reply: 1 stored, 0 an equal or newer one was there.
  */
 export const SNAPSHOT_SCRIPT = `
+if redis.call('HGET', KEYS[2], 'epoch') ~= ARGV[3] then return -1 end
 local current = tonumber(redis.call('HGET', KEYS[3], 'seq') or '0')
 local seq = tonumber(ARGV[1])
 if seq <= current then return 0 end

@@ -9,6 +9,8 @@ export interface FollowedStream {
   readonly key: string;
   /** Its shard channel (Redis Cluster only: see clusterFollowers.ts). */
   readonly channel: string;
+  /** The incarnation of the log this node loaded (see LOAD_SCRIPT): entries of another one mean data loss. */
+  readonly epoch: string;
   /** The last position loaded, appended or delivered: the next read starts after it. */
   lastSeq: number;
   handlers: FollowHandlers;
@@ -46,7 +48,16 @@ export function deliverEntries(
   stream: FollowedStream,
   entries: StreamEntry[],
   onError: (error: unknown, context: string) => void,
+  onDataLoss: (stream: FollowedStream, reason: string) => void,
 ): void {
+  const foreign = entries.find(([, fields]) => {
+    const at = fields.indexOf('e');
+    return at !== -1 && fields[at + 1] !== stream.epoch;
+  });
+  if (foreign) {
+    onDataLoss(stream, `entry ${foreign[0]} belongs to another incarnation of the log`);
+    return;
+  }
   let versions: SeqRecord[];
   try {
     versions = parseEntries(entries);
@@ -78,6 +89,7 @@ export class StreamReader implements StreamFollowers {
     private readonly reader: Redis,
     private readonly command: Redis,
     private readonly onError: (error: unknown, context: string) => void,
+    private readonly onDataLoss: (stream: FollowedStream, reason: string) => void,
   ) {
     reader.on('ready', () => {
       this.readerId = undefined;
@@ -154,7 +166,7 @@ export class StreamReader implements StreamFollowers {
   private deliver(reply: [string, StreamEntry[]][]): void {
     for (const [key, entries] of reply) {
       const stream = this.byKey.get(key);
-      if (stream) deliverEntries(stream, entries, this.onError);
+      if (stream) deliverEntries(stream, entries, this.onError, this.onDataLoss);
     }
   }
 
