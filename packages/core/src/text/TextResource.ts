@@ -1,7 +1,8 @@
 import { BraidError, backoffDelay, type FetchLike, parseRetryAfter } from '../client/index';
 import { applyJsonPatches } from '../protocol/applyJsonPatch';
 import { codePointLength } from '../protocol/codePoints';
-import { createUpdateParser, formatVersions, parseHeartbeats, type Update } from '../protocol/index';
+import { readSubscription } from '../client/readSubscription';
+import { formatVersions, type Update } from '../protocol/index';
 import { transformPatches } from '../protocol/transform';
 import {
   applySplices,
@@ -341,7 +342,12 @@ export class TextResource {
         } else {
           this.reconnects = 0;
           if (this.loaded) this.setStatus('live');
-          await this.read(response, controller);
+          try {
+            await readSubscription(response, (update) => this.receive(update), () => controller.abort());
+          } catch {
+            // The stream went silent past its heartbeats, or was cut (mid-update too): nothing to report, the
+            // subscription is simply opened again from our version below. (Failures to reconnect are reported.)
+          }
         }
       } catch (error) {
         if (this.closed) return;
@@ -354,31 +360,6 @@ export class TextResource {
       if (this.closed) return;
       this.setStatus('offline');
       await sleep(retryAfter ?? backoffDelay(this.reconnects++));
-    }
-  }
-
-  private async read(response: Response, controller: AbortController): Promise<void> {
-    const beats = parseHeartbeats(response.headers.get('heartbeats') ?? '');
-    const silenceMs = beats ? (1.2 * beats + 3) * 1000 : 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      if (!silenceMs) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(), silenceMs);
-    };
-    const parser = createUpdateParser((update) => this.receive(update));
-    const reader = response.body!.getReader();
-    arm();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        arm();
-        parser.push(value);
-      }
-    } finally {
-      clearTimeout(timer);
-      reader.cancel().catch(() => {});
     }
   }
 
