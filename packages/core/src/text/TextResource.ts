@@ -1,7 +1,7 @@
 import { BraidError, backoffDelay, type FetchLike, parseRetryAfter } from '../client/index';
+import { readSubscription } from '../client/readSubscription';
 import { applyJsonPatches } from '../protocol/applyJsonPatch';
 import { codePointLength } from '../protocol/codePoints';
-import { readSubscription } from '../client/readSubscription';
 import { formatVersions, type Update } from '../protocol/index';
 import { transformPatches } from '../protocol/transform';
 import {
@@ -343,7 +343,11 @@ export class TextResource {
           this.reconnects = 0;
           if (this.loaded) this.setStatus('live');
           try {
-            await readSubscription(response, (update) => this.receive(update), () => controller.abort());
+            await readSubscription(
+              response,
+              (update) => this.receive(update),
+              () => controller.abort(),
+            );
           } catch {
             // The stream went silent past its heartbeats, or was cut (mid-update too): nothing to report, the
             // subscription is simply opened again from our version below. (Failures to reconnect are reported.)
