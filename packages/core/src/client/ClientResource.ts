@@ -22,7 +22,7 @@ import {
   publicConnectionState,
 } from './machine/connectionMachine';
 import type { Timers } from './machine/timers';
-import { MAX_RENAMES, needsSending } from './machine/writeMachine';
+import { MAX_RENAMES } from './machine/writeMachine';
 import { type InflightWrite, OptimisticState, type Reception, type WriteWaiter } from './OptimisticState';
 import { readSubscription } from './readSubscription';
 import { Subscribable } from './Subscribable';
@@ -81,7 +81,8 @@ const NO_VERSIONS: readonly string[] = [];
  * happened; it decides nothing about phases itself.
  */
 export class ClientResource<T = unknown> extends Subscribable<() => void> {
-  private optimistic = new OptimisticState();
+  /** The local state: confirmed + the write in flight + buffered edits = what the UI sees. */
+  private local = new OptimisticState();
   private connection: ConnectionMachineState = initialConnection;
   private status: ResourceStatus = {
     state: 'connecting',
@@ -116,12 +117,12 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     super();
     const report = ctx.onEvent;
     if (report)
-      this.optimistic.onWritePhase = (write, from, cause) =>
+      this.local.onWritePhase = (write, from, cause) =>
         report({ type: 'write', url, version: write.id, from, to: write.phase, cause });
   }
 
   /** The current value (confirmed + pending local edits), or undefined before the first snapshot. */
-  getSnapshot = (): T | undefined => this.optimistic.view as T | undefined;
+  getSnapshot = (): T | undefined => this.local.view as T | undefined;
 
   getStatus = (): ResourceStatus => this.status;
 
@@ -133,7 +134,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
         this.rejectReady = reject;
       });
       this.readyPromise.catch(() => {}); // a refusal also shows in status; don't make it unhandled
-      if (this.optimistic.loaded) this.resolveReady!();
+      if (this.local.loaded) this.resolveReady!();
     }
     this.activate();
     if (!this.hasListeners()) this.scheduleRelease();
@@ -153,7 +154,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     if (this.connection.phase === 'closed')
       throw new BraidError('rejected', this.url, 'the client is closed');
     const { promise, waiter } = writePromise();
-    if (!this.optimistic.loaded) {
+    if (!this.local.loaded) {
       // A plain value is checked now (a recipe can only run once the first value is here).
       if (typeof action !== 'function') action = this.normalize(action, undefined) as T;
       this.waitingSets.push({ action, waiter });
@@ -178,9 +179,9 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   private step(kind: 'undo' | 'redo'): Promise<void> {
     const { promise, waiter } = writePromise();
     import('./undoStep').then(({ takeStep }) => {
-      const prev = this.optimistic.view;
+      const prev = this.local.view;
       const stack = kind === 'undo' ? this.history.undos : this.history.redos;
-      const patches = this.optimistic.loaded ? takeStep(stack, prev) : undefined;
+      const patches = this.local.loaded ? takeStep(stack, prev) : undefined;
       if (!patches || !this.commit(prev, applyJsonPatches(prev, patches), patches, waiter, kind))
         waiter.resolve();
       this.updateStatus({});
@@ -190,7 +191,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
 
   /** Applies one edit to the view and buffers it; false when it changes nothing. */
   private edit(action: SetAction<T>, waiter: WriteWaiter): boolean {
-    const prev = this.optimistic.view as T;
+    const prev = this.local.view as T;
     const produced =
       typeof action === 'function' ? produce(prev, action as (draft: T) => T | undefined) : action;
     if (produced === prev) return false;
@@ -215,7 +216,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   ): boolean {
     if (patches.length === 0) return false;
     this.history.record({ prev, patches, next }, kind);
-    this.optimistic.localEdit(next, patches, waiter);
+    this.local.localEdit(next, patches, waiter);
     this.updateStatus({}, true);
     this.scheduleFlush();
     // Released (no listeners, the grace period over): the edit reconnects it until the server confirms it.
@@ -249,7 +250,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
         to: next.phase,
         cause: event.type,
       });
-    const state = publicConnectionState(next, this.optimistic.loaded);
+    const state = publicConnectionState(next, this.local.loaded);
     // Going live clears the last error (a rejected write's too); a drop with a reason or a refusal sets it.
     this.updateStatus(
       event.type === 'live' || next.error !== prev.error ? { state, error: next.error } : { state },
@@ -285,9 +286,8 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
       this.graceTimer = undefined;
       // Unsent edits keep the connection until the server has them.
       if (this.hasListeners()) return;
-      const awaited = this.readyPromise && !this.optimistic.loaded && this.connection.phase !== 'failed';
-      if (this.optimistic.pending > 0 || this.waitingSets.length > 0 || awaited)
-        return this.scheduleRelease();
+      const awaited = this.readyPromise && !this.local.loaded && this.connection.phase !== 'failed';
+      if (this.local.pending > 0 || this.waitingSets.length > 0 || awaited) return this.scheduleRelease();
       this.deactivate();
       this.ctx.lifecycle(this as ClientResource<unknown>, 'released');
     }, this.ctx.gracePeriodMs);
@@ -310,8 +310,8 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     this.dispatch({ type: 'close' });
     this.persisted?.close();
     const unconfirmed = [
-      ...(this.optimistic.inflight?.waiters ?? []),
-      ...this.optimistic.bufferWaiters,
+      ...(this.local.inflight?.waiters ?? []),
+      ...this.local.bufferWaiters,
       ...this.waitingSets.map((s) => s.waiter),
     ];
     if (unconfirmed.length) {
@@ -382,7 +382,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
         headers: () => this.ctx.headers(),
         nextVersionId: this.ctx.nextVersionId,
         report: (error) => this.reportError(error),
-        state: this.optimistic,
+        state: this.local,
         restored: () => {
           this.applyWaitingSets();
           this.resolveReady?.();
@@ -424,7 +424,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
         Subscribe: 'true',
         Accept: 'application/json',
       };
-      const confirmed = this.optimistic.confirmed;
+      const confirmed = this.local.confirmed;
       if (confirmed?.version.length && !this.connection.resync)
         headers.Parents = formatVersions(confirmed.version);
       if (this.ctx.heartbeats > 0) headers.Heartbeats = `${this.ctx.heartbeats}s`;
@@ -530,7 +530,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
       this.scheduleFlush(); // the server answers: buffered writes go out
       // At our version, nothing is coming until the next update: we are live. At another version (or before
       // the first value), the server has something to send, so the head is only slow: keep waiting.
-      const confirmed = this.optimistic.confirmed?.version;
+      const confirmed = this.local.confirmed?.version;
       if (confirmed && sameVersion(current, confirmed) && this.connection.phase !== 'live') this.goLive();
     }
   }
@@ -593,13 +593,13 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     const snapshot = !!update.body && !this.isWholeDocumentVersion(update, opensStream);
     if (snapshot) {
       const value = parseJsonContent(update.body!, 512);
-      const firstValue = !this.optimistic.loaded;
-      reception = this.optimistic.receiveSnapshot(update.version, value);
+      const firstValue = !this.local.loaded;
+      reception = this.local.receiveSnapshot(update.version, value);
       if (firstValue) this.applyWaitingSets();
       this.resolveReady?.();
       this.scheduleFlush(); // a write re-based on it (after a 409) goes again now, not at the next edit
     } else if (update.body || update.patches) {
-      if (!this.optimistic.loaded)
+      if (!this.local.loaded)
         throw new BraidError('protocol', this.url, 'a patch arrived before any snapshot');
       const patches: JsonPatch[] = update.body
         ? [{ range: '', content: parseJsonContent(update.body, 512) }]
@@ -609,7 +609,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
             const content = parseJsonContent(p.content, 512);
             return content === undefined ? { range: p.range } : { range: p.range, content };
           });
-      const result = this.optimistic.receivePatches(update.version, patches);
+      const result = this.local.receivePatches(update.version, patches);
       if (result.ours) this.scheduleFlush();
       reception = result;
     } else return;
@@ -620,7 +620,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
 
   /** A body that follows on from what we hold (its Parents are our version, or it is not the stream's first). */
   private isWholeDocumentVersion(update: Update, opensStream: boolean): boolean {
-    const confirmed = this.optimistic.confirmed;
+    const confirmed = this.local.confirmed;
     if (!confirmed) return false;
     if (update.parents.length === 0) return !opensStream;
     return sameVersion(update.parents, confirmed.version);
@@ -670,13 +670,13 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     queueMicrotask(() => {
       this.flushQueued = false;
       if (!this.canWrite() || this.sending) return;
-      const inflight = this.optimistic.inflight;
+      const inflight = this.local.inflight;
       // A re-based write (after a 409 and a fresh snapshot) goes again; otherwise the buffer takes off.
       const write = inflight
         ? inflight.phase === 'queued'
           ? inflight
           : null
-        : this.optimistic.takeWrite(this.ctx.nextVersionId, MAX_PATCHES_PER_WRITE);
+        : this.local.takeWrite(this.ctx.nextVersionId, MAX_PATCHES_PER_WRITE);
       if (!write) return;
       if (write !== inflight) this.updateStatus({}); // a new pending version
       void this.send(write);
@@ -686,7 +686,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   /** Writes go out once the server is known to answer (a live stream, or an answer in this connection attempt). */
   private canWrite(): boolean {
     const { phase, serverAnswers } = this.connection;
-    return phase === 'live' || (serverAnswers && this.optimistic.loaded && !!this.running);
+    return phase === 'live' || (serverAnswers && this.local.loaded && !!this.running);
   }
 
   /**
@@ -695,12 +695,10 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
    */
   private async settleInflight(): Promise<BraidError | undefined> {
     if (this.sending) await this.sending;
-    const write = this.optimistic.inflight;
-    if (write && needsSending(write)) {
-      if (write.phase === 'sending') this.optimistic.writeEvent(write, { type: 'unanswered' });
-      return this.send(write);
-    }
-    return undefined;
+    const write = this.local.inflight;
+    // Sent without an answer (the loop stopped during a Retry-After): it goes again, as first sent.
+    if (write?.phase === 'sending') this.local.writeEvent(write, { type: 'unanswered' });
+    return write?.phase === 'queued' ? this.send(write) : undefined;
   }
 
   private send(write: InflightWrite): Promise<BraidError | undefined> {
@@ -720,9 +718,9 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
 
   /** One PUT of the write (and its resends under Retry-After or a new id). Returns why it got no answer. */
   private async sendOnce(write: InflightWrite): Promise<BraidError | undefined> {
-    this.optimistic.writeEvent(write, {
+    this.local.writeEvent(write, {
       type: 'send',
-      request: { parents: this.optimistic.confirmed!.version, patches: write.patches },
+      request: { parents: this.local.confirmed!.version, patches: write.patches },
     });
     if (this.persisted) {
       // Stored before it is sent: after a reload it goes again exactly like this.
@@ -751,7 +749,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     } catch (error) {
       // Not a rejection: the write stays pending and is resent with the same Version (and the same request).
       const why = unanswered.signal.aborted ? `no answer in ${this.ctx.writeTimeoutMs} ms` : describe(error);
-      this.optimistic.writeEvent(write, { type: 'unanswered' });
+      this.local.writeEvent(write, { type: 'unanswered' });
       this.dispatch({ type: 'write-unanswered' });
       this.stream?.abort();
       return new BraidError('network', this.url, `write failed: ${why}`, { cause: error });
@@ -759,9 +757,9 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
       timers.clearTimeout(timer);
     }
     this.dispatch({ type: 'answered' });
-    if (this.optimistic.inflight !== write) return undefined; // its echo already arrived
+    if (this.local.inflight !== write) return undefined; // its echo already arrived
     if (response.ok) {
-      this.optimistic.writeEvent(write, { type: 'ok' });
+      this.local.writeEvent(write, { type: 'ok' });
       this.awaitEcho(write);
       return undefined;
     }
@@ -769,7 +767,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     if (response.status === 409) {
       // The server no longer knows our Parents (so it does not have this write): re-subscribe for a fresh
       // snapshot, re-base, resend.
-      this.optimistic.writeEvent(write, { type: 'conflict' });
+      this.local.writeEvent(write, { type: 'conflict' });
       this.dispatch({ type: 'resync' });
       this.stream?.abort();
       return undefined;
@@ -777,11 +775,11 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     if (RETRYABLE_STATUS.has(response.status)) {
       const delay = parseRetryAfter(response.headers.get('retry-after')) ?? backoffDelay(1, this.ctx.retry);
       await sleep(delay, this.running?.signal, timers);
-      this.optimistic.writeEvent(write, { type: 'unanswered' });
-      if (this.optimistic.inflight === write && this.running) return this.sendOnce(write);
+      this.local.writeEvent(write, { type: 'unanswered' });
+      if (this.local.inflight === write && this.running) return this.sendOnce(write);
       return undefined;
     }
-    this.optimistic.writeEvent(write, { type: 'refused' });
+    this.local.writeEvent(write, { type: 'refused' });
     const message = `write refused: ${response.status} ${reason || response.statusText}`;
     this.rejectWrite(new BraidError('rejected', this.url, message, { status: response.status }));
     return undefined;
@@ -797,7 +795,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     this.reportError(error);
     // The machine refuses past MAX_RENAMES; no id is spent on a write it will refuse.
     const canRename = write.renames < MAX_RENAMES;
-    this.optimistic.writeEvent(write, {
+    this.local.writeEvent(write, {
       type: 'version-taken',
       newId: canRename ? this.ctx.nextVersionId() : write.id,
     });
@@ -817,14 +815,14 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     const { timers } = this.ctx;
     timers.clearTimeout(this.echoTimer);
     this.echoTimer = timers.setTimeout(() => {
-      if (this.optimistic.inflight !== write || !this.running) return;
+      if (this.local.inflight !== write || !this.running) return;
       this.dispatch({ type: 'resync' });
       this.stream?.abort();
     }, this.ctx.echoTimeoutMs);
   }
 
   private rejectWrite(error: BraidError): void {
-    const reception = this.optimistic.rejectInflight();
+    const reception = this.local.rejectInflight();
     for (const waiter of reception.rejected) waiter.reject(error);
     this.settleOverridden(reception);
     this.updateStatus({ error }, true);
@@ -841,14 +839,14 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   ): void {
     const prev = this.status;
     // Unconfirmed edits are saved at once, a change of the confirmed state alone in a while.
-    this.persisted?.changed(this.optimistic.pending > 0 || prev.pending > 0);
+    this.persisted?.changed(this.local.pending > 0 || prev.pending > 0);
     // At most one write is in flight: the array is kept while its id is the same (status identity is change).
-    const id = this.optimistic.inflight?.id;
+    const id = this.local.inflight?.id;
     const pendingVersions = id === prev.pendingVersions[0] ? prev.pendingVersions : id ? [id] : NO_VERSIONS;
     const next: ResourceStatus = {
       state: change.state ?? prev.state,
-      version: this.optimistic.confirmed?.version,
-      pending: this.optimistic.pending + this.waitingSets.length,
+      version: this.local.confirmed?.version,
+      pending: this.local.pending + this.waitingSets.length,
       pendingVersions,
       canUndo: this.history.undos.length > 0,
       canRedo: this.history.redos.length > 0,

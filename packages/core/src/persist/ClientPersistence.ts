@@ -32,10 +32,22 @@ export class ClientPersistence {
   readonly tab = `tab-${Math.random().toString(36).slice(2, 10)}${Date.now().toString(36)}`;
   readonly store: PersistStore;
   private readonly lockPrefix: string;
+  /** Resources saving through this client (flushed when the page is hidden). */
+  readonly attached = new Set<ResourcePersistence>();
 
   constructor(options: PersistOptions = {}) {
     this.store = options.store ?? indexedDbStore(options);
     this.lockPrefix = `braid-live-tab:${options.name ?? 'braid-live'}:`;
+    // A page being hidden may be closed next without another chance: save what waits for its throttle now.
+    if (typeof document !== 'undefined') {
+      const flushAll = () => {
+        for (const r of this.attached) void r.flush();
+      };
+      document.addEventListener('visibilitychange', () => {
+        if (document.visibilityState === 'hidden') flushAll();
+      });
+      globalThis.addEventListener?.('pagehide', flushAll);
+    }
     const locks = navigatorLocks();
     // Held until the page goes away: the browser releases it on close, crash or discard.
     void locks?.request(this.lockPrefix + this.tab, () => new Promise<void>(() => {})).catch(() => {});
@@ -72,6 +84,7 @@ export class ClientPersistence {
           : new BraidError('storage', resource.url, `persist: ${describeError(error)}`, { cause: error }),
       );
     const persisted = new ResourcePersistence(this, resource.url, () => replicaOf(resource.state), report);
+    this.attached.add(persisted);
     const loaded = await persisted.load();
     for (const stale of loaded.stale) {
       const count = (stale.inflight?.count ?? 0) + (stale.buffer?.count ?? 0);
@@ -107,6 +120,10 @@ export class ResourcePersistence {
   private dirty = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  /** Until a confirmed state is stored, it is saved at once (a page closed a moment later still finds it). */
+  private storedConfirmed = false;
+  /** Whether anything of this resource may be stored under this tab (else an empty replica needs no save). */
+  private storedAny = false;
 
   constructor(
     private readonly client: ClientPersistence,
@@ -123,7 +140,7 @@ export class ResourcePersistence {
   changed(outbox: boolean): void {
     if (this.closed) return;
     this.dirty = true;
-    if (outbox) {
+    if (outbox || !this.storedConfirmed) {
       void this.flush();
       return;
     }
@@ -143,9 +160,7 @@ export class ResourcePersistence {
       this.chain = this.chain.then(() =>
         // Read when the save runs: the latest state, taken in one piece. Closed meanwhile: another page may
         // have taken the replica over already.
-        this.closed
-          ? undefined
-          : this.client.store.save(this.resource, this.client.tab, this.read()).catch(this.report),
+        this.closed ? undefined : this.save(this.read()),
       );
     }
     return this.chain;
@@ -159,6 +174,18 @@ export class ResourcePersistence {
     );
   }
 
+  private async save(replica: Replica): Promise<void> {
+    const empty = !replica.confirmed && !replica.inflight && !replica.buffer;
+    if (empty && !this.storedAny) return;
+    try {
+      await this.client.store.save(this.resource, this.client.tab, replica);
+      this.storedAny = !empty;
+      if (replica.confirmed) this.storedConfirmed = true;
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
   /** A replayed replica reached the server (or was refused): it is forgotten. */
   forget(tab: string): Promise<void> {
     return this.client.store.forget(this.resource, tab).catch(this.report);
@@ -166,6 +193,7 @@ export class ResourcePersistence {
 
   /** The resource closed: nothing more is saved (what is stored stays for the next page load). */
   close(): void {
+    this.client.attached.delete(this);
     this.closed = true;
     this.dirty = false;
     clearTimeout(this.timer);

@@ -90,8 +90,3 @@ export function writeReducer(write: WriteFacts, event: WriteEvent): WriteFacts {
       return phase === 'sending' ? { ...write, phase: 'queued' } : write;
   }
 }
-
-/** Whether the write still has to reach the server (settle it before subscribing again). */
-export function needsSending(write: WriteFacts): boolean {
-  return write.phase === 'queued' || write.phase === 'sending';
-}
