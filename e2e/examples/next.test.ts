@@ -34,7 +34,7 @@ async function nextBuild(appDir: string): Promise<number> {
   return Date.now() - started;
 }
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -98,7 +98,7 @@ describe('Next.js example (App Router, route handler on braid.fetch)', { timeout
     const open = async (name: string): Promise<Page> => {
       // Two contexts: two people, each with its own connections.
       const page = await (await browser!.newContext()).newPage();
-      page.setDefaultTimeout(15_000);
+      page.setDefaultTimeout(30_000);
       page.on('console', (message: ConsoleMessage) => {
         if (message.type() === 'error' || message.type() === 'warning') {
           problems.push(`${name} console.${message.type()}: ${message.text()}`);
