@@ -1,4 +1,4 @@
-import { BraidClient } from '@braid-live/core';
+import { BraidClient, warnBeforeUnload } from '@braid-live/core';
 import { createErrorLog, type ErrorLog } from './errorLog';
 import { createIdentity, type Identity } from './identity';
 
@@ -20,7 +20,12 @@ export function createSession(): Session {
     // one stream per tab (Multiplexing v1.0), so five tabs of the demo all load. 'auto' is the default; said
     // here because the page depends on it. Over HTTP/2 it is not needed and 'auto' leaves it off.
     multiplex: 'auto',
+    // Edits survive a reload or a tab closed offline (resent under their Versions by the next page load), and a
+    // page opened while the server is away shows the last known values at once. Bump appVersion when the shape
+    // of a shared resource changes: edits saved by another version are reported, not replayed.
+    persist: { name: 'braid-live-dashboard', appVersion: '1' },
     onError: errors.report,
   });
+  warnBeforeUnload(client);
   return { identity, client, errors };
 }

@@ -59,11 +59,11 @@ export class BraidClient {
   private latestHeaders: Record<string, string> = {};
 
   /**
-   * A fetch for requests outside this client's resources (a `TextResource`'s, say): a subscription (a `Subscribe`
-   * header) shares the origin's multiplexer with the client's own — one connection per tab, not one more each —
-   * anything else goes plainly. Relative URLs resolve as in `resource()`.
+   * Opens a subscription made outside this client's resources (a `TextResource`'s, say: its `subscribeFetch`)
+   * through the origin's multiplexer with the client's own — one connection per tab, not one more each.
+   * Takes an absolute URL (TextResource resolves its own against the page).
    */
-  readonly fetch: FetchLike;
+  readonly subscriptionFetch: FetchLike;
 
   constructor(private readonly options: BraidClientOptions = {}) {
     this.peer = options.peer ?? randomId(8);
@@ -98,12 +98,7 @@ export class BraidClient {
       lifecycle: (resource, event) => this.lifecycle(resource, event),
       persistence: options.persist ? () => this.loadPersistence() : undefined,
     };
-    this.fetch = (input, init = {}) => {
-      const url = this.resolve(input);
-      return new Headers(init.headers).has('subscribe')
-        ? this.subscribeFetch(fetchImpl, url, init)
-        : fetchImpl(url, init);
-    };
+    this.subscriptionFetch = this.context.subscribeFetch;
     this.listenToNetwork();
   }
 

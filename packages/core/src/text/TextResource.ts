@@ -1,7 +1,8 @@
 import { BraidError, backoffDelay, type FetchLike, parseRetryAfter } from '../client/index';
+import { readSubscription } from '../client/readSubscription';
 import { applyJsonPatches } from '../protocol/applyJsonPatch';
 import { codePointLength } from '../protocol/codePoints';
-import { createUpdateParser, formatVersions, parseHeartbeats, type Update } from '../protocol/index';
+import { formatVersions, type Update } from '../protocol/index';
 import { transformPatches } from '../protocol/transform';
 import {
   applySplices,
@@ -27,6 +28,11 @@ export interface TextChange {
 
 export interface TextResourceOptions {
   fetch?: FetchLike;
+  /**
+   * The fetch of the subscription (default: `fetch`): `client.subscriptionFetch` of a BraidClient puts it on
+   * the client's multiplexer stream.
+   */
+  subscribeFetch?: FetchLike;
   /** This client's id (Peer header, and the agent of its version ids). Default: random. */
   peer?: string;
   /** Extra request headers (auth). */
@@ -92,7 +98,8 @@ export class TextResource {
     url: string,
     private readonly options: TextResourceOptions = {},
   ) {
-    this.url = url;
+    // Relative to the page, as fetch would take it (a multiplexer needs the origin).
+    this.url = typeof location === 'undefined' ? url : new URL(url, location.href).href;
     this.peer = options.peer ?? Math.random().toString(36).slice(2, 12);
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.maxInFlight = options.maxInFlight ?? 10;
@@ -306,7 +313,10 @@ export class TextResource {
           Heartbeats: String(this.options.heartbeatSeconds ?? 20),
         };
         if (this.loaded && this.version.length) headers.Parents = formatVersions(this.version);
-        const response = await this.fetchFn(this.url, { headers, signal: controller.signal });
+        const response = await (this.options.subscribeFetch ?? this.fetchFn)(this.url, {
+          headers,
+          signal: controller.signal,
+        });
         if (response.status === 309 || response.status === 410) {
           // Our version is unknown there: load the whole text again.
           await response.arrayBuffer().catch(() => undefined);
@@ -332,7 +342,16 @@ export class TextResource {
         } else {
           this.reconnects = 0;
           if (this.loaded) this.setStatus('live');
-          await this.read(response, controller);
+          try {
+            await readSubscription(
+              response,
+              (update) => this.receive(update),
+              () => controller.abort(),
+            );
+          } catch {
+            // The stream went silent past its heartbeats, or was cut (mid-update too): nothing to report, the
+            // subscription is simply opened again from our version below. (Failures to reconnect are reported.)
+          }
         }
       } catch (error) {
         if (this.closed) return;
@@ -345,31 +364,6 @@ export class TextResource {
       if (this.closed) return;
       this.setStatus('offline');
       await sleep(retryAfter ?? backoffDelay(this.reconnects++));
-    }
-  }
-
-  private async read(response: Response, controller: AbortController): Promise<void> {
-    const beats = parseHeartbeats(response.headers.get('heartbeats') ?? '');
-    const silenceMs = beats ? (1.2 * beats + 3) * 1000 : 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      if (!silenceMs) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(), silenceMs);
-    };
-    const parser = createUpdateParser((update) => this.receive(update));
-    const reader = response.body!.getReader();
-    arm();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        arm();
-        parser.push(value);
-      }
-    } finally {
-      clearTimeout(timer);
-      reader.cancel().catch(() => {});
     }
   }
 

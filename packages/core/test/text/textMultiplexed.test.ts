@@ -3,13 +3,13 @@ import { BraidClient } from '../../src/index';
 import { TextResource } from '../../src/text/index';
 import { startServer, type TestServer, waitFor } from '../client/harness';
 
-// A TextResource given `client.fetch` subscribes through the client's multiplexer stream, next to the client's
+// A TextResource given `subscribeFetch: client.subscriptionFetch` subscribes through the client's multiplexer stream, next to the client's
 // JSON resources: one connection for both (a browser allows 6 per origin), and edits still go both ways.
 
 let server: TestServer;
 afterEach(() => server.stop());
 
-it('a text subscription shares the multiplexer of a BraidClient through client.fetch', async () => {
+it('a text subscription shares the multiplexer of a BraidClient through client.subscriptionFetch', async () => {
   server = await startServer(() => ({
     define: (braid) => {
       braid.resource('/json', { initial: { n: 1 } });
@@ -19,7 +19,7 @@ it('a text subscription shares the multiplexer of a BraidClient through client.f
   const client = new BraidClient({ baseUrl: server.base, multiplex: true });
   const json = client.resource<{ n: number }>('/json');
   const stop = json.subscribe(() => {});
-  const text = new TextResource('/text', { fetch: client.fetch }); // relative: resolved by the client
+  const text = new TextResource(`${server.base}/text`, { subscribeFetch: client.subscriptionFetch });
   const other = new TextResource(`${server.base}/text`);
   try {
     await Promise.all([json.ready, text.ready, other.ready]);

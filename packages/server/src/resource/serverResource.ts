@@ -1,6 +1,6 @@
 import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
-import { appendShared, sharedLogUnavailable } from '../cluster/appendShared';
-import { type SeqRecord, SharedLogUnavailableError } from '../cluster/sharedLog';
+import { appendShared } from '../cluster/appendShared';
+import type { SeqRecord } from '../cluster/sharedLog';
 import { reasonOf } from '../errors';
 import type { ServerContext } from '../serverContext';
 import type { StoredResource, VersionRecord } from '../store/types';
@@ -16,7 +16,7 @@ import type { PatternQuota } from './patternQuota';
 import { rebaseWrite } from './rebaseWrite';
 import type { ResidentMemory } from './residentMemory';
 import { ResourceError } from './resourceError';
-import { SerialQueue } from './serialQueue';
+import { StoredResourceBase } from './storedResource';
 import { checkInitialValue, checkSchema, runValidate } from './validateWrite';
 import { initialVersionId } from './versionIds';
 import { checkDocumentSize, checkWriteBudget } from './writeBudget';
@@ -52,31 +52,23 @@ export type WriteOutcome = { kind: 'applied'; entry: VersionEntry } | { kind: 'd
  * anyone (GET, subscribers) before the store said the version is durable, and a version the store failed to
  * take is never applied.
  */
-export class ServerResource {
+export class ServerResource extends StoredResourceBase {
   readonly ready: Promise<void>;
   private history!: History;
   private readonly subscribers = new SubscriberSet();
   private readonly listeners = new Set<(change: ResourceChange) => void>();
-  private readonly queue = new SerialQueue();
   private readonly pages = new HistoryPages();
   /** The head as JSON, made once per version (GET, HEAD, snapshots, resume budget). */
   private headJsonCache?: { seq: number; json: string; wire?: Uint8Array };
-  private compactionQueued = false;
-  /** Requests and API calls using this resource right now: it is not evicted while any is in progress. */
-  private users = 0;
-  /** This resource's part of `memory` (estimated bytes), as last reported. */
-  private resident = 0;
-  private detached = false;
-  /** Whether the store has anything for this path (false until its first write is stored). */
-  private hasStoredState = false;
 
   constructor(
-    readonly path: string,
+    path: string,
     readonly params: Record<string, string>,
     readonly options: ResourceOptions,
-    private readonly ctx: ServerContext,
-    private readonly bounds: ResourceBounds,
+    ctx: ServerContext,
+    bounds: ResourceBounds,
   ) {
+    super(path, ctx, bounds);
     this.ready = this.load();
     // A failed load is reported to whoever awaits `ready`; don't let it also surface as an unhandled rejection.
     this.ready.catch(() => {});
@@ -95,34 +87,6 @@ export class ServerResource {
 
   get subscriberCount(): number {
     return this.subscribers.size;
-  }
-
-  /** On a node cut off from the shared log, reads and subscriptions are refused (it may be behind). */
-  assertServing(): void {
-    const shared = this.ctx.store.shared;
-    if (shared && !shared.available) throw sharedLogUnavailable();
-  }
-
-  /** Only for ResourceRegistry.with, which pairs every retain with its release. */
-  retain(): void {
-    this.users++;
-  }
-
-  /** Estimated bytes this resource holds: its document, its history, and what is cached to send them. */
-  get residentBytes(): number {
-    return this.resident;
-  }
-
-  /** Dropped from the registry: gives its bytes back and stops reporting. */
-  detach(): void {
-    this.detached = true;
-    this.bounds.memory.adjust(-this.resident);
-    this.resident = 0;
-  }
-
-  /** Only for ResourceRegistry.with. */
-  release(): void {
-    this.users--;
   }
 
   // ---- reading (never waits for the write queue or the store) ----
@@ -206,11 +170,6 @@ export class ServerResource {
     });
   }
 
-  /** Resolves once every write queued so far is done. */
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
   /** Ends every subscription of this resource. */
   closeSubscriptions(): void {
     this.subscribers.closeAll();
@@ -224,10 +183,7 @@ export class ServerResource {
     if (schema)
       await checkInitialValue(this.path, schema, initialValue(this.options, this.params, this.path));
     const stored = await this.loadStored();
-    if (stored) {
-      this.hasStoredState = true;
-      this.bounds.quota?.noteStored(this.path);
-    }
+    if (stored) this.noteStored();
     this.history = this.historyOf(stored);
     this.reportResident();
     // Several nodes: versions other nodes append reach this one through the log, in log order, applied in the
@@ -241,14 +197,6 @@ export class ServerResource {
         this.ctx.registry.forget(this.path, this);
       },
     });
-  }
-
-  private async loadStored(): Promise<StoredResource | undefined> {
-    try {
-      return await this.ctx.store.load(this.path);
-    } catch (error) {
-      throw error instanceof SharedLogUnavailableError ? sharedLogUnavailable(error) : error;
-    }
   }
 
   private historyOf(stored: StoredResource | undefined): History {
@@ -295,10 +243,7 @@ export class ServerResource {
         );
         return this.reload();
       }
-      if (!this.hasStoredState) {
-        this.hasStoredState = true;
-        this.bounds.quota?.noteStored(this.path);
-      }
+      this.noteStored();
       this.publish(history.push({ ...record, value, wire: versionUpdateBytes(record) }));
       this.reportResident();
     }
@@ -409,7 +354,10 @@ export class ServerResource {
       const entry = history.push({ ...record, value, wire: versionUpdateBytes(record) });
       this.reportResident();
       this.publish(entry);
-      this.compactIfDue();
+      this.compactIfDue(() => ({
+        root: this.history.root,
+        records: () => this.history.versions.map(toRecord),
+      }));
       return { kind: 'applied', entry };
     }
   }
@@ -442,31 +390,6 @@ export class ServerResource {
     }
   }
 
-  /** Compaction runs in the write queue (no append interleaves with it), after the write that made it due. */
-  private compactIfDue(): void {
-    if (this.compactionQueued || this.ctx.store.logSize(this.path) <= this.ctx.limits.compactAfterBytes)
-      return;
-    this.compactionQueued = true;
-    void this.queue.run(async () => {
-      try {
-        const { root, versions } = this.history;
-        const shared = this.ctx.store.shared;
-        // A shared log keeps its entries: a snapshot at the root covers (and trims) the ones before it.
-        if (shared) await shared.snapshot(this.path, root);
-        else
-          await this.ctx.store.compact(this.path, {
-            base: { version: root.version, value: root.value },
-            records: versions.map(toRecord),
-          });
-      } catch (error) {
-        // The log is still whole (compaction replaces it atomically): keep going, try again after later writes.
-        this.ctx.reportError(error, `store.compact(${JSON.stringify(this.path)})`);
-      } finally {
-        this.compactionQueued = false;
-      }
-    });
-  }
-
   private headCache(): { seq: number; json: string; wire?: Uint8Array } {
     const seq = this.history.headSeq;
     if (this.headJsonCache?.seq !== seq) {
@@ -490,16 +413,13 @@ export class ServerResource {
    * container (see documentSize.ts), the history counts its wire bytes. Values of whole-document versions
    * share nothing, so the history's bytes count twice (the wire bytes and the value they carry).
    */
-  private reportResident(): void {
-    if (this.detached) return;
+  protected estimateBytes(): number {
     const history = this.history;
     let bytes = jsonSizeOf(history.headValue) + 2 * history.wireBytes;
     if (history.versions.length > 0) bytes += jsonSizeOf(history.root.value);
     const cache = this.headJsonCache;
     if (cache?.seq === history.headSeq) bytes += cache.json.length + (cache.wire?.length ?? 0);
-    const delta = bytes - this.resident;
-    this.resident = bytes;
-    this.bounds.memory.adjust(delta);
+    return bytes;
   }
 
   /**

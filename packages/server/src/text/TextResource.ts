@@ -16,14 +16,14 @@ import {
   splicesToPatches,
   type TextSplice,
 } from '@braid-live/core/text';
-import { appendShared, sharedLogUnavailable } from '../cluster/appendShared';
-import { type SeqRecord, SharedLogUnavailableError } from '../cluster/sharedLog';
+import { appendShared } from '../cluster/appendShared';
+import type { SeqRecord } from '../cluster/sharedLog';
 import { reasonOf } from '../errors';
 import type { HistoryPage, HistoryPageRequest } from '../resource/historyPages';
 import { writeDigest } from '../resource/knownVersions';
 import { ResourceError } from '../resource/resourceError';
-import { SerialQueue } from '../resource/serialQueue';
 import type { ResourceBounds } from '../resource/serverResource';
+import { StoredResourceBase } from '../resource/storedResource';
 import { runValidate } from '../resource/validateWrite';
 import type { ServerContext } from '../serverContext';
 import type { StoredResource, VersionRecord } from '../store/types';
@@ -87,7 +87,7 @@ const MAX_COMPOSED_VERSIONS = 32;
  * update (Parents = its own version) once its writes pause, and meanwhile no other update, which it would
  * have to drop anyway.
  */
-export class TextResource {
+export class TextResource extends StoredResourceBase {
   readonly ready: Promise<void>;
   private history!: TextHistory;
   private counters!: AgentCounters;
@@ -97,24 +97,19 @@ export class TextResource {
   /** Updates waiting for the end of this turn of the event loop, per subscriber (see enqueue). */
   private readonly outbox = new Map<TextSubscriber, Uint8Array[]>();
   private flushScheduled = false;
-  private readonly queue = new SerialQueue();
   /** Writes waiting for their Parents to arrive (a writer's PUTs may overtake each other on the network). */
   private readonly parentWaiters = new Set<() => void>();
   private digestCache?: { seq: number; digest: string };
   private headCodePoints?: { seq: number; length: number };
-  private compactionQueued = false;
-  private users = 0;
-  private resident = 0;
-  private detached = false;
-  private hasStoredState = false;
 
   constructor(
-    readonly path: string,
+    path: string,
     readonly params: Record<string, string>,
     readonly options: TextDefinition,
-    private readonly ctx: ServerContext,
-    private readonly bounds: ResourceBounds,
+    ctx: ServerContext,
+    bounds: ResourceBounds,
   ) {
+    super(path, ctx, bounds);
     this.ready = this.load();
     this.ready.catch(() => {});
   }
@@ -138,33 +133,7 @@ export class TextResource {
     return this.subscribers.size;
   }
 
-  /** Estimated bytes this resource holds (texts and wire bytes of its history). */
-  get residentBytes(): number {
-    return this.resident;
-  }
-
-  /** Dropped from the registry: gives its bytes back and stops reporting. */
-  detach(): void {
-    this.detached = true;
-    this.bounds.memory.adjust(-this.resident);
-    this.resident = 0;
-  }
-
-  retain(): void {
-    this.users++;
-  }
-
-  release(): void {
-    this.users--;
-  }
-
   // ---- reading ----
-
-  /** On a node cut off from its shared log, reads and subscriptions are refused (it may be behind): 503. */
-  assertServing(): void {
-    const shared = this.ctx.store.shared;
-    if (shared && !shared.available) throw sharedLogUnavailable();
-  }
 
   get head(): { version: string[]; value: string } {
     return { version: [...this.history.headFrontier], value: this.history.headText };
@@ -320,10 +289,6 @@ export class TextResource {
     });
   }
 
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
   closeSubscriptions(): void {
     this.flushOutbox();
     for (const subscriber of [...this.subscribers]) subscriber.sink.close();
@@ -339,8 +304,7 @@ export class TextResource {
   private async load(): Promise<void> {
     const stored = await this.loadStored();
     this.history = this.historyOf(stored);
-    this.hasStoredState = stored !== undefined;
-    if (this.hasStoredState) this.bounds.quota?.noteStored(this.path);
+    if (stored) this.noteStored();
     this.reportResident();
     // Several nodes: versions other nodes append reach this one through the log, in log order, applied in the
     // write queue like local writes. (The registry's store.release(path) on eviction stops it.)
@@ -352,14 +316,6 @@ export class TextResource {
         this.ctx.registry.forget(this.path, this);
       },
     });
-  }
-
-  private async loadStored(): Promise<StoredResource | undefined> {
-    try {
-      return await this.ctx.store.load(this.path);
-    } catch (error) {
-      throw error instanceof SharedLogUnavailableError ? sharedLogUnavailable(error) : error;
-    }
   }
 
   /** The history (and event counters) a stored state makes. */
@@ -437,10 +393,7 @@ export class TextResource {
         );
         return this.reload();
       }
-      if (!this.hasStoredState) {
-        this.hasStoredState = true;
-        this.bounds.quota?.noteStored(this.path);
-      }
+      this.noteStored();
       this.reportResident();
       this.publish(entry);
       for (const wake of [...this.parentWaiters]) wake();
@@ -484,11 +437,9 @@ export class TextResource {
     return this.headCodePoints.length;
   }
 
-  private reportResident(): void {
-    if (this.detached) return;
-    const bytes = this.history.byteSize + this.history.headText.length * 2;
-    this.bounds.memory.adjust(bytes - this.resident);
-    this.resident = bytes;
+  /** Its texts and the wire bytes of its history. */
+  protected estimateBytes(): number {
+    return this.history.byteSize + this.history.headText.length * 2;
   }
 
   /** Waits (bounded) for a write that makes `parents` known: a writer's next PUT may arrive before its last. */
@@ -535,7 +486,6 @@ export class TextResource {
     if (!base) throw this.unknown(proposal.parents!);
     const splices = resolveSplices(
       proposal.edit,
-      base.text,
       base.text === h.headText ? this.headLength() : codePointLength(base.text),
     );
     const events = spliceEventCount(splices);
@@ -653,7 +603,13 @@ export class TextResource {
     this.reportResident();
     this.publish(entry);
     for (const wake of [...this.parentWaiters]) wake();
-    this.compactIfDue();
+    this.compactIfDue(() => {
+      const { root, versions } = this.history;
+      return {
+        root: { seq: root.seq, version: root.frontier, value: root.text },
+        records: () => versions.map(toRecord),
+      };
+    });
     return { kind: 'applied', entry };
   }
 
@@ -821,30 +777,6 @@ export class TextResource {
       this.ctx.reportError(error, `braid.subscribe listener of ${JSON.stringify(this.path)}`);
     }
   }
-
-  private compactIfDue(): void {
-    if (this.compactionQueued || this.ctx.store.logSize(this.path) <= this.ctx.limits.compactAfterBytes)
-      return;
-    this.compactionQueued = true;
-    void this.queue.run(async () => {
-      try {
-        const { root, versions } = this.history;
-        const shared = this.ctx.store.shared;
-        // A shared log keeps its entries: a snapshot at the root covers (and trims) the ones before it.
-        if (shared)
-          await shared.snapshot(this.path, { seq: root.seq, version: root.frontier, value: root.text });
-        else
-          await this.ctx.store.compact(this.path, {
-            base: { version: root.frontier, value: root.text },
-            records: versions.map(toRecord),
-          });
-      } catch (error) {
-        this.ctx.reportError(error, `store.compact(${JSON.stringify(this.path)})`);
-      } finally {
-        this.compactionQueued = false;
-      }
-    });
-  }
 }
 
 function toRecord(e: TextEntry): TextVersionRecord {
@@ -867,7 +799,7 @@ function runOf(id: string, events: number): EventRun | undefined {
 }
 
 /** Absolute, sorted, checked splices against `text` (400 when they do not fit it). */
-function resolveSplices(edit: TextWriteProposal['edit'], text: string, length: number): TextSplice[] {
+function resolveSplices(edit: TextWriteProposal['edit'], length: number): TextSplice[] {
   if ('text' in edit) return [{ start: 0, end: length, content: edit.text }];
   const absolute = (n: number) => (n < 0 || Object.is(n, -0) ? length + n : n);
   const splices = sortSplices(

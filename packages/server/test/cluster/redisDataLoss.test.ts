@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisStore, redisStore } from '../../src/redis';
 import { rawRequest, request } from '../helpers/rawHttp';
@@ -19,7 +20,11 @@ const nodes: (RunningBraid & { store: RedisStore })[] = [];
 const errors: string[] = [];
 
 async function startNode(): Promise<RunningBraid & { store: RedisStore }> {
-  const store = redisStore({ url: redis.url, onError: (error) => errors.push(String(error)) });
+  const store = redisStore({
+    url: redis.url,
+    lossCheckMs: 200,
+    onError: (error) => errors.push(String(error)),
+  });
   const node = await startBraid({ store }, (braid) => braid.resource('/doc', { initial: { items: [] } }));
   nodes.push({ ...node, store });
   return { ...node, store };
@@ -38,7 +43,9 @@ const put = (port: number, version: string, item: string) =>
   );
 
 async function value(port: number): Promise<{ status: number; version?: string; doc?: Doc }> {
-  const res = await rawRequest(port, request('GET', '/doc'));
+  // A node still reconnecting may take a while on a loaded machine: no answer counts as "not yet".
+  const res = await rawRequest(port, request('GET', '/doc'), 20_000).catch(() => undefined);
+  if (!res) return { status: 0 };
   return res.status === 200
     ? { status: 200, version: res.headers.version, doc: JSON.parse(res.text) }
     : { status: res.status };
@@ -64,7 +71,7 @@ describe('redisStore: Redis loses data', () => {
     await redis.restartEmpty();
 
     // The subscription on the node that held the old log ends (the client reconnects and resnapshots).
-    await eventually(() => subscriber.closed, 15_000, 'the subscription to end');
+    await eventually(() => subscriber.closed, 30_000, 'the subscription to end');
     // Once the nodes are back, neither serves the lost versions: both answer what Redis has (nothing: the
     // initial value), even before anyone writes.
     await eventually(
@@ -74,7 +81,7 @@ describe('redisStore: Redis loses data', () => {
           va.status === 200 && vb.status === 200 && va.doc?.items.length === 0 && vb.doc?.items.length === 0
         );
       },
-      15_000,
+      30_000,
       'both nodes to serve what Redis has now',
     );
     expect(errors.some((e) => /SharedLogDataLossError|lost data/.test(e))).toBe(true);
@@ -91,7 +98,7 @@ describe('redisStore: Redis loses data', () => {
           all[0].doc?.items.join() === 'four,five'
         );
       },
-      15_000,
+      30_000,
       'every node to hold the new log',
     );
     subscriber.close();
@@ -106,21 +113,48 @@ describe('redisStore: Redis loses data', () => {
     // Until the node has checked its resources against Redis it answers 503; its first 200 is what Redis has.
     const first = await eventually(
       async () => {
-        const v = await value(d.port).catch(() => ({ status: 0 }) as Awaited<ReturnType<typeof value>>);
+        const v = await value(d.port);
         return v.status === 200 ? v : undefined;
       },
-      15_000,
+      30_000,
       'the node to serve again',
     );
     expect(first!.doc?.items).toEqual([]);
     // A write is acknowledged on the new log only: the lost 'x' is not silently kept on this node.
     await eventually(
       async () => (await put(d.port, 'd-2', 'y')).status === 200,
-      15_000,
+      30_000,
       'a write on the new log',
     );
     const after = await value(d.port);
     expect(after.doc?.items).toEqual(['y']);
     expect(after.version).not.toBe(before.version);
+  });
+
+  it('data lost without a reconnect (FLUSHALL): the next append is refused 503 and resets; other nodes follow the new log', async () => {
+    const [e, f] = [await startNode(), await startNode()];
+    await eventually(async () => (await put(e.port, 'e-1', 'old')).status === 200, 30_000, 'a first write');
+    await eventually(async () => (await value(f.port)).doc?.items.includes('old'), 30_000, 'f to see it');
+    const admin = new Redis(redis.url);
+    try {
+      await admin.flushall();
+    } finally {
+      admin.disconnect();
+    }
+    // The append finds no epoch: refused (nothing written), with Retry-After; the node dropped its copy.
+    const refused = await put(e.port, 'e-2', 'new');
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    expect(refused.text).toMatch(/lost data/);
+    // The retry runs on the new log; the other node sees entries of another epoch and resets too.
+    expect((await put(e.port, 'e-2', 'new')).status).toBe(200);
+    await eventually(
+      async () => {
+        const [ve, vf] = await Promise.all([value(e.port), value(f.port)]);
+        return ve.doc?.items.join() === 'new' && JSON.stringify(vf) === JSON.stringify(ve);
+      },
+      30_000,
+      'both nodes on the new log alone',
+    );
   });
 });

@@ -10,7 +10,7 @@ import { urls } from '../../model/resources';
 export function useNotes(): BraidTextState & { version: readonly string[] | undefined } {
   // Its subscription rides the page's multiplexer stream with the JSON resources (browsers allow 6 connections
   // per origin: one more per tab would starve a fifth tab).
-  const notes = useBraidText(urls.notes, { fetch: useBraidClient().fetch });
+  const notes = useBraidText(urls.notes, { subscribeFetch: useBraidClient().subscriptionFetch });
   return { ...notes, version: notes.text === undefined ? undefined : notes.resource?.currentVersion };
 }
 
