@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisStore, redisStore } from '../../src/redis';
 import { rawRequest, request } from '../helpers/rawHttp';
@@ -19,7 +20,11 @@ const nodes: (RunningBraid & { store: RedisStore })[] = [];
 const errors: string[] = [];
 
 async function startNode(): Promise<RunningBraid & { store: RedisStore }> {
-  const store = redisStore({ url: redis.url, onError: (error) => errors.push(String(error)) });
+  const store = redisStore({
+    url: redis.url,
+    lossCheckMs: 200,
+    onError: (error) => errors.push(String(error)),
+  });
   const node = await startBraid({ store }, (braid) => braid.resource('/doc', { initial: { items: [] } }));
   nodes.push({ ...node, store });
   return { ...node, store };
@@ -124,5 +129,32 @@ describe('redisStore: Redis loses data', () => {
     const after = await value(d.port);
     expect(after.doc?.items).toEqual(['y']);
     expect(after.version).not.toBe(before.version);
+  });
+
+  it('data lost without a reconnect (FLUSHALL): the next append is refused 503 and resets; other nodes follow the new log', async () => {
+    const [e, f] = [await startNode(), await startNode()];
+    await eventually(async () => (await put(e.port, 'e-1', 'old')).status === 200, 30_000, 'a first write');
+    await eventually(async () => (await value(f.port)).doc?.items.includes('old'), 30_000, 'f to see it');
+    const admin = new Redis(redis.url);
+    try {
+      await admin.flushall();
+    } finally {
+      admin.disconnect();
+    }
+    // The append finds no epoch: refused (nothing written), with Retry-After; the node dropped its copy.
+    const refused = await put(e.port, 'e-2', 'new');
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    expect(refused.text).toMatch(/lost data/);
+    // The retry runs on the new log; the other node sees entries of another epoch and resets too.
+    expect((await put(e.port, 'e-2', 'new')).status).toBe(200);
+    await eventually(
+      async () => {
+        const [ve, vf] = await Promise.all([value(e.port), value(f.port)]);
+        return ve.doc?.items.join() === 'new' && JSON.stringify(vf) === JSON.stringify(ve);
+      },
+      30_000,
+      'both nodes on the new log alone',
+    );
   });
 });

@@ -15,7 +15,7 @@ import { parseEntries, type StreamEntry } from './entries';
 import { hashSlot } from './hashSlot';
 import { type ResourceKeys, resourceKeys } from './keys';
 import { runScript } from './runScript';
-import { APPEND_SCRIPT, LOAD_SCRIPT, SNAPSHOT_SCRIPT } from './scripts';
+import { APPEND_SCRIPT, HEADS_SCRIPT, LOAD_SCRIPT, SNAPSHOT_SCRIPT } from './scripts';
 import { type FollowedStream, type StreamFollowers, StreamReader } from './streamReader';
 
 export interface RedisStoreOptions {
@@ -41,6 +41,11 @@ export interface RedisStoreOptions {
   connectTimeoutMs?: number;
   /** Version ids (with digests) remembered per resource in Redis for duplicate detection (default 10000). */
   maxKnownVersions?: number;
+  /**
+   * How often a connected node checks the resources it holds for Redis data loss that came without a
+   * reconnect (FLUSHALL, eviction): ms, default 5000. (After every reconnect it checks before serving again.)
+   */
+  lossCheckMs?: number;
   /** Passed to ioredis as they are (TLS, sentinels, …); the options above win where they overlap. */
   redisOptions?: RedisOptions;
   /** Where connection errors go (default: console.error, at most once per outage). */
@@ -53,6 +58,8 @@ export interface RedisStore extends BraidStore {
   stats(): { followedStreams: number; available: boolean };
 }
 
+/** Heads read by one check script (bounds one script's run time in Redis). */
+const HEADS_PER_CHECK = 500;
 /** The most missed versions one lost append brings back (more: it loses again and fetches the rest). */
 const MAX_MISSED_PER_REPLY = 1_000;
 
@@ -196,25 +203,53 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   async function verifyFollowed(): Promise<void> {
     const round = ++verifyRound;
     try {
-      await Promise.all(
-        [...streams.streams.values()].map(async (stream) => {
-          const [epoch, seq] = (await command.call('HMGET', keys(stream.path).head, 'epoch', 'seq')) as (
-            | string
-            | null
-          )[];
-          if (epoch !== stream.epoch)
-            dataLost(stream.path, 'its log in Redis is not the one this node loaded');
-          else if (Number(seq ?? 0) < stream.lastSeq) {
-            dataLost(stream.path, `its log in Redis ends at ${seq ?? 0}, before ${stream.lastSeq} seen here`);
-          }
-        }),
-      );
+      await checkFollowed();
       if (round === verifyRound && isConnected()) verified = true;
     } catch (error) {
       onError(error, 'checking the followed resources after a reconnect');
       if (round === verifyRound && isConnected()) setTimeout(() => void verifyFollowed(), 250).unref();
     }
   }
+
+  /**
+   * Each followed resource against its head in Redis: another epoch, or a head behind the position this node
+   * has seen, is data loss. Also run every `lossCheckMs` while connected, for a loss without a reconnect
+   * (FLUSHALL, eviction): a new log whose head has not passed this node's position shows no entry to it.
+   */
+  async function checkFollowed(): Promise<void> {
+    const followed = [...streams.streams.values()];
+    const heads = await readHeads(followed.map((stream) => keys(stream.path).head));
+    followed.forEach((stream, i) => {
+      if (streams.streams.get(stream.path) !== stream) return; // released or reset meanwhile
+      const [epoch, seq] = heads[i];
+      if (epoch !== stream.epoch) dataLost(stream.path, 'its log in Redis is not the one this node loaded');
+      else if (Number(seq ?? 0) < stream.lastSeq) {
+        dataLost(stream.path, `its log in Redis ends at ${seq ?? 0}, before ${stream.lastSeq} seen here`);
+      }
+    });
+  }
+
+  /** [epoch, seq] of each head: one script per batch on one Redis, one HMGET per key on a cluster (slots). */
+  async function readHeads(headKeys: string[]): Promise<(string | null)[][]> {
+    if (command instanceof Cluster) {
+      return Promise.all(
+        headKeys.map((key) => command.call('HMGET', key, 'epoch', 'seq') as Promise<(string | null)[]>),
+      );
+    }
+    const out: (string | null)[][] = [];
+    for (let i = 0; i < headKeys.length; i += HEADS_PER_CHECK) {
+      const batch = headKeys.slice(i, i + HEADS_PER_CHECK);
+      const reply = (await runScript(command, HEADS_SCRIPT, batch, [])) as (string | false | null)[][];
+      for (const [epoch, seq] of reply) out.push([epoch || null, seq || null]);
+    }
+    return out;
+  }
+
+  const checkTimer = setInterval(() => {
+    if (!isAvailable() || streams.streams.size === 0) return;
+    checkFollowed().catch((error) => onError(error, 'checking the followed resources'));
+  }, options.lossCheckMs ?? 5_000);
+  checkTimer.unref();
 
   /** Redis no longer has what this node holds for `path`: stop following and make the resource drop its copy. */
   function dataLost(path: string, reason: string): void {
@@ -448,6 +483,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(checkTimer);
       streams.stop();
       reader?.disconnect();
       await command.quit().catch(() => command.disconnect());

@@ -68,3 +68,10 @@ redis.call('XTRIM', KEYS[1], 'MINID', (seq + 1) .. '-0')
 redis.call('HSET', KEYS[2], 'bytes', 0)
 return 1
 `;
+
+/** KEYS: heads (one Redis, not a cluster: any slots). Reply: {epoch, seq} of each (false where missing). */
+export const HEADS_SCRIPT = `
+local out = {}
+for i, key in ipairs(KEYS) do out[i] = redis.call('HMGET', key, 'epoch', 'seq') end
+return out
+`;
