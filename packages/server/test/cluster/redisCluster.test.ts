@@ -34,9 +34,10 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const node of nodes) await node.stop();
-  admin?.disconnect();
+  // Redis first: stopping a node never waits on it then, and no redis-server outlives the file.
   await cluster.destroy();
+  admin?.disconnect();
+  await Promise.all(nodes.map((node) => node.stop()));
 });
 
 describe('redisStore on Redis Cluster', () => {
