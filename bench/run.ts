@@ -25,6 +25,7 @@ const BENCHMARKS = [
   'text',
   'fanout',
   'cluster',
+  'persist',
 ] as const;
 
 function runBenchmark(name: string, options: string[]): Promise<number> {

@@ -23,7 +23,12 @@ export function createSession(): Session {
     // Edits survive a reload or a tab closed offline (resent under their Versions by the next page load), and a
     // page opened while the server is away shows the last known values at once. Bump appVersion when the shape
     // of a shared resource changes: edits saved by another version are reported, not replayed.
-    persist: { name: 'braid-live-dashboard', appVersion: '1' },
+    // Only the shared panels people edit: the live feeds change many times a second and only the server writes them.
+    persist: {
+      name: 'braid-live-dashboard',
+      appVersion: '1',
+      include: (url) => url.includes('/api/shared/'),
+    },
     onError: errors.report,
   });
   warnBeforeUnload(client);

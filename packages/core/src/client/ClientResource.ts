@@ -369,6 +369,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   private async restore(): Promise<void> {
     try {
       const persistence = await this.ctx.persistence!();
+      if (!persistence.include(this.url)) return;
       this.persisted = await persistence.attach({
         url: this.url,
         fetch: this.ctx.fetch,
@@ -718,7 +719,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     if (this.persisted) {
       // Stored before it is sent: after a reload it goes again exactly like this.
       this.persisted.changed(true);
-      await this.persisted.flush();
+      await this.persisted.flushBeforeSend();
     }
     const sent = write.request!;
     const request = encodeWrite(write.id, sent.parents, sent.patches);

@@ -4,7 +4,14 @@ import type { OptimisticState } from '../client/OptimisticState';
 import { appendComposed, applyJsonPatches, type JsonPatch } from '../protocol/index';
 import { type IndexedDbStoreOptions, indexedDbStore } from './indexedDbStore';
 import { type ReplayContext, replayReplica } from './replayReplica';
-import type { Loaded, PersistStore, Replica, StoredReplica, StoredWrite } from './types';
+import {
+  type Loaded,
+  PersistError,
+  type PersistStore,
+  type Replica,
+  type StoredReplica,
+  type StoredWrite,
+} from './types';
 
 /** What a ClientResource gives its persistence (attach). */
 export interface AttachedResource extends ReplayContext {
@@ -17,10 +24,17 @@ export interface AttachedResource extends ReplayContext {
 export interface PersistOptions extends IndexedDbStoreOptions {
   /** Another store (tests, or an app's own); default: IndexedDB with the options above. */
   store?: PersistStore;
+  /**
+   * Which resources to keep (their absolute URL; default: all). Leave out live feeds that only the server writes
+   * and that change many times a second: caching them costs a save per change and buys nothing offline.
+   */
+  include?: (url: string) => boolean;
 }
 
 /** How long a change of the confirmed state alone may wait before it is saved (edits are saved at once). */
-const CONFIRMED_SAVE_MS = 1000;
+const CONFIRMED_SAVE_MS = 2000;
+/** How long a write waits for its save before it is sent anyway. */
+const SEND_WAIT_MS = 2000;
 
 /**
  * The persistence of one BraidClient in one tab: its tab id, held alive by a Web Lock for as long as the page
@@ -31,12 +45,14 @@ const CONFIRMED_SAVE_MS = 1000;
 export class ClientPersistence {
   readonly tab = `tab-${Math.random().toString(36).slice(2, 10)}${Date.now().toString(36)}`;
   readonly store: PersistStore;
+  readonly include: (url: string) => boolean;
   private readonly lockPrefix: string;
   /** Resources saving through this client (flushed when the page is hidden). */
   readonly attached = new Set<ResourcePersistence>();
 
   constructor(options: PersistOptions = {}) {
     this.store = options.store ?? indexedDbStore(options);
+    this.include = options.include ?? (() => true);
     this.lockPrefix = `braid-live-tab:${options.name ?? 'braid-live'}:`;
     // A page being hidden may be closed next without another chance: save what waits for its throttle now.
     if (typeof document !== 'undefined') {
@@ -120,6 +136,9 @@ export class ResourcePersistence {
   private dirty = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  /** A save is queued behind the running one (and has not read the state yet). */
+  private queued = false;
+  private reportedSlow = false;
   /** Until a confirmed state is stored, it is saved at once (a page closed a moment later still finds it). */
   private storedConfirmed = false;
   /** Whether anything of this resource may be stored under this tab (else an empty replica needs no save). */
@@ -153,17 +172,42 @@ export class ResourcePersistence {
 
   /** Saves what changed (after any save in progress); resolves once it is stored, or failed and was reported. */
   flush(): Promise<void> {
-    if (this.dirty) {
-      this.dirty = false;
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.chain = this.chain.then(() =>
-        // Read when the save runs: the latest state, taken in one piece. Closed meanwhile: another page may
-        // have taken the replica over already.
-        this.closed ? undefined : this.save(this.read()),
+    if (!this.dirty) return this.chain;
+    this.dirty = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    // At most one save waits behind the running one: it reads the state when it starts, so it saves whatever
+    // changed until then (a busy feed never queues more saves than IndexedDB can take).
+    if (this.queued) return this.chain;
+    this.queued = true;
+    this.chain = this.chain.then(() => {
+      this.queued = false;
+      // Closed meanwhile: another page may have taken the replica over already.
+      return this.closed ? undefined : this.save(this.read());
+    });
+    return this.chain;
+  }
+
+  /**
+   * Waits for the save before a write is sent, but not forever: storage that does not answer in time (a busy or
+   * broken IndexedDB) must not hold the write back. It goes from memory, and the slowness is reported once.
+   */
+  async flushBeforeSend(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), SEND_WAIT_MS);
+    });
+    const outcome = await Promise.race([this.flush(), late]);
+    clearTimeout(timer);
+    if (outcome === 'late' && !this.reportedSlow) {
+      this.reportedSlow = true;
+      this.report(
+        new PersistError(
+          'storage-failed',
+          `IndexedDB did not store a write within ${SEND_WAIT_MS} ms: it was sent from memory`,
+        ),
       );
     }
-    return this.chain;
   }
 
   /** Sends what further closed tabs left for this resource (see replayReplica), one after the other. */

@@ -132,6 +132,14 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): PersistStor
         const owner = r.tab.split('~')[0]!;
         if ((r.inflight || r.buffer) && (owner === tab || !alive(owner))) orphans.push(r);
       }
+      // Closed tabs' replicas with nothing unconfirmed are only caches: keep the newest (this page saves its own
+      // soon), forget the rest, so records do not pile up one per page load.
+      for (const r of all) {
+        if (r.appVersion !== appVersion || r.inflight || r.buffer || alive(r.tab.split('~')[0]!)) continue;
+        if (r.confirmed && r.savedAt === newest) continue;
+        freedCache += r.cacheBytes;
+        await replicas.delete([r.resource, r.tab]);
+      }
       // The most recent becomes this tab's replica; the others are renamed `<tab>~<n>` to be replayed.
       orphans.sort((a, b) => b.savedAt - a.savedAt);
       for (const [i, r] of orphans.entries()) {

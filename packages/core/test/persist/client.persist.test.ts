@@ -177,3 +177,53 @@ describe("persist: 'indexeddb'", () => {
     unsubscribe();
   });
 });
+
+describe('persist: storage that does not answer, and include', () => {
+  it('a write is not held back by a store that never answers: sent after a wait, and reported once', async () => {
+    await start();
+    const saves: string[] = [];
+    const stuck: import('../../src/client/index').PersistStore = {
+      save: (resource) => {
+        saves.push(resource);
+        return new Promise(() => {}); // IndexedDB that never answers
+      },
+      load: async () => ({ replays: [], stale: [] }),
+      forget: async () => {},
+      unconfirmed: async () => 0,
+      close: () => {},
+    };
+    const errors: string[] = [];
+    const client = new BraidClient({
+      baseUrl: server!.base,
+      persist: { store: stuck },
+      onError: (e) => errors.push(`${e.kind}: ${e.message}`),
+    });
+    clients.push(client);
+    const doc = client.resource<Doc>('/doc');
+    const stop = doc.subscribe(() => {});
+    await doc.ready;
+    await doc.set(push('despite storage'));
+    expect((await server!.braid.get('/doc')).value).toEqual({ items: ['despite storage'] });
+    expect(saves.length).toBeGreaterThan(0);
+    expect(errors.filter((e) => e.startsWith('storage:'))).toHaveLength(1);
+    stop();
+  });
+
+  it('resources left out by include are neither cached nor kept in the outbox', async () => {
+    await start();
+    const db = `persist-${process.pid}-${n++}`;
+    const client = new BraidClient({
+      baseUrl: server!.base,
+      persist: { name: db, include: (url) => !url.endsWith('/doc') },
+    });
+    clients.push(client);
+    const doc = client.resource<Doc>('/doc');
+    const stop = doc.subscribe(() => {});
+    await doc.ready;
+    await server!.stop();
+    doc.set(push('memory only')).catch(() => {});
+    expect(doc.getStatus().pending).toBe(1);
+    expect(await client.unconfirmedWrites()).toBe(0);
+    stop();
+  });
+});

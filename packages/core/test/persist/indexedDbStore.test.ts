@@ -20,6 +20,21 @@ const replica = (i: number, text = ''): Replica => ({
 });
 const nobodyAlive = () => false;
 
+/** How many replica records the database holds (read with the raw API). */
+function records(name: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(name);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const count = open.result.transaction('replicas').objectStore('replicas').count();
+      count.onsuccess = () => {
+        open.result.close();
+        resolve(count.result);
+      };
+    };
+  });
+}
+
 describe('indexedDbStore', () => {
   it("after a reload, finds the confirmed state and takes over the closed tab's unconfirmed edits, exactly as saved", async () => {
     const name = dbName();
@@ -60,6 +75,21 @@ describe('indexedDbStore', () => {
     expect(later.mine).toBeUndefined();
     expect(later.replays).toEqual([]);
     expect(await store.unconfirmed()).toBe(3);
+    store.close();
+  });
+
+  it("forgets closed tabs' cache-only replicas but the newest, so records do not pile up per page load", async () => {
+    const name = dbName();
+    const store = indexedDbStore({ name, maxCacheBytes: 10_000 });
+    for (let i = 0; i < 5; i++) {
+      await store.save('r', `closed-${i}`, { confirmed: { version: [`v${i}`], value: { i } } });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    expect((await store.load('r', 'new', nobodyAlive)).confirmed?.version).toEqual(['v4']);
+    await store.save('r', 'new', { confirmed: { version: ['v5'], value: { i: 5 } } });
+    expect(await records(name)).toBe(2); // the newest closed one and this tab's own
+    expect((await store.load('r', 'newer', (t) => t === 'new')).confirmed?.version).toEqual(['v5']);
+    expect(await records(name)).toBe(1);
     store.close();
   });
 

@@ -1,0 +1,152 @@
+/**
+ * pnpm bench persist: what `persist: 'indexeddb'` gives a page, in real chromium.
+ * - From navigation to the first value on screen: offline (the API is down; the cached value from IndexedDB) against
+ *   online (the same page, the value from the server), median of --loads=10 page loads each.
+ * - Subscriptions the server holds for one browser profile with --tabs=5 tabs open on one resource (the target of
+ *   issue #15 is one per resource; tabs do not share a connection yet, so this is one per tab).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BraidServer, createBraidServer, fileStore } from '@braid-live/server';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../e2e/support/chromium';
+import { startPageServer } from '../../packages/core/test/browser/pageServer';
+import { BenchArgs } from '../lib/args';
+import { fmtMs } from '../lib/format';
+import { writeResults } from '../lib/results';
+import { median } from '../lib/stats';
+import { printTable } from '../lib/table';
+import { printTargets, type Target, verdict } from '../lib/targets';
+
+const args = new BenchArgs();
+const loads = args.number('loads', 10);
+const tabCount = args.number('tabs', 5);
+
+const page = `<!doctype html><meta charset="utf-8"><title>persist bench</title>
+<script src="/braid-live.js"></script>
+<script>
+  const client = new BraidLive.BraidClient({
+    baseUrl: decodeURIComponent(location.hash.slice(1)), persist: { name: 'bench' }, headTimeoutMs: 60000,
+  });
+  const doc = client.resource('/doc');
+  doc.subscribe(() => { if (doc.getSnapshot() !== undefined) window.firstValueAt ??= performance.now(); });
+</script>`;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'braid-bench-persist-'));
+const pages = await startPageServer({ '/': page }, () => {});
+let api: { braid: BraidServer; server: http.Server } | undefined;
+let apiPort = 0;
+const startApi = async () => {
+  const braid = createBraidServer({ store: fileStore(dataDir), cors: [pages.base] });
+  // A document of some size: 200 cards.
+  const cards = Array.from({ length: 200 }, (_, i) => ({
+    id: `c${i}`,
+    title: `card ${i}`,
+    votes: i,
+    done: false,
+  }));
+  braid.resource('/doc', { initial: { title: 'board', cards } });
+  const server = http.createServer(braid.handler);
+  await new Promise<void>((resolve) => server.listen(apiPort, '127.0.0.1', resolve));
+  apiPort = (server.address() as AddressInfo).port;
+  api = { braid, server };
+};
+const stopApi = async () => {
+  if (!api) return;
+  await api.braid.close();
+  api.server.closeAllConnections();
+  await new Promise((r) => api!.server.close(r));
+  api = undefined;
+};
+const url = () => `${pages.base}/#${encodeURIComponent(`http://127.0.0.1:${apiPort}`)}`;
+
+async function firstValueMs(context: BrowserContext): Promise<number> {
+  const tab = await context.newPage();
+  await tab.goto(url());
+  await tab.waitForFunction(
+    () => (window as unknown as { firstValueAt?: number }).firstValueAt !== undefined,
+    null,
+    {
+      timeout: 30_000,
+    },
+  );
+  const ms = await tab.evaluate(() => (window as unknown as { firstValueAt: number }).firstValueAt);
+  await tab.close();
+  return ms;
+}
+
+await startApi();
+const browser = await launchChromium();
+const results: Record<string, unknown> = {};
+try {
+  const context = await browser.newContext();
+  const online: number[] = [];
+  for (let i = 0; i < loads; i++) online.push(await firstValueMs(context));
+  await new Promise((r) => setTimeout(r, 1500)); // the cached state is saved (at once, then throttled)
+  await stopApi();
+  const offline: number[] = [];
+  for (let i = 0; i < loads; i++) offline.push(await firstValueMs(context));
+  await startApi();
+  await context.close();
+
+  const tabsContext = await browser.newContext();
+  const tabs: Page[] = [];
+  for (let i = 0; i < tabCount; i++) {
+    const tab = await tabsContext.newPage();
+    await tab.goto(url());
+    tabs.push(tab);
+  }
+  const deadline = Date.now() + 30_000;
+  while (api!.braid.stats().subscribers < tabCount && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
+  const subscribers = api!.braid.stats().subscribers;
+  await tabsContext.close();
+
+  printTable(
+    `persist: navigation → first value on screen (median of ${loads} loads; 200-card document)`,
+    ['page load', 'median', 'min', 'max'],
+    [
+      [
+        'online (value from the server)',
+        fmtMs(median(online)),
+        fmtMs(Math.min(...online)),
+        fmtMs(Math.max(...online)),
+      ],
+      [
+        'API down (value from IndexedDB)',
+        fmtMs(median(offline)),
+        fmtMs(Math.min(...offline)),
+        fmtMs(Math.max(...offline)),
+      ],
+    ],
+  );
+  printTable(
+    `persist: subscriptions the server holds for one profile with ${tabCount} tabs on one resource`,
+    ['held', 'target'],
+    [[subscribers, 1]],
+  );
+  const targets: Target[] = [
+    {
+      name: 'persist: a page opened with the API down shows the cached value (first value, median)',
+      measured: `${fmtMs(median(offline))} (online: ${fmtMs(median(online))})`,
+      met: median(offline) < 1000,
+    },
+    {
+      name: `persist: subscriptions held for ${tabCount} tabs of one profile on one resource: 1`,
+      measured: String(subscribers),
+      met: subscribers === 1,
+    },
+  ];
+  printTargets('persist', targets);
+  Object.assign(results, { online, offline, subscribers, tabs: tabCount, targets });
+  writeResults('persist', results as { targets: Target[] });
+  void verdict;
+} finally {
+  await browser.close();
+  await stopApi();
+  await pages.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
