@@ -33,6 +33,8 @@ const NOT_COPIED = new Set(['node_modules', '.next', 'next-env.d.ts']);
  */
 const RUNTIME_BINARIES: Record<string, string> = { bun: 'bun/bin/bun.exe', deno: 'deno/deno' };
 const LOCK_STALE_MS = 10 * 60_000;
+/** Bumped whenever consumerManifest changes what it installs. */
+const MANIFEST_FORMAT = 'manifest-2';
 const KEEP_OLD_INSTALLS_MS = 6 * 3600_000;
 
 export interface InstalledExamples {
@@ -55,6 +57,7 @@ function sourceFiles(dir: string): string[] {
 
 function installHash(tarballs: Record<string, string>): string {
   const hash = createHash('sha256');
+  hash.update(MANIFEST_FORMAT); // a change to consumerManifest below must not reuse an older install
   // packWorkspace's folder name is the content hash of the packages: the paths say what is in them.
   hash.update(JSON.stringify(tarballs));
   for (const file of sourceFiles(EXAMPLES).sort()) {
@@ -75,7 +78,14 @@ function consumerManifest(tarballs: Record<string, string>): string {
   for (const [name, range] of Object.entries<string>(manifest.dependencies)) {
     dependencies[name] = tarballRanges[name] ?? range;
   }
-  return `${JSON.stringify({ name: 'braid-live-examples', private: true, type: 'module', dependencies }, null, 2)}\n`;
+  // What a user's project has for its TypeScript files: `next build` refuses a tsconfig.json without them.
+  const rootManifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const devDependencies: Record<string, string> = { typescript: rootManifest.devDependencies.typescript };
+  for (const [name, range] of Object.entries<string>(manifest.devDependencies ?? {})) {
+    if (name.startsWith('@types/')) devDependencies[name] = range;
+  }
+  devDependencies['@types/node'] ??= rootManifest.devDependencies['@types/node'];
+  return `${JSON.stringify({ name: 'braid-live-examples', private: true, type: 'module', dependencies, devDependencies }, null, 2)}\n`;
 }
 
 /** pnpm's settings for that project: the tarballs override nested ranges too (server's dependency on core). */
