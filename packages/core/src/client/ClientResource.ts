@@ -355,7 +355,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
         backoffDelay(this.connection.attempt, this.ctx.retry),
       );
       await Promise.race([sleep(wait, signal, this.ctx.timers), this.wake(signal)]);
-      this.wakeUp = undefined;
+      this.wakeUp?.(); // the backoff won: settle the wake-up too (its abort listener goes with it)
       if (signal.aborted) break;
       this.dispatch({ type: 'retry' });
     }
@@ -393,7 +393,8 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   private wake(signal: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = () => {
-        this.wakeUp = undefined;
+        if (this.wakeUp === done) this.wakeUp = undefined;
+        signal.removeEventListener('abort', done);
         resolve();
       };
       this.wakeUp = done;

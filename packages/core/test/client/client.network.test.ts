@@ -121,3 +121,39 @@ describe("the browser's online/offline events", () => {
     expect((await server.braid.get('/doc')).value).toEqual({ n: 5 });
   });
 });
+
+describe('a resource that keeps retrying', () => {
+  it('holds no more abort listeners after 40 backoffs than after 2 (no listener per retry)', async () => {
+    const { getEventListeners } = await import('node:events');
+    let refusals = 0;
+    const base = await rawServer((_req, res) => {
+      refusals++;
+      res.writeHead(503, { 'Content-Type': 'text/plain' });
+      res.end('down\n');
+    });
+    const client = new BraidClient({ baseUrl: base, retry: { baseMs: 10, maxMs: 10 } });
+    cleanups.push(() => client.close());
+    const res = client.resource('/doc');
+    res.subscribe(() => {});
+    const running = () => (res as unknown as { running: AbortController }).running.signal;
+    const listeners = () => getEventListeners(running(), 'abort').length;
+    await waitFor(
+      async () => {
+        await advance(20);
+        return refusals >= 2;
+      },
+      5000,
+      'two refusals',
+    );
+    const early = listeners();
+    await waitFor(
+      async () => {
+        await advance(20);
+        return refusals >= 40;
+      },
+      10_000,
+      'forty refusals',
+    );
+    expect(listeners()).toBeLessThanOrEqual(early);
+  });
+});
