@@ -393,7 +393,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   private wake(signal: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = () => {
-        if (this.wakeUp === done) this.wakeUp = undefined;
+        this.wakeUp = undefined;
         signal.removeEventListener('abort', done);
         resolve();
       };

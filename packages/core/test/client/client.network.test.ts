@@ -2,6 +2,7 @@
 // Network signals: a server that goes silent (heartbeat liveness), 503 + Retry-After, and the browser's
 // online/offline events (jsdom's window), each against a real socket on 127.0.0.1. Time is fake (the client's
 // and the server's timers), so waiting 3.6 s of silence takes a few milliseconds.
+import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { memoryStore } from '@braid-live/server';
@@ -124,7 +125,6 @@ describe("the browser's online/offline events", () => {
 
 describe('a resource that keeps retrying', () => {
   it('holds no more abort listeners after 40 backoffs than after 2 (no listener per retry)', async () => {
-    const { getEventListeners } = await import('node:events');
     let refusals = 0;
     const base = await rawServer((_req, res) => {
       refusals++;

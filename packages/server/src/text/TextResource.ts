@@ -479,7 +479,7 @@ export class TextResource extends StoredResourceBase {
         'bad-version',
         `bad Version ${JSON.stringify(proposal.version)}: expected "agent-seq"`,
       );
-    if (claimed && (this.counters.get(claimed.agent) ?? -1) >= claimed.seq)
+    if (claimed && this.counters.applied(claimed.agent, claimed.seq))
       return { kind: 'duplicate', frontier: [...h.headFrontier] };
 
     const base = proposal.parents === undefined ? h.linearState(h.headSeq) : h.locate(proposal.parents);
@@ -499,7 +499,7 @@ export class TextResource extends StoredResourceBase {
         'bad-version',
         `version seq ${last} is too low for ${events} changes — use seq >= ${events - 1}`,
       );
-    if ((this.counters.get(agent) ?? -1) >= run.first)
+    if (this.counters.overlaps(run))
       throw new ResourceError('bad-version', `version ${agent}-${last} covers events ${agent} already sent`);
     const id = `${agent}-${last}`;
 

@@ -24,23 +24,62 @@ export interface EventRun {
   last: number;
 }
 
+/** Runs remembered per agent, exactly (older ones are judged by the agent's highest counter). */
+const RUNS_PER_AGENT = 64;
+
 /**
- * Highest counter seen per agent, for "this version was applied already" (a retried PUT). Bounded: past `max`
- * agents the least recently written ones are forgotten (their retries then look new; the history window is
- * smaller than this bound, so such a retry names Parents the server no longer has and is refused, not doubled).
+ * What each agent's versions covered, for "this version was applied already" (a retried PUT) and "these events
+ * were sent already". Simpleton clients may have several PUTs in flight, so one can arrive after a later one
+ * (a 503 retried after a backoff, another connection): a write is a duplicate only if its exact run was applied,
+ * not because the agent's counter is past it. The last RUNS_PER_AGENT runs of an agent are kept exactly; before
+ * those, the highest counter decides (such a retry names Parents the history no longer has). Bounded: past `max`
+ * agents the least recently written ones are forgotten.
  */
 export class AgentCounters {
   private readonly last = new Map<string, number>();
+  private readonly runs = new Map<string, EventRun[]>();
 
   constructor(private readonly max: number) {}
 
+  /** The agent's highest counter. */
   get(agent: string): number | undefined {
     return this.last.get(agent);
   }
 
+  /** Whether the version `agent-seq` was applied (a retry of it is a duplicate). */
+  applied(agent: string, seq: number): boolean {
+    const runs = this.runs.get(agent);
+    if (runs?.some((r) => r.last === seq)) return true;
+    return this.beforeKnownRuns(agent, seq);
+  }
+
+  /** Whether `run` covers events of runs already applied. */
+  overlaps(run: EventRun): boolean {
+    const runs = this.runs.get(run.agent);
+    if (runs?.some((r) => r.first <= run.last && run.first <= r.last)) return true;
+    return this.beforeKnownRuns(run.agent, run.first);
+  }
+
   record(run: EventRun): void {
+    const highest = Math.max(this.last.get(run.agent) ?? -1, run.last);
     this.last.delete(run.agent);
-    this.last.set(run.agent, run.last);
-    if (this.last.size > this.max) this.last.delete(this.last.keys().next().value as string);
+    this.last.set(run.agent, highest);
+    const runs = this.runs.get(run.agent) ?? [];
+    runs.push(run);
+    if (runs.length > RUNS_PER_AGENT) runs.shift();
+    this.runs.delete(run.agent);
+    this.runs.set(run.agent, runs);
+    if (this.last.size > this.max) {
+      const oldest = this.last.keys().next().value as string;
+      this.last.delete(oldest);
+      this.runs.delete(oldest);
+    }
+  }
+
+  /** Below every run kept exactly, while some were forgotten: judged by the counter (applied, as before). */
+  private beforeKnownRuns(agent: string, seq: number): boolean {
+    const runs = this.runs.get(agent);
+    if (!runs || runs.length < RUNS_PER_AGENT) return false;
+    return seq < Math.min(...runs.map((r) => r.first));
   }
 }
