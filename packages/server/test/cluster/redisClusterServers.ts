@@ -1,9 +1,9 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort, spawnRedis } from '../helpers/redisServer';
 
 const execFileAsync = promisify(execFile);
 
@@ -56,61 +56,11 @@ export class RedisClusterServers {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private spawn(port: number): Promise<void> {
+  private async spawn(port: number): Promise<void> {
     const dir = join(this.dir, String(port));
     mkdirSync(dir);
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        join(dir, 'nodes.conf'),
-        '--dir',
-        dir,
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        '--save',
-        '',
-        '--logfile',
-        '',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    this.children.push(child);
-    return new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`redis-server ${port} did not start: ${out}`)), 10_000);
-      const onData = (chunk: Buffer) => {
-        out += chunk;
-        if (out.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server ${port} exited (${code}): ${out}`));
-      });
-    });
+    const args = ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--dir', dir];
+    args.push('--appendonly', 'yes', '--appendfsync', 'always', '--save', '');
+    this.children.push(await spawnRedis(port, args));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }

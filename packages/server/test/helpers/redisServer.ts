@@ -63,56 +63,65 @@ export class RedisServer {
     this.child = undefined;
   }
 
-  private spawn(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        this.dir,
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        '--save',
-        '',
-        '--daemonize',
-        'no',
-        '--loglevel',
-        'notice',
-        '--logfile',
-        '',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    this.child = child;
-    return new Promise<void>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`redis-server did not start: ${out}`));
-      }, 10_000);
-      const onData = (chunk: Buffer) => {
-        out += chunk;
-        if (out.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server exited (${code}): ${out}`));
-      });
-    });
+  private async spawn(): Promise<void> {
+    this.child = await spawnRedis(this.port, [
+      '--dir',
+      this.dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+    ]);
   }
 }
 
-function freePort(): Promise<number> {
+/**
+ * Starts `redis-server` on 127.0.0.1:`port` with `args` and resolves once it accepts connections (its output is
+ * in the error when it does not, within 10 s; a server that did not come up is killed).
+ */
+export function spawnRedis(port: number, args: string[]): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'notice',
+      '--logfile',
+      '',
+      ...args,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise<ChildProcess>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`redis-server ${port} did not start: ${out}`));
+    }, 10_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk;
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server ${port} exited (${code}): ${out}`));
+    });
+  });
+}
+
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
