@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
+import { withLock } from '../../scripts/lib/dirLock.mjs';
 import { packWorkspace } from '../../scripts/lib/packWorkspace.mjs';
 
 const execFileAsync = promisify(execFile);
@@ -32,7 +33,6 @@ const NOT_COPIED = new Set(['node_modules', '.next', 'next-env.d.ts']);
  * killing it (a test's cleanup) would leave the server running.
  */
 const RUNTIME_BINARIES: Record<string, string> = { bun: 'bun/bin/bun.exe', deno: 'deno/deno' };
-const LOCK_STALE_MS = 10 * 60_000;
 /** Bumped whenever consumerManifest changes what it installs. */
 const MANIFEST_FORMAT = 'manifest-2';
 const KEEP_OLD_INSTALLS_MS = 6 * 3600_000;
@@ -93,39 +93,6 @@ function consumerSettings(tarballs: Record<string, string>): string {
   const lines = ['overrides:'];
   for (const [name, path] of Object.entries(tarballs)) lines.push(`  '${name}': 'file:${path}'`);
   return `${lines.join('\n')}\n`;
-}
-
-async function withLock<R>(lockDir: string, body: () => Promise<R>): Promise<R> {
-  for (;;) {
-    try {
-      mkdirSync(lockDir);
-      writeFileSync(join(lockDir, 'pid'), String(process.pid));
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let owner = 0;
-      let age = 0;
-      try {
-        owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
-        age = Date.now() - statSync(lockDir).mtimeMs;
-      } catch {
-        continue; // released meanwhile (or its pid not written yet: look again)
-      }
-      let alive = true;
-      try {
-        process.kill(owner, 0);
-      } catch (e) {
-        alive = (e as NodeJS.ErrnoException).code === 'EPERM';
-      }
-      if (!alive || age > LOCK_STALE_MS) rmSync(lockDir, { recursive: true, force: true });
-      else await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  try {
-    return await body();
-  } finally {
-    rmSync(lockDir, { recursive: true, force: true });
-  }
 }
 
 function pruneOldInstalls(keep: string): void {

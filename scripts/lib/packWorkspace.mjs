@@ -8,19 +8,11 @@
 // for the one that builds instead of building into the same dist/ folders at once.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
+import { withLock } from './dirLock.mjs';
 
 const execFileAsync = promisify(execFile);
 
@@ -43,7 +35,6 @@ const SHARED_FILES = [
   'pnpm-lock.yaml',
   'package.json',
 ];
-const LOCK_STALE_MS = 10 * 60_000;
 
 function filesUnder(dir) {
   const out = [];
@@ -86,48 +77,6 @@ function readIndex(dir) {
     return Object.values(index).every((path) => existsSync(path)) ? index : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === 'EPERM';
-  }
-}
-
-/** mkdir is atomic: whoever creates the lock folder builds; the rest wait for index.json or a dead owner. */
-async function withLock(lockDir, body) {
-  for (;;) {
-    try {
-      mkdirSync(lockDir);
-      writeFileSync(join(lockDir, 'pid'), String(process.pid));
-      break;
-    } catch (error) {
-      if (error.code !== 'EEXIST') throw error;
-      let owner;
-      try {
-        owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
-      } catch {}
-      let age = 0;
-      try {
-        age = Date.now() - statSync(lockDir).mtimeMs;
-      } catch {
-        continue; // released meanwhile
-      }
-      if ((owner && !pidAlive(owner)) || age > LOCK_STALE_MS) {
-        rmSync(lockDir, { recursive: true, force: true });
-        continue;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  try {
-    return await body();
-  } finally {
-    rmSync(lockDir, { recursive: true, force: true });
   }
 }
 
