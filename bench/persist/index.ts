@@ -19,7 +19,7 @@ import { fmtMs } from '../lib/format';
 import { writeResults } from '../lib/results';
 import { median } from '../lib/stats';
 import { printTable } from '../lib/table';
-import { printTargets, type Target, verdict } from '../lib/targets';
+import { printTargets, type Target } from '../lib/targets';
 
 const args = new BenchArgs();
 const loads = args.number('loads', 10);
@@ -143,7 +143,6 @@ try {
   printTargets('persist', targets);
   Object.assign(results, { online, offline, subscribers, tabs: tabCount, targets });
   writeResults('persist', results as { targets: Target[] });
-  void verdict;
 } finally {
   await browser.close();
   await stopApi();

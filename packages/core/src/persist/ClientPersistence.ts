@@ -97,7 +97,12 @@ export class ClientPersistence {
       resource.report(
         error instanceof BraidError
           ? error
-          : new BraidError('storage', resource.url, `persist: ${describeError(error)}`, { cause: error }),
+          : new BraidError(
+              'storage',
+              resource.url,
+              `persist: ${error instanceof Error ? error.message : String(error)}`,
+              { cause: error },
+            ),
       );
     const persisted = new ResourcePersistence(this, resource.url, () => replicaOf(resource.state), report);
     this.attached.add(persisted);
@@ -282,10 +287,6 @@ function restoreReplica(
     view = applyJsonPatches(view, buffer.patches);
   }
   state.view = view;
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function navigatorLocks(): LockManager | undefined {

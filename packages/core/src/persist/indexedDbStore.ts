@@ -1,4 +1,4 @@
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB } from 'idb';
 import { type Loaded, PersistError, type PersistStore, type Replica, type StoredReplica } from './types';
 
 export interface IndexedDbStoreOptions {
@@ -155,9 +155,7 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): PersistStor
         else out.replays.push(claimed);
       }
       if (freedOutbox || freedCache) {
-        const meta = tx.objectStore('meta');
-        await meta.put(Math.max(0, ((await meta.get('outbox')) ?? 0) - freedOutbox), 'outbox');
-        await meta.put(Math.max(0, ((await meta.get('cache')) ?? 0) - freedCache), 'cache');
+        await release(tx, freedOutbox, freedCache);
       }
       await tx.done;
       return out;
@@ -168,9 +166,7 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): PersistStor
       const old = await tx.objectStore('replicas').get([resource, tab]);
       if (old) {
         await tx.objectStore('replicas').delete([resource, tab]);
-        const meta = tx.objectStore('meta');
-        await meta.put(Math.max(0, ((await meta.get('outbox')) ?? 0) - old.outboxBytes), 'outbox');
-        await meta.put(Math.max(0, ((await meta.get('cache')) ?? 0) - old.cacheBytes), 'cache');
+        await release(tx, old.outboxBytes, old.cacheBytes);
       }
       await tx.done;
     },
@@ -187,6 +183,17 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): PersistStor
       db = undefined;
     },
   };
+}
+
+/** Takes bytes of deleted replicas off the tallies, in the transaction that deleted them. */
+async function release(
+  tx: IDBPTransaction<Schema, ('replicas' | 'meta')[], 'readwrite'>,
+  outboxBytes: number,
+  cacheBytes: number,
+): Promise<void> {
+  const meta = tx.objectStore('meta');
+  await meta.put(Math.max(0, ((await meta.get('outbox')) ?? 0) - outboxBytes), 'outbox');
+  await meta.put(Math.max(0, ((await meta.get('cache')) ?? 0) - cacheBytes), 'cache');
 }
 
 /** UTF-16 length of the JSON: about what IndexedDB's structured clone costs, cheap to compute. */
