@@ -1,19 +1,10 @@
-import { produce } from 'immer';
 import type { ClientPersistence, ResourcePersistence } from '../persist/ClientPersistence';
-import {
-  applyJsonPatches,
-  collapsePatches,
-  diffJson,
-  formatVersions,
-  type JsonPatch,
-  parseJsonContent,
-  type Update,
-} from '../protocol/index';
+import { parseJsonContent } from '../protocol/jsonContent';
+import type { JsonPatch, Update } from '../protocol/types';
+import { formatVersions } from '../protocol/versions';
 import { BraidError } from './BraidError';
 import { backoffDelay, parseRetryAfter, RETRYABLE_STATUS } from './backoff';
-import { encodeWrite } from './encodeWrite';
 import type { BraidClientEvent } from './events';
-import { toJsonValue } from './jsonValue';
 import {
   type ConnectionEvent,
   type ConnectionMachineState,
@@ -22,14 +13,13 @@ import {
   publicConnectionState,
 } from './machine/connectionMachine';
 import type { Timers } from './machine/timers';
-import { MAX_RENAMES } from './machine/writeMachine';
-import { type InflightWrite, OptimisticState, type Reception, type WriteWaiter } from './OptimisticState';
+import { ReadState, type Reception, type WriteWaiter } from './ReadState';
+import type { ResourceWriter } from './ResourceWriter';
 import { readSubscription } from './readSubscription';
 import { Subscribable } from './Subscribable';
 import { sleep } from './sleep';
 import type { ConnectionState, FetchLike, ResourceStatus, SetAction } from './types';
-import { type EditKind, UndoHistory } from './undoHistory';
-import { describe, readVersion, sameVersion, smallerOf } from './wire';
+import { describe, readVersion, sameVersion } from './wire';
 
 /** What a ClientResource needs from its client: I/O, clock, settings, ids, error fan-out. */
 export interface ResourceContext {
@@ -65,11 +55,6 @@ type AttemptOutcome =
   | { kind: 'dropped'; error?: BraidError; retryAfterMs?: number }
   | { kind: 'refused'; error: BraidError };
 
-const MAX_PATCHES_PER_WRITE = 1000;
-/** A 409 whose reason starts so means the Version was taken by another write (server/knownVersions.ts). */
-const VERSION_TAKEN = /^version taken\b/;
-/** A plain value whose diff is this many patches or more is sent whole, when that is smaller. */
-const SNAPSHOT_CHECK_PATCHES = 32;
 const NO_VERSIONS: readonly string[] = [];
 
 /**
@@ -81,9 +66,13 @@ const NO_VERSIONS: readonly string[] = [];
  * happened; it decides nothing about phases itself.
  */
 export class ClientResource<T = unknown> extends Subscribable<() => void> {
-  /** The local state: confirmed + the write in flight + buffered edits = what the UI sees. */
-  private local = new OptimisticState();
-  private connection: ConnectionMachineState = initialConnection;
+  /**
+   * The local state: what the server sent, and once the write path is loaded (ResourceWriter) the write in
+   * flight and the buffered edits on top of it (OptimisticState): what the UI sees. The write path's.
+   */
+  local: ReadState = new ReadState();
+  /** The write path's. */
+  connection: ConnectionMachineState = initialConnection;
   private status: ResourceStatus = {
     state: 'connecting',
     pending: 0,
@@ -91,34 +80,31 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     canUndo: false,
     canRedo: false,
   };
-  private history = new UndoHistory();
-  /** `set` calls made before the first value arrived (a recipe needs it to run). */
+  /** The write path (its own chunk), once loaded: edits, PUTs, undo. */
+  private writer?: ResourceWriter<T>;
+  private loadingWriter?: Promise<ResourceWriter<T>>;
+  /** `set` calls made before the first value arrived or the write path loaded (a recipe needs both to run). */
   private waitingSets: { action: SetAction<T>; waiter: WriteWaiter }[] = [];
-  /** The running loop's abort (present exactly while a loop runs). */
-  private running?: AbortController;
-  private stream?: AbortController;
+  /** The running loop's abort (present exactly while a loop runs). The write path's. */
+  running?: AbortController;
+  /** The current subscription's abort. The write path's. */
+  stream?: AbortController;
   private graceTimer?: unknown;
-  private echoTimer?: unknown;
-  private flushQueued = false;
-  private sending?: Promise<BraidError | undefined>;
   private readyPromise?: Promise<void>;
   private resolveReady?: () => void;
   private rejectReady?: (error: BraidError) => void;
   private wakeUp?: () => void;
   private errorListeners = new Set<(error: BraidError) => void>();
   /** With `persist`: saves this resource's replica; `restoring` runs once, before the first connection. */
-  private persisted?: ResourcePersistence;
+  persisted?: ResourcePersistence;
   private restoring?: Promise<void>;
 
   constructor(
     readonly url: string,
-    private readonly ctx: ResourceContext,
+    /** The write path's. */
+    readonly ctx: ResourceContext,
   ) {
     super();
-    const report = ctx.onEvent;
-    if (report)
-      this.local.onWritePhase = (write, from, cause) =>
-        report({ type: 'write', url, version: write.id, from, to: write.phase, cause });
   }
 
   /** The current value (confirmed + pending local edits), or undefined before the first snapshot. */
@@ -154,15 +140,17 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     if (this.connection.phase === 'closed')
       throw new BraidError('rejected', this.url, 'the client is closed');
     const { promise, waiter } = writePromise();
-    if (!this.local.loaded) {
-      // A plain value is checked now (a recipe can only run once the first value is here).
-      if (typeof action !== 'function') action = this.normalize(action, undefined) as T;
-      this.waitingSets.push({ action, waiter });
-      this.activate();
-      this.updateStatus({});
+    const writer = this.writer;
+    if (writer && this.local.loaded) {
+      if (!writer.edit(action, waiter)) waiter.resolve();
       return promise;
     }
-    if (!this.edit(action, waiter)) waiter.resolve();
+    // A plain value is checked now when it can be (a recipe can only run once the first value is here).
+    if (writer && typeof action !== 'function') action = writer.normalize(action, undefined) as T;
+    this.waitingSets.push({ action, waiter });
+    this.activate();
+    this.prepareWrites();
+    this.updateStatus({});
     return promise;
   };
 
@@ -178,66 +166,44 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
 
   private step(kind: 'undo' | 'redo'): Promise<void> {
     const { promise, waiter } = writePromise();
-    import('./undoStep').then(({ takeStep }) => {
-      const prev = this.local.view;
-      const stack = kind === 'undo' ? this.history.undos : this.history.redos;
-      const patches = this.local.loaded ? takeStep(stack, prev) : undefined;
-      if (!patches || !this.commit(prev, applyJsonPatches(prev, patches), patches, waiter, kind))
-        waiter.resolve();
-      this.updateStatus({});
-    }, waiter.reject);
+    this.loadWriter().then((writer) => writer.step(kind, waiter), waiter.reject);
     return promise;
   }
 
-  /** Applies one edit to the view and buffers it; false when it changes nothing. */
-  private edit(action: SetAction<T>, waiter: WriteWaiter): boolean {
-    const prev = this.local.view as T;
-    const produced =
-      typeof action === 'function' ? produce(prev, action as (draft: T) => T | undefined) : action;
-    if (produced === prev) return false;
-    // Exactly what the server will store (no -0, undefined members, Dates...), or a throw: nothing changed.
-    const next = this.normalize(produced, prev);
-    let patches = diffJson(prev, next);
-    if (patches.length === 0) return false;
-    if (typeof action !== 'function' && patches.length >= SNAPSHOT_CHECK_PATCHES)
-      patches = smallerOf(patches, next);
-    // One change too big for one write goes as one replacement of the container it changed: atomic, and
-    // smaller than its patches (a recipe touching 200,000 items).
-    if (patches.length > MAX_PATCHES_PER_WRITE) patches = collapsePatches(patches, next);
-    return this.commit(prev, next, patches, waiter, 'edit');
+  /**
+   * Loads the write path (once: the first activation prefetches it, so it is usually here before the first
+   * edit), then applies the `set` calls that waited for it. A failed chunk load loses nothing: the calls keep
+   * waiting (counted in `pending`), the failure is reported, and the next edit or connection attempt loads again.
+   */
+  private prepareWrites(): void {
+    this.loadWriter().then(
+      () => this.applyWaitingSets(),
+      () => {},
+    );
   }
 
-  private commit(
-    prev: unknown,
-    next: unknown,
-    patches: JsonPatch[],
-    waiter: WriteWaiter,
-    kind: EditKind,
-  ): boolean {
-    if (patches.length === 0) return false;
-    this.history.record({ prev, patches, next }, kind);
-    this.local.localEdit(next, patches, waiter);
-    this.updateStatus({}, true);
-    this.scheduleFlush();
-    // Released (no listeners, the grace period over): the edit reconnects it until the server confirms it.
-    if (!this.running) {
-      this.activate();
-      if (!this.hasListeners()) this.scheduleRelease();
-    }
-    return true;
-  }
-
-  private normalize(value: unknown, prev: unknown): unknown {
-    try {
-      return toJsonValue(value, prev);
-    } catch (error) {
-      throw new BraidError('invalid', this.url, (error as Error).message, { cause: error });
-    }
+  private loadWriter(): Promise<ResourceWriter<T>> {
+    if (this.writer) return Promise.resolve(this.writer);
+    this.loadingWriter ??= loadWriteChunk().then(
+      (m) => (this.writer ??= new m.ResourceWriter(this)),
+      (error: unknown) => {
+        this.loadingWriter = undefined;
+        if (this.waitingSets.length)
+          this.reportError(
+            new BraidError('network', this.url, `the write path did not load: ${describe(error)}`, {
+              cause: error,
+            }),
+          );
+        throw error;
+      },
+    );
+    return this.loadingWriter;
   }
 
   // ---- the machines: every phase change goes through dispatch ----
 
-  private dispatch(event: ConnectionEvent): void {
+  /** The write path's. */
+  dispatch(event: ConnectionEvent): void {
     const prev = this.connection;
     const next = connectionReducer(prev, event);
     if (next === prev) return;
@@ -267,7 +233,8 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     if (!this.hasListeners()) this.scheduleRelease();
   }
 
-  private activate(): void {
+  /** The write path's. */
+  activate(): void {
     if (this.connection.phase === 'closed') return;
     this.ctx.timers.clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
@@ -277,10 +244,12 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
       if (this.ctx.persistence) this.restoring ??= this.restore();
       this.ctx.lifecycle(this as ClientResource<unknown>, 'active');
       void this.connectionLoop(this.running.signal);
+      this.prepareWrites(); // prefetched: most pages edit what they show
     }
   }
 
-  private scheduleRelease(): void {
+  /** The write path's. */
+  scheduleRelease(): void {
     this.ctx.timers.clearTimeout(this.graceTimer);
     this.graceTimer = this.ctx.timers.setTimeout(() => {
       this.graceTimer = undefined;
@@ -303,7 +272,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   /** Stops everything for good (client.close()). Writes the server has not confirmed reject ('closed'). */
   close(): void {
     this.ctx.timers.clearTimeout(this.graceTimer);
-    this.ctx.timers.clearTimeout(this.echoTimer);
+    this.writer?.close();
     this.running?.abort();
     this.running = undefined;
     this.stream?.abort();
@@ -316,6 +285,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
       ...this.waitingSets.map((s) => s.waiter),
     ])
       waiter.reject(error);
+    this.waitingSets = [];
     this.ctx.lifecycle(this as ClientResource<unknown>, 'closed');
   }
 
@@ -370,6 +340,8 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     try {
       const persistence = await this.ctx.persistence!();
       if (!persistence.include(this.url)) return;
+      // What it restores may hold unconfirmed edits: they live in the write path's state.
+      const { local } = await this.loadWriter();
       this.persisted = await persistence.attach({
         url: this.url,
         fetch: this.ctx.fetch,
@@ -377,7 +349,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
         headers: () => this.ctx.headers(),
         nextVersionId: this.ctx.nextVersionId,
         report: (error) => this.reportError(error),
-        state: this.local,
+        state: local,
         restored: () => {
           this.applyWaitingSets();
           this.resolveReady?.();
@@ -404,7 +376,8 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
 
   /** One attempt: settle the write in doubt, then subscribe and read until the stream ends. */
   private async attempt(signal: AbortSignal): Promise<AttemptOutcome> {
-    const unanswered = await this.settleInflight();
+    if (this.waitingSets.length && !this.writer) this.prepareWrites(); // its chunk failed to load: again
+    const unanswered = await this.writer?.settleInflight();
     if (unanswered) return { kind: 'dropped', error: unanswered };
     return this.subscribeOnce(signal);
   }
@@ -487,7 +460,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
 
   private goLive(): void {
     this.dispatch({ type: 'live' });
-    this.scheduleFlush();
+    this.writer?.flush();
   }
 
   /**
@@ -522,7 +495,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
         return { kind: 'dropped', error };
       }
       this.dispatch({ type: 'answered' });
-      this.scheduleFlush(); // the server answers: buffered writes go out
+      this.writer?.flush(); // the server answers: buffered writes go out
       // At our version, nothing is coming until the next update: we are live. At another version (or before
       // the first value), the server has something to send, so the head is only slow: keep waiting.
       const confirmed = this.local.confirmed?.version;
@@ -545,7 +518,8 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   }
 
   /** Runs one request, reporting it and its answer to onEvent (when someone listens). */
-  private async reported(
+  /** The write path's. */
+  async reported(
     method: 'GET' | 'PUT',
     subscribe: boolean,
     version: string | undefined,
@@ -592,7 +566,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
       reception = this.local.receiveSnapshot(update.version, value);
       if (firstValue) this.applyWaitingSets();
       this.resolveReady?.();
-      this.scheduleFlush(); // a write re-based on it (after a 409) goes again now, not at the next edit
+      this.writer?.flush(); // a write re-based on it (after a 409) goes again now, not at the next edit
     } else if (update.body || update.patches) {
       if (!this.local.loaded)
         throw new BraidError('protocol', this.url, 'a patch arrived before any snapshot');
@@ -605,7 +579,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
             return content === undefined ? { range: p.range } : { range: p.range, content };
           });
       const result = this.local.receivePatches(update.version, patches);
-      if (result.ours) this.scheduleFlush();
+      if (result.ours) this.writer?.flush();
       reception = result;
     } else return;
     this.settleOverridden(reception);
@@ -621,21 +595,27 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     return sameVersion(update.parents, confirmed.version);
   }
 
+  /** Applies the `set` calls that waited, once both the first value and the write path are here. */
   private applyWaitingSets(): void {
+    const writer = this.writer;
+    if (!writer || !this.local.loaded) return;
     const sets = this.waitingSets;
     this.waitingSets = [];
     for (const { action, waiter } of sets) {
       try {
-        if (!this.edit(action, waiter)) waiter.resolve();
+        if (!writer.edit(action, waiter)) waiter.resolve();
       } catch (error) {
-        // A recipe that produced something JSON cannot carry: that write fails, the others go on.
+        // A value JSON cannot carry: that write fails (reported: its promise may be ignored), the others go on.
         waiter.reject(error as BraidError);
+        this.reportError(error as BraidError);
       }
     }
+    this.updateStatus({});
   }
 
   /** `set` calls whose every patch a concurrent edit overrode: nothing of them reaches the server. */
-  private settleOverridden(reception: Reception): void {
+  /** The write path's. */
+  settleOverridden(reception: Reception): void {
     if (reception.overridden.length === 0) return;
     const error = new BraidError('conflict', this.url, 'write overridden by a concurrent edit');
     for (const waiter of reception.overridden) waiter.reject(error);
@@ -652,183 +632,17 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     return () => this.errorListeners.delete(listener);
   }
 
-  private reportError(error: BraidError): void {
+  /** The write path's. */
+  reportError(error: BraidError): void {
     for (const listener of [...this.errorListeners]) listener(error);
     this.ctx.reportError(error);
-  }
-
-  // ---- writing: one write in flight, the rest buffered ----
-
-  private scheduleFlush(): void {
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    queueMicrotask(() => {
-      this.flushQueued = false;
-      if (!this.canWrite() || this.sending) return;
-      const inflight = this.local.inflight;
-      // A re-based write (after a 409 and a fresh snapshot) goes again; otherwise the buffer takes off.
-      const write = inflight
-        ? inflight.phase === 'queued'
-          ? inflight
-          : null
-        : this.local.takeWrite(this.ctx.nextVersionId, MAX_PATCHES_PER_WRITE);
-      if (!write) return;
-      if (write !== inflight) this.updateStatus({}); // a new pending version
-      void this.send(write);
-    });
-  }
-
-  /** Writes go out once the server is known to answer (a live stream, or an answer in this connection attempt). */
-  private canWrite(): boolean {
-    const { phase, serverAnswers } = this.connection;
-    return phase === 'live' || (serverAnswers && this.local.loaded && !!this.running);
-  }
-
-  /**
-   * Before (re)subscribing, find out whether the server has the write in doubt (same Version: retries are safe).
-   * Returns why it got no answer, if it did not.
-   */
-  private async settleInflight(): Promise<BraidError | undefined> {
-    if (this.sending) await this.sending;
-    const write = this.local.inflight;
-    // Sent without an answer (the loop stopped during a Retry-After): it goes again, as first sent.
-    if (write?.phase === 'sending') this.local.writeEvent(write, { type: 'unanswered' });
-    return write?.phase === 'queued' ? this.send(write) : undefined;
-  }
-
-  private send(write: InflightWrite): Promise<BraidError | undefined> {
-    const sending = this.sendOnce(write)
-      .catch(
-        (error: unknown) =>
-          new BraidError('network', this.url, `write failed: ${describe(error)}`, { cause: error }),
-      )
-      .finally(() => {
-        if (this.sending !== sending) return;
-        this.sending = undefined;
-        this.scheduleFlush(); // whatever was buffered behind it (or a re-based resend) goes next
-      });
-    this.sending = sending;
-    return sending;
-  }
-
-  /** One PUT of the write (and its resends under Retry-After or a new id). Returns why it got no answer. */
-  private async sendOnce(write: InflightWrite): Promise<BraidError | undefined> {
-    this.local.writeEvent(write, {
-      type: 'send',
-      request: { parents: this.local.confirmed!.version, patches: write.patches },
-    });
-    if (this.persisted) {
-      // Stored before it is sent: after a reload it goes again exactly like this.
-      this.persisted.changed(true);
-      await this.persisted.flushBeforeSend();
-    }
-    const sent = write.request!;
-    const request = encodeWrite(write.id, sent.parents, sent.patches);
-    const version = write.id;
-    let response: Response;
-    let reason: string;
-    const unanswered = new AbortController();
-    const { timers } = this.ctx;
-    const timer = timers.setTimeout(() => unanswered.abort(), this.ctx.writeTimeoutMs);
-    try {
-      const headers = { ...(await this.ctx.headers()), ...request.headers, Peer: this.ctx.peer };
-      response = await this.reported('PUT', false, version, () =>
-        this.ctx.fetch(this.url, {
-          method: 'PUT',
-          headers,
-          body: request.body as BodyInit,
-          signal: unanswered.signal,
-        }),
-      );
-      reason = (await response.text()).trim().slice(0, 300);
-    } catch (error) {
-      // Not a rejection: the write stays pending and is resent with the same Version (and the same request).
-      const why = unanswered.signal.aborted ? `no answer in ${this.ctx.writeTimeoutMs} ms` : describe(error);
-      this.local.writeEvent(write, { type: 'unanswered' });
-      this.dispatch({ type: 'write-unanswered' });
-      this.stream?.abort();
-      return new BraidError('network', this.url, `write failed: ${why}`, { cause: error });
-    } finally {
-      timers.clearTimeout(timer);
-    }
-    this.dispatch({ type: 'answered' });
-    if (this.local.inflight !== write) return undefined; // its echo already arrived
-    if (response.ok) {
-      this.local.writeEvent(write, { type: 'ok' });
-      this.awaitEcho(write);
-      return undefined;
-    }
-    if (response.status === 409 && VERSION_TAKEN.test(reason)) return this.renamed(write, reason);
-    if (response.status === 409) {
-      // The server no longer knows our Parents (so it does not have this write): re-subscribe for a fresh
-      // snapshot, re-base, resend.
-      this.local.writeEvent(write, { type: 'conflict' });
-      this.dispatch({ type: 'resync' });
-      this.stream?.abort();
-      return undefined;
-    }
-    if (RETRYABLE_STATUS.has(response.status)) {
-      const delay = parseRetryAfter(response.headers.get('retry-after')) ?? backoffDelay(1, this.ctx.retry);
-      await sleep(delay, this.running?.signal, timers);
-      this.local.writeEvent(write, { type: 'unanswered' });
-      if (this.local.inflight === write && this.running) return this.sendOnce(write);
-      return undefined;
-    }
-    this.local.writeEvent(write, { type: 'refused' });
-    const message = `write refused: ${response.status} ${reason || response.statusText}`;
-    this.rejectWrite(new BraidError('rejected', this.url, message, { status: response.status }));
-    return undefined;
-  }
-
-  /**
-   * Another write holds this write's Version (a reused peer id, or someone who saw our ids and wrote first): the
-   * same write goes again under a new id, and the clash is reported. Bounded (the write machine refuses after
-   * MAX_RENAMES), so a server that answers this to everything ends in a rejected write, not a loop.
-   */
-  private renamed(write: InflightWrite, reason: string): Promise<BraidError | undefined> | undefined {
-    const error = new BraidError('version-taken', this.url, `write ${write.id}: ${reason}`, { status: 409 });
-    this.reportError(error);
-    // The machine refuses past MAX_RENAMES; no id is spent on a write it will refuse.
-    const canRename = write.renames < MAX_RENAMES;
-    this.local.writeEvent(write, {
-      type: 'version-taken',
-      newId: canRename ? this.ctx.nextVersionId() : write.id,
-    });
-    if (write.phase === 'rejected') {
-      this.rejectWrite(new BraidError('rejected', this.url, `write refused: ${reason}`, { status: 409 }));
-      return undefined;
-    }
-    this.updateStatus({}); // its pending version changed
-    return this.sendOnce(write);
-  }
-
-  /**
-   * An acknowledged write's echo comes on the subscription right behind the answer. If it does not come (the
-   * stream is stuck, or a server that does not echo), the write is settled by a fresh snapshot, which holds it.
-   */
-  private awaitEcho(write: InflightWrite): void {
-    const { timers } = this.ctx;
-    timers.clearTimeout(this.echoTimer);
-    this.echoTimer = timers.setTimeout(() => {
-      if (this.local.inflight !== write || !this.running) return;
-      this.dispatch({ type: 'resync' });
-      this.stream?.abort();
-    }, this.ctx.echoTimeoutMs);
-  }
-
-  private rejectWrite(error: BraidError): void {
-    const reception = this.local.rejectInflight();
-    for (const waiter of reception.rejected) waiter.reject(error);
-    this.settleOverridden(reception);
-    this.updateStatus({ error }, true);
-    this.reportError(error);
-    this.scheduleFlush();
   }
 
   // ---- status ----
 
   /** Recomputes the status; notifies listeners when it changed, or always when the value changed too. */
-  private updateStatus(
+  /** The write path's. */
+  updateStatus(
     change: { state?: ConnectionState | undefined; error?: BraidError | undefined },
     valueChanged = false,
   ): void {
@@ -843,8 +657,8 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
       version: this.local.confirmed?.version,
       pending: this.local.pending + this.waitingSets.length,
       pendingVersions,
-      canUndo: this.history.undos.length > 0,
-      canRedo: this.history.redos.length > 0,
+      canUndo: !!this.writer?.history.undos.length,
+      canRedo: !!this.writer?.history.redos.length,
       error: 'error' in change ? change.error : prev.error,
     };
     if (
@@ -875,3 +689,11 @@ function writePromise(): { promise: Promise<void>; waiter: WriteWaiter } {
   promise.catch(() => {});
   return { promise, waiter };
 }
+
+/** The write path is a chunk of its own, loaded by the first resource used (server renders never load it). */
+let writeChunk: Promise<typeof import('./ResourceWriter')> | undefined;
+const loadWriteChunk = () =>
+  (writeChunk ??= import('./ResourceWriter').catch((error) => {
+    writeChunk = undefined; // a failed chunk load is retried with the next attempt
+    throw error;
+  }));

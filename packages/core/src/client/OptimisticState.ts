@@ -1,38 +1,13 @@
-import {
-  appendComposed,
-  applyJsonPatches,
-  diffJson,
-  invertPatches,
-  type JsonPatch,
-  resolveJsonPatches,
-  transformPatchLists,
-} from '../protocol/index';
-import type { BraidError } from './BraidError';
-import {
-  newWrite,
-  type WriteEvent,
-  type WriteFacts,
-  type WritePhase,
-  writeReducer,
-} from './machine/writeMachine';
+import { applyJsonPatches, resolveJsonPatches } from '../protocol/applyJsonPatch';
+import { appendComposed } from '../protocol/composePatches';
+import { diffJson } from '../protocol/diffJson';
+import { invertPatches } from '../protocol/invertPatches';
+import { transformPatchLists } from '../protocol/transform';
+import type { JsonPatch } from '../protocol/types';
+import { newWrite, type WriteEvent, type WritePhase, writeReducer } from './machine/writeMachine';
+import { type InflightWrite, ReadState, type Reception, type WriteWaiter } from './ReadState';
 
-/** One `set` call waiting for the server: settled when the write that carries it is confirmed or dropped. */
-export interface WriteWaiter {
-  resolve(): void;
-  reject(error: BraidError): void;
-}
-
-/**
- * The one write sent and not yet seen back on the subscription (patches relative to `confirmed`). Its phase, id
- * and request change only through the write machine (`applyWriteEvent`).
- */
-export interface InflightWrite extends WriteFacts {
-  patches: JsonPatch[];
-  /** How many `set` calls it holds. */
-  count: number;
-  /** The `set` calls it carries, settled with it. */
-  waiters: WriteWaiter[];
-}
+export type { InflightWrite, Reception, WriteWaiter } from './ReadState';
 
 /** Moves a write through the write machine (the reducer decides; this records the decision on the write). */
 export function applyWriteEvent(write: InflightWrite, event: WriteEvent): InflightWrite {
@@ -41,27 +16,13 @@ export function applyWriteEvent(write: InflightWrite, event: WriteEvent): Inflig
   return write;
 }
 
-/** What an incoming update did besides changing the confirmed state. */
-export interface Reception {
-  /** How many local patches vanished in the transform (overridden by concurrent edits). */
-  dropped: number;
-  /** `set` calls whose every patch was overridden: nothing of them will reach the server. */
-  overridden: WriteWaiter[];
-}
-
 /**
  * The client side of the consistency scheme (DESIGN.md section 5), without I/O:
  * confirmed (the server's state) + inflight (one write) + buffer (writes since) = view (what the UI sees).
  * Incoming updates are bridged past inflight and buffer with the shared transform, and applied to the view
  * directly, so unchanged parts of the view keep their identity.
  */
-export class OptimisticState {
-  confirmed?: { version: string[]; value: unknown };
-  inflight: InflightWrite | null = null;
-  buffer: JsonPatch[] = [];
-  bufferCount = 0;
-  /** The `set` calls whose edits are in the buffer. */
-  bufferWaiters: WriteWaiter[] = [];
+export class OptimisticState extends ReadState {
   /** Told of every phase change of a write (for onEvent). */
   onWritePhase?: (write: InflightWrite, from: WritePhase, cause: WriteEvent['type']) => void;
 
@@ -71,14 +32,10 @@ export class OptimisticState {
     applyWriteEvent(write, event);
     if (write.phase !== from) this.onWritePhase?.(write, from, event.type);
   }
-  view: unknown = undefined;
 
-  get loaded(): boolean {
-    return this.confirmed !== undefined;
-  }
-
-  get pending(): number {
-    return (this.inflight?.count ?? 0) + this.bufferCount;
+  /** The write path of a resource that has only read so far: the same state, from now on with edits. */
+  static from(state: ReadState): OptimisticState {
+    return Object.assign(new OptimisticState(), state);
   }
 
   /**
@@ -124,7 +81,7 @@ export class OptimisticState {
    * A patch update from the subscription, in server order. Returns whether it was our inflight write's echo, and
    * how many local patches vanished in the transform (overridden by concurrent edits).
    */
-  receivePatches(version: string[], patches: JsonPatch[]): Reception & { ours: boolean } {
+  override receivePatches(version: string[], patches: JsonPatch[]): Reception & { ours: boolean } {
     const base = this.confirmed!;
     // Resolve relative indices (`[-0:-0]`...) against the state the server applied them to.
     const resolved = resolveJsonPatches(base.value, patches);
@@ -142,7 +99,7 @@ export class OptimisticState {
    * An acked inflight write is part of it (it was acknowledged before this subscription began); an unacked one
    * is not, and is re-based onto it.
    */
-  receiveSnapshot(version: string[], value: unknown): Reception {
+  override receiveSnapshot(version: string[], value: unknown): Reception {
     if (!this.confirmed) {
       this.confirmed = { version, value };
       this.view = value;

@@ -1,4 +1,5 @@
-import { type JsonPatch, serializeWrite, type WriteRequest } from '../protocol/index';
+import { serializeWrite, type WriteRequest } from '../protocol/serialize';
+import type { JsonPatch } from '../protocol/types';
 
 /**
  * The PUT for a write: a whole-document set goes as a plain JSON body (every Braid server takes that);

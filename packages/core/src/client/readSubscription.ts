@@ -1,4 +1,6 @@
-import { createUpdateParser, parseHeartbeats, type Update } from '../protocol/index';
+import { createUpdateParser } from '../protocol/parseUpdateStream';
+import type { Update } from '../protocol/types';
+import { parseHeartbeats } from '../protocol/versions';
 import { systemTimers, type Timers } from './machine/timers';
 
 /**

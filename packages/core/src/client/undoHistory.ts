@@ -1,4 +1,4 @@
-import type { JsonPatch } from '../protocol/index';
+import type { JsonPatch } from '../protocol/types';
 
 /** Which stack an edit goes on: a new edit (clears redo), an undo (goes on redo), a redo (back on undo). */
 export type EditKind = 'edit' | 'undo' | 'redo';

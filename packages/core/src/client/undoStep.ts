@@ -1,4 +1,8 @@
-import { diffJson, invertPatches, type JsonPatch, parseJsonRange, transformPatches } from '../protocol/index';
+import { diffJson } from '../protocol/diffJson';
+import { invertPatches } from '../protocol/invertPatches';
+import { parseJsonRange } from '../protocol/jsonRange';
+import { transformPatches } from '../protocol/transform';
+import type { JsonPatch } from '../protocol/types';
 import type { EditRecord } from './undoHistory';
 
 /**

@@ -1,4 +1,5 @@
-import { type JsonPatch, parseVersions } from '../protocol/index';
+import type { JsonPatch } from '../protocol/types';
+import { parseVersions } from '../protocol/versions';
 
 /** The Version header of a response, or [] when it has none (or an unreadable one). */
 export function readVersion(response: Response): string[] {

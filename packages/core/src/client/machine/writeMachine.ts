@@ -1,4 +1,4 @@
-import type { JsonPatch } from '../../protocol/index';
+import type { JsonPatch } from '../../protocol/types';
 
 /*
  * The phases of the one write in flight (the edits behind it wait in the buffer, phase "buffered", not modelled

@@ -1,4 +1,5 @@
-import { createUpdateParser, parseVersions, type UpdateParser } from '../../protocol/index';
+import { createUpdateParser, type UpdateParser } from '../../protocol/parseUpdateStream';
+import { parseVersions } from '../../protocol/versions';
 
 type Phase =
   /** The plain request has not answered yet. */

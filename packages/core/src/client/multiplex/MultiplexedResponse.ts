@@ -1,4 +1,4 @@
-import { parseResponseHead } from '../../protocol/index';
+import { parseResponseHead } from '../../protocol/multiplexFrames';
 
 /**
  * The receiving end of one multiplexed request: collects its bytes from the multiplexer stream, parses the

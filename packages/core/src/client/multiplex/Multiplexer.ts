@@ -1,4 +1,4 @@
-import { createMultiplexParser, MULTIPLEX_VERSION, MULTIPLEXER_PATH } from '../../protocol/index';
+import { createMultiplexParser, MULTIPLEX_VERSION, MULTIPLEXER_PATH } from '../../protocol/multiplexFrames';
 import type { FetchLike } from '../types';
 import type { ConnectionSlot } from './connectionSlots';
 import { MultiplexedResponse } from './MultiplexedResponse';

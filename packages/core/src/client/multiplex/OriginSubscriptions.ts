@@ -1,4 +1,4 @@
-import { formatVersions } from '../../protocol/index';
+import { formatVersions } from '../../protocol/versions';
 import type { FetchLike } from '../types';
 import { acquireSlot, type ConnectionSlot, FREE_SLOT } from './connectionSlots';
 import { MovableSubscription } from './MovableSubscription';
