@@ -1,5 +1,5 @@
 import { BraidError, type ResourceStatus } from '@braid-live/core';
-import type { LiveSource } from './serverRender';
+import { type LiveSource, standIn } from './serverRender';
 
 /**
  * The status of a hook whose key is null or undefined (`useBraid(null)`, `useBraid(ready ? url : null)`): no
@@ -23,9 +23,6 @@ export const IDLE_STATUS: IdleStatus = Object.freeze({
   pendingVersions: Object.freeze([]) as readonly [],
 });
 
-const NEVER = new Promise<void>(() => {});
-const noSubscription = () => () => {};
-
 /**
  * A write through a null key has nowhere to go: it throws at once (a BraidError of kind 'invalid', like a value
  * JSON cannot carry) rather than being dropped, so the mistake shows where it is made.
@@ -39,13 +36,7 @@ function refuseWrite(): never {
   );
 }
 
-const IDLE_SOURCE: LiveSource<unknown> = {
-  subscribe: noSubscription,
-  getSnapshot: () => undefined,
-  getStatus: () => IDLE_STATUS,
-  set: refuseWrite,
-  ready: NEVER,
-};
+const IDLE_SOURCE: LiveSource<unknown> = standIn(IDLE_STATUS, refuseWrite);
 
 /** The stand-in for a null key: no value, idle, no subscription, writes refused (one object for every null key). */
 export function idleSource<T>(): LiveSource<T> {

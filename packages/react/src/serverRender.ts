@@ -24,17 +24,22 @@ const SERVER_STATUS: ResourceStatus = Object.freeze({
 const NEVER = new Promise<void>(() => {});
 const noSubscription = () => () => {};
 
-/** The stand-in for a resource during a server render: no value yet, connecting, not writable. */
-export function serverSource<T>(url: string): LiveSource<T> {
+/** A stand-in for a resource: no value, a fixed status, no subscription, every write refused by `refuse`. */
+export function standIn<T>(status: BraidStatus, refuse: () => never): LiveSource<T> {
   return {
     subscribe: noSubscription,
     getSnapshot: () => undefined,
-    getStatus: () => SERVER_STATUS,
-    set: () => {
-      throw new Error(`@braid-live/react: cannot write ${url} during a server render`);
-    },
+    getStatus: () => status,
+    set: refuse,
     ready: NEVER,
   };
+}
+
+/** The stand-in for a resource during a server render: no value yet, connecting, not writable. */
+export function serverSource<T>(url: string): LiveSource<T> {
+  return standIn(SERVER_STATUS, () => {
+    throw new Error(`@braid-live/react: cannot write ${url} during a server render`);
+  });
 }
 
 /** The error `useBraid(url, { suspense: true })` throws in a server render that has no initialData. */

@@ -22,14 +22,6 @@ function randomId(length: number): string {
  */
 const KEPT_RELEASED_RESOURCES = 64;
 
-/** HTTP/2 and 3 carry any number of requests on one connection: no need to multiplex on top. */
-function pageOriginUsesHttp2(origin: string): boolean {
-  if (typeof location === 'undefined' || location.origin !== origin || typeof performance === 'undefined')
-    return false;
-  const nav = performance.getEntriesByType?.('navigation')?.[0] as { nextHopProtocol?: string } | undefined;
-  return nav?.nextHopProtocol === 'h2' || nav?.nextHopProtocol === 'h3';
-}
-
 /** The multiplexer is a chunk of its own, loaded by the first subscription (server renders never load it). */
 let originSubscriptions: Promise<typeof import('./multiplex/OriginSubscriptions')> | undefined;
 const loadOriginSubscriptions = () =>
@@ -43,18 +35,18 @@ const loadOriginSubscriptions = () =>
  * shared settings, and the browser's online/offline signal.
  */
 export class BraidClient {
-  readonly peer: string;
+  declare readonly peer: string;
   /** New for every BraidClient: with it, Version ids never repeat, whatever `peer` says (a reload, a second tab). */
   readonly instance = randomId(8);
   private resources = new Map<string, ClientResource<unknown>>();
   /** URLs of released resources still in `resources`, longest-released first. */
   private released = new Set<string>();
-  private context: ResourceContext;
+  declare private context: ResourceContext;
   private seq = 0;
-  private removeNetworkListeners?: () => void;
+  declare private removeNetworkListeners?: () => void;
   private origins = new Map<string, OriginSubscriptions>();
   /** With `persist`: loaded (its own chunk) by the first resource used. */
-  private persistence?: Promise<ClientPersistence>;
+  declare private persistence?: Promise<ClientPersistence>;
   /** With `headers` as a function: what it returned last (the multiplexer reads it when it opens a stream). */
   private latestHeaders: Record<string, string> = {};
 
@@ -63,7 +55,7 @@ export class BraidClient {
    * through the origin's multiplexer with the client's own — one connection per tab, not one more each.
    * Takes an absolute URL (TextResource resolves its own against the page).
    */
-  readonly subscriptionFetch: FetchLike;
+  declare readonly subscriptionFetch: FetchLike;
 
   constructor(private readonly options: BraidClientOptions = {}) {
     this.peer = options.peer ?? randomId(8);
@@ -185,7 +177,6 @@ export class BraidClient {
         fetchImpl,
         typeof this.options.headers === 'function' ? this.latestHeaders : (this.options.headers ?? {}),
         mode,
-        pageOriginUsesHttp2(origin),
       );
       this.origins.set(origin, route);
     }

@@ -81,23 +81,23 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     canRedo: false,
   };
   /** The write path (its own chunk), once loaded: edits, PUTs, undo. */
-  private writer?: ResourceWriter<T>;
-  private loadingWriter?: Promise<ResourceWriter<T>>;
+  declare private writer?: ResourceWriter<T>;
+  declare private loadingWriter?: Promise<ResourceWriter<T>>;
   /** `set` calls made before the first value arrived or the write path loaded (a recipe needs both to run). */
   private waitingSets: { action: SetAction<T>; waiter: WriteWaiter }[] = [];
   /** The running loop's abort (present exactly while a loop runs). The write path's. */
-  running?: AbortController;
+  declare running?: AbortController;
   /** The current subscription's abort. The write path's. */
-  stream?: AbortController;
-  private graceTimer?: unknown;
-  private readyPromise?: Promise<void>;
-  private resolveReady?: () => void;
-  private rejectReady?: (error: BraidError) => void;
-  private wakeUp?: () => void;
+  declare stream?: AbortController;
+  declare private graceTimer?: unknown;
+  declare private readyPromise?: Promise<void>;
+  declare private resolveReady?: () => void;
+  declare private rejectReady?: (error: BraidError) => void;
+  declare private wakeUp?: () => void;
   private errorListeners = new Set<(error: BraidError) => void>();
   /** With `persist`: saves this resource's replica; `restoring` runs once, before the first connection. */
-  persisted?: ResourcePersistence;
-  private restoring?: Promise<void>;
+  declare persisted?: ResourcePersistence;
+  declare private restoring?: Promise<void>;
 
   constructor(
     readonly url: string,
@@ -166,7 +166,9 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
 
   private step(kind: 'undo' | 'redo'): Promise<void> {
     const { promise, waiter } = writePromise();
-    this.loadWriter().then((writer) => writer.step(kind, waiter), waiter.reject);
+    this.loadWriter()
+      .then((writer) => writer.step(kind, waiter))
+      .catch(waiter.reject);
     return promise;
   }
 

@@ -3,17 +3,15 @@ import { applyJsonPatches } from '../protocol/applyJsonPatch';
 import { collapsePatches } from '../protocol/composePatches';
 import { diffJson } from '../protocol/diffJson';
 import type { JsonPatch } from '../protocol/types';
-import { BraidError } from './BraidError';
-import { backoffDelay, parseRetryAfter, RETRYABLE_STATUS } from './backoff';
 import type { ClientResource } from './ClientResource';
 import { encodeWrite } from './encodeWrite';
+import { BraidError, backoffDelay, describe, parseRetryAfter, RETRYABLE_STATUS, sleep } from './initialCode';
 import { toJsonValue } from './jsonValue';
 import { MAX_RENAMES } from './machine/writeMachine';
 import { type InflightWrite, OptimisticState, type WriteWaiter } from './OptimisticState';
-import { sleep } from './sleep';
 import type { SetAction } from './types';
 import { type EditKind, UndoHistory } from './undoHistory';
-import { describe, smallerOf } from './wire';
+import { takeStep } from './undoStep';
 
 const MAX_PATCHES_PER_WRITE = 1000;
 /** A 409 whose reason starts so means the Version was taken by another write (server/knownVersions.ts). */
@@ -67,14 +65,12 @@ export class ResourceWriter<T> {
 
   /** Undoes (or redoes) this client's latest edit as a new write; resolves `waiter` when there is nothing to do. */
   step(kind: 'undo' | 'redo', waiter: WriteWaiter): void {
-    import('./undoStep').then(({ takeStep }) => {
-      const prev = this.local.view;
-      const stack = kind === 'undo' ? this.history.undos : this.history.redos;
-      const patches = this.local.loaded ? takeStep(stack, prev) : undefined;
-      if (!patches || !this.commit(prev, applyJsonPatches(prev, patches), patches, waiter, kind))
-        waiter.resolve();
-      this.resource.updateStatus({});
-    }, waiter.reject);
+    const prev = this.local.view;
+    const stack = kind === 'undo' ? this.history.undos : this.history.redos;
+    const patches = this.local.loaded ? takeStep(stack, prev) : undefined;
+    if (!patches || !this.commit(prev, applyJsonPatches(prev, patches), patches, waiter, kind))
+      waiter.resolve();
+    this.resource.updateStatus({});
   }
 
   private commit(
@@ -281,4 +277,15 @@ export class ResourceWriter<T> {
   close(): void {
     this.resource.ctx.timers.clearTimeout(this.echoTimer);
   }
+}
+
+/** For a plain value: whichever is smaller on the wire, the patches or one whole-document write. */
+export function smallerOf(patches: JsonPatch[], next: unknown): JsonPatch[] {
+  const whole = JSON.stringify(next).length;
+  let size = 0;
+  for (const p of patches) {
+    size += p.range.length + 40 + (p.content === undefined ? 0 : JSON.stringify(p.content).length);
+    if (size > whole) return [{ range: '', content: next }];
+  }
+  return patches;
 }

@@ -15,8 +15,8 @@ const MAX_STEPS = 100;
 
 /**
  * The undo and redo stacks of this client's own edits, one step per `set` call. Recording is all an edit pays
- * (two references and its patches); the inverse and its transform are worked out only on undo (undoStep.ts, an
- * on-demand chunk: pages that never undo never load it).
+ * (two references and its patches); the inverse and its transform are worked out only on undo (undoStep.ts; both are
+ * part of the write path's chunk, which pages that only read never load).
  */
 export class UndoHistory {
   undos: EditRecord[] = [];

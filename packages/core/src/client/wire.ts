@@ -1,4 +1,3 @@
-import type { JsonPatch } from '../protocol/types';
 import { parseVersions } from '../protocol/versions';
 
 /** The Version header of a response, or [] when it has none (or an unreadable one). */
@@ -18,15 +17,4 @@ export function sameVersion(a: readonly string[], b: readonly string[]): boolean
 export function describe(error: unknown): string {
   const e = error as { message?: string; cause?: { message?: string; code?: string } };
   return [e?.message, e?.cause?.code ?? e?.cause?.message].filter(Boolean).join(': ') || String(error);
-}
-
-/** For a plain value: whichever is smaller on the wire, the patches or one whole-document write. */
-export function smallerOf(patches: JsonPatch[], next: unknown): JsonPatch[] {
-  const whole = JSON.stringify(next).length;
-  let size = 0;
-  for (const p of patches) {
-    size += p.range.length + 40 + (p.content === undefined ? 0 : JSON.stringify(p.content).length);
-    if (size > whole) return [{ range: '', content: next }];
-  }
-  return patches;
 }

@@ -1,4 +1,4 @@
-import { BraidError } from '../client/BraidError';
+import { BraidError } from '../client/initialCode';
 import { newWrite } from '../client/machine/writeMachine';
 import type { OptimisticState } from '../client/OptimisticState';
 import { appendComposed, applyJsonPatches, type JsonPatch } from '../protocol/index';

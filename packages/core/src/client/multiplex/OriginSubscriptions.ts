@@ -1,4 +1,4 @@
-import { formatVersions } from '../../protocol/versions';
+import { formatVersions } from '../initialCode';
 import type { FetchLike } from '../types';
 import { acquireSlot, type ConnectionSlot, FREE_SLOT } from './connectionSlots';
 import { MovableSubscription } from './MovableSubscription';
@@ -36,7 +36,7 @@ export class OriginSubscriptions {
     private readonly headers: Record<string, string>,
     private readonly mode: MultiplexMode,
     /** HTTP/2 or 3: no connection limit to work around. */
-    private readonly http2: boolean,
+    private readonly http2 = pageOriginUsesHttp2(origin),
   ) {}
 
   /** Opens a subscription (a long-lived GET), by whichever route this origin takes. */
@@ -177,4 +177,12 @@ function releasedWithBody(response: Response, slot: ConnectionSlot): Response {
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+/** HTTP/2 and 3 carry any number of requests on one connection: no need to multiplex on top. */
+function pageOriginUsesHttp2(origin: string): boolean {
+  if (typeof location === 'undefined' || location.origin !== origin || typeof performance === 'undefined')
+    return false;
+  const nav = performance.getEntriesByType?.('navigation')?.[0] as { nextHopProtocol?: string } | undefined;
+  return nav?.nextHopProtocol === 'h2' || nav?.nextHopProtocol === 'h3';
 }
