@@ -1,0 +1,146 @@
+// The write path (edits, OptimisticState, PUTs, undo) is a chunk loaded on demand (ClientResource → import()),
+// prefetched by the first subscription. While it loads — held open here by a gate, like a slow network — the
+// resource reads as usual, and a set() made meanwhile is counted as pending, shown and sent once the chunk is
+// there, and its promise settles: nothing is lost. A chunk that fails to load is reported and loaded again.
+import { memoryStore } from '@braid-live/server';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { BraidError } from '../../src/client/BraidError';
+import { recordingFetch, startServer, type TestServer, waitFor } from './harness';
+
+const chunk = vi.hoisted(() => {
+  let release: () => void = () => {};
+  const state = {
+    loads: 0,
+    failures: 0,
+    gate: Promise.resolve(),
+    hold: () => {},
+    release: () => release(),
+  };
+  state.hold = () => {
+    state.gate = new Promise<void>((resolve) => (release = resolve));
+  };
+  return state;
+});
+
+let server: TestServer | undefined;
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  chunk.release();
+  chunk.failures = 0;
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await server?.stop();
+  server = undefined;
+});
+
+interface List {
+  items: number[];
+}
+
+/** A BraidClient from a fresh module registry: its write path chunk is not loaded yet. */
+async function freshClient(
+  options: ConstructorParameters<typeof import('../../src/client/index').BraidClient>[0],
+) {
+  vi.resetModules();
+  // The real module, delivered when the gate opens (a slow chunk download), or a failed download.
+  vi.doMock('../../src/client/ResourceWriter', async (importOriginal) => {
+    chunk.loads++;
+    await chunk.gate;
+    if (chunk.failures > 0) {
+      chunk.failures--;
+      throw new TypeError('Failed to fetch dynamically imported module');
+    }
+    return importOriginal();
+  });
+  const { BraidClient } = await import('../../src/client/index');
+  const client = new BraidClient(options);
+  cleanups.push(() => client.close());
+  return client;
+}
+
+async function listServer(): Promise<TestServer> {
+  server = await startServer(() => ({
+    options: { store: memoryStore() },
+    define: (braid) => braid.resource('/list', { initial: { items: [] } }),
+  }));
+  return server;
+}
+
+describe('the write path chunk, loaded on demand', () => {
+  it('reads while it loads; a set() made meanwhile is pending, then shown, sent and confirmed', async () => {
+    const srv = await listServer();
+    const rec = recordingFetch();
+    chunk.hold();
+    const loadsBefore = chunk.loads;
+    const client = await freshClient({ baseUrl: srv.base, fetch: rec.fetch, peer: 'lazy' });
+    const list = client.resource<List>('/list');
+    const seen: number[][] = [];
+    list.subscribe(() => seen.push(list.getSnapshot()?.items ?? []));
+
+    // The first subscription prefetches the chunk; reading needs none of it.
+    await list.ready;
+    await waitFor(() => chunk.loads > loadsBefore, 5000, 'the chunk load to start');
+    await srv.braid.patch('/list', (d: List) => void d.items.push(1));
+    await waitFor(() => list.getSnapshot()?.items.length === 1, 5000, 'an update while the chunk loads');
+
+    // Edits made while it loads: counted at once, nothing sent yet, nothing lost.
+    const first = list.set((d) => void d.items.push(2));
+    const second = list.set({ items: [1, 2, 3] });
+    let settled = 0;
+    void first.then(() => settled++);
+    void second.then(() => settled++);
+    expect(list.getStatus().pending).toBe(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(rec.requests.filter((r) => r.method === 'PUT')).toHaveLength(0);
+    expect(settled).toBe(0);
+    expect(chunk.loads - loadsBefore).toBe(1); // one load for the client, however many resources and edits
+
+    chunk.release();
+    await Promise.all([first, second]);
+    expect(list.getSnapshot()!.items).toEqual([1, 2, 3]);
+    expect(list.getStatus().pending).toBe(0);
+    expect((await srv.braid.get<List>('/list')).value.items).toEqual([1, 2, 3]);
+    expect(seen).toContainEqual([1, 2]); // the recipe's edit was shown before the plain value replaced it
+    expect(chunk.loads - loadsBefore).toBe(1);
+  });
+
+  it('a chunk that fails to load loses no edit: the failure is reported, and the next edit loads it again', async () => {
+    const srv = await listServer();
+    chunk.hold();
+    chunk.failures = 1;
+    const errors: BraidError[] = [];
+    const client = await freshClient({ baseUrl: srv.base, onError: (e) => errors.push(e) });
+    const list = client.resource<List>('/list');
+    list.subscribe(() => {});
+    await list.ready;
+
+    const first = list.set((d) => void d.items.push(1));
+    chunk.release();
+    await waitFor(() => errors.length > 0, 5000, 'the failed load to be reported');
+    expect(errors[0]!.kind).toBe('network');
+    expect(errors[0]!.message).toMatch(/the write path did not load/);
+    expect(list.getStatus().pending).toBe(1); // still waiting, not dropped
+
+    const second = list.set((d) => void d.items.push(2));
+    await Promise.all([first, second]);
+    expect(list.getSnapshot()!.items).toEqual([1, 2]);
+    expect((await srv.braid.get<List>('/list')).value.items).toEqual([1, 2]);
+  });
+
+  it('closing the client while the chunk loads rejects the waiting set() (closed), and sends nothing', async () => {
+    const srv = await listServer();
+    const rec = recordingFetch();
+    chunk.hold();
+    const client = await freshClient({ baseUrl: srv.base, fetch: rec.fetch });
+    const list = client.resource<List>('/list');
+    list.subscribe(() => {});
+    await list.ready;
+    const write = list.set((d) => void d.items.push(1));
+    client.close();
+    await expect(write).rejects.toMatchObject({ kind: 'closed' });
+    chunk.release();
+    await import('../../src/client/ResourceWriter');
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(rec.requests.filter((r) => r.method === 'PUT')).toHaveLength(0);
+    expect((await srv.braid.get<List>('/list')).value.items).toEqual([]);
+  });
+});
