@@ -129,12 +129,14 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
 
   /**
    * Changes the value: an immer recipe (`d => { d.x = 1 }`) or a new value. Shown at once, sent as json range
-   * patches, reconciled with concurrent writes by the server. Before the first value arrives, edits wait for it.
+   * patches, reconciled with concurrent writes by the server. Before the first value arrives (or the write path's
+   * chunk, when it is still loading), edits wait for it, counted in `pending`.
    *
    * The promise resolves once the server has confirmed the write (its version came back as the server's), and
    * rejects with a BraidError when the server refused it ('rejected'), a concurrent edit overrode all of it
    * ('conflict'), or the client closed first ('closed'). Ignoring it is fine: it never rejects unhandled.
-   * A value JSON cannot carry throws at once ('invalid'), nothing changed.
+   * A value JSON cannot carry throws at once ('invalid'), nothing changed; made before the write path (a chunk
+   * prefetched by the first subscription) arrived, it rejects with that error instead, also told to onError.
    */
   set = (action: SetAction<T>): Promise<void> => {
     if (this.connection.phase === 'closed')
@@ -663,23 +665,21 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
       canRedo: !!this.writer?.history.redos.length,
       error: 'error' in change ? change.error : prev.error,
     };
-    if (
-      prev.state === next.state &&
-      prev.version === next.version &&
-      prev.pending === next.pending &&
-      prev.pendingVersions === next.pendingVersions &&
-      prev.canUndo === next.canUndo &&
-      prev.canRedo === next.canRedo &&
-      prev.error === next.error
-    ) {
+    if (next.error === undefined) delete next.error;
+    if (next.version === undefined) delete next.version;
+    if (sameFields(prev, next)) {
       if (valueChanged) this.emit();
       return;
     }
-    if (next.error === undefined) delete next.error;
-    if (next.version === undefined) delete next.version;
     this.status = next;
     this.emit();
   }
+}
+
+/** Two statuses with the same fields, each the same value (status identity is change). */
+function sameFields(a: ResourceStatus, b: ResourceStatus): boolean {
+  const keys = Object.keys(a) as (keyof ResourceStatus)[];
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
 
 /** A promise for one `set` call, already handled (ignoring it never makes an unhandled rejection). */
