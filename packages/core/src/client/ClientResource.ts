@@ -68,10 +68,11 @@ const NO_VERSIONS: readonly string[] = [];
 export class ClientResource<T = unknown> extends Subscribable<() => void> {
   /**
    * The local state: what the server sent, and once the write path is loaded (ResourceWriter) the write in
-   * flight and the buffered edits on top of it (OptimisticState): what the UI sees. The write path's.
+   * flight and the buffered edits on top of it (OptimisticState): what the UI sees.
+   * @internal The write path's (ResourceWriter).
    */
   local: ReadState = new ReadState();
-  /** The write path's. */
+  /** @internal The write path's (ResourceWriter). */
   connection: ConnectionMachineState = initialConnection;
   private status: ResourceStatus = {
     state: 'connecting',
@@ -85,9 +86,9 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   declare private loadingWriter?: Promise<ResourceWriter<T>>;
   /** `set` calls made before the first value arrived or the write path loaded (a recipe needs both to run). */
   private waitingSets: { action: SetAction<T>; waiter: WriteWaiter }[] = [];
-  /** The running loop's abort (present exactly while a loop runs). The write path's. */
+  /** @internal The running loop's abort (present exactly while a loop runs). The write path's. */
   declare running?: AbortController;
-  /** The current subscription's abort. The write path's. */
+  /** @internal The current subscription's abort. The write path's. */
   declare stream?: AbortController;
   declare private graceTimer?: unknown;
   declare private readyPromise?: Promise<void>;
@@ -95,13 +96,16 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   declare private rejectReady?: (error: BraidError) => void;
   declare private wakeUp?: () => void;
   private errorListeners = new Set<(error: BraidError) => void>();
-  /** With `persist`: saves this resource's replica; `restoring` runs once, before the first connection. */
+  /**
+   * With `persist`: saves this resource's replica; `restoring` runs once, before the first connection.
+   * @internal The write path's too.
+   */
   declare persisted?: ResourcePersistence;
   declare private restoring?: Promise<void>;
 
   constructor(
     readonly url: string,
-    /** The write path's. */
+    /** @internal The write path's (ResourceWriter). */
     readonly ctx: ResourceContext,
   ) {
     super();
@@ -206,7 +210,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
 
   // ---- the machines: every phase change goes through dispatch ----
 
-  /** The write path's. */
+  /** @internal The write path's (ResourceWriter). */
   dispatch(event: ConnectionEvent): void {
     const prev = this.connection;
     const next = connectionReducer(prev, event);
@@ -237,7 +241,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     if (!this.hasListeners()) this.scheduleRelease();
   }
 
-  /** The write path's. */
+  /** @internal The write path's (ResourceWriter). */
   activate(): void {
     if (this.connection.phase === 'closed') return;
     this.ctx.timers.clearTimeout(this.graceTimer);
@@ -252,7 +256,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     }
   }
 
-  /** The write path's. */
+  /** @internal The write path's (ResourceWriter). */
   scheduleRelease(): void {
     this.ctx.timers.clearTimeout(this.graceTimer);
     this.graceTimer = this.ctx.timers.setTimeout(() => {
@@ -522,7 +526,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   }
 
   /** Runs one request, reporting it and its answer to onEvent (when someone listens). */
-  /** The write path's. */
+  /** @internal The write path's (ResourceWriter). */
   async reported(
     method: 'GET' | 'PUT',
     subscribe: boolean,
@@ -618,7 +622,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   }
 
   /** `set` calls whose every patch a concurrent edit overrode: nothing of them reaches the server. */
-  /** The write path's. */
+  /** @internal The write path's (ResourceWriter). */
   settleOverridden(reception: Reception): void {
     if (reception.overridden.length === 0) return;
     const error = new BraidError('conflict', this.url, 'write overridden by a concurrent edit');
@@ -636,7 +640,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     return () => this.errorListeners.delete(listener);
   }
 
-  /** The write path's. */
+  /** @internal The write path's (ResourceWriter). */
   reportError(error: BraidError): void {
     for (const listener of [...this.errorListeners]) listener(error);
     this.ctx.reportError(error);
@@ -645,7 +649,7 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
   // ---- status ----
 
   /** Recomputes the status; notifies listeners when it changed, or always when the value changed too. */
-  /** The write path's. */
+  /** @internal The write path's (ResourceWriter). */
   updateStatus(
     change: { state?: ConnectionState | undefined; error?: BraidError | undefined },
     valueChanged = false,
