@@ -3,12 +3,13 @@ import {
   type JsonPatch,
   type PatchFrame,
   parseContentRange,
-  parseJsonContent,
   parseJsonRange,
   parsePatchesBody,
   parseVersions,
 } from '@braid-live/core/protocol';
 import { HttpError, parseOrBadRequest } from '../errors';
+import { rememberContentJsonText } from '../json/contentJson';
+import { isCanonicalString, parseContent } from '../json/parseContent';
 import type { BraidLimits } from '../limits';
 import type { IncomingRequest } from './exchange';
 import { header } from './headers';
@@ -70,7 +71,12 @@ export function parseWriteBody(form: WriteForm, body: Uint8Array, limits: BraidL
   switch (form.kind) {
     case 'snapshot': {
       if (body.length === 0) throw new HttpError(400, 'empty body: a snapshot write needs a JSON document');
-      return [{ range: '', content: parseOrBadRequest(() => parseJsonContent(body, limits.maxJsonDepth)) }];
+      return [
+        contentPatch(
+          '',
+          parseOrBadRequest(() => parseContent(body, limits.maxJsonDepth)),
+        ),
+      ];
     }
     case 'inline':
       return [toJsonPatch(form.unit, form.range, body, limits, '')];
@@ -94,10 +100,20 @@ function toJsonPatch(unit: string, range: string, content: Uint8Array, limits: B
   if (parsed.path.length > limits.maxPathDepth) {
     throw new HttpError(400, `range of patch${which} is nested too deep (limit ${limits.maxPathDepth})`);
   }
-  const value = parseOrBadRequest(() => parseJsonContent(content, limits.maxJsonDepth), `patch${which}: `);
+  const parsedContent = parseOrBadRequest(
+    () => parseContent(content, limits.maxJsonDepth),
+    `patch${which}: `,
+  );
   // Canonical form (non-ASCII escaped): stored, transformed and re-sent as is.
-  const patch: JsonPatch = { range: formatJsonRange(parsed) };
-  if (value !== undefined) patch.content = value;
+  return contentPatch(formatJsonRange(parsed), parsedContent);
+}
+
+/** The patch, with its content's JSON remembered when the text sent is exactly it (json/contentJson.ts). */
+function contentPatch(range: string, { value, text }: { value: unknown; text: string }): JsonPatch {
+  const patch: JsonPatch = { range };
+  if (value === undefined) return patch;
+  patch.content = value;
+  if (isCanonicalString(value, text)) rememberContentJsonText(patch, text);
   return patch;
 }
 

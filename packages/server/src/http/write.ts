@@ -1,5 +1,6 @@
 import { formatVersions } from '@braid-live/core/protocol';
 import { HttpError } from '../errors';
+import { LoopTurn } from '../loopTurn';
 import type { Route } from '../resource/registry';
 import type { ServerContext } from '../serverContext';
 import { checkAccess } from './authorize';
@@ -25,7 +26,10 @@ export async function handleWrite(ctx: ServerContext, route: Route, req: Incomin
 
   if (ctx.closed) throw new HttpError(503, 'server is shutting down');
   await ctx.registry.with(route, async (resource) => {
+    const turn = new LoopTurn();
     const patches = parseWriteBody(headers.form, body, ctx.limits);
+    // A big body took a while to parse: let the loop run before the write's own passes.
+    await turn.pause();
     const outcome = await resource.write({
       version: headers.version,
       parents: headers.parents,

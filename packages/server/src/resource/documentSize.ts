@@ -16,7 +16,7 @@ export function jsonSizeOf(value: unknown): number {
     case 'string':
       return value.length + 2;
     case 'number':
-      return Number.isFinite(value) ? String(value).length : 4;
+      return numberSize(value);
     case 'boolean':
       return value ? 4 : 5;
     case 'object':
@@ -26,9 +26,19 @@ export function jsonSizeOf(value: unknown): number {
   }
 }
 
+/**
+ * Containers whose measure visited fewer values than this are not cached: measuring them again costs about
+ * as little as looking them up, and a cache entry per small object (200,000 list items) made measuring a new
+ * document several times slower (a WeakMap entry each). A container holding a big subtree is cached itself.
+ */
+const CACHE_MIN_VISITS = 32;
+/** Values visited by containerSize so far (the difference tells how much one measure walked). */
+let visits = 0;
+
 function containerSize(container: object): number {
   const cached = measured.get(container);
   if (cached !== undefined) return cached;
+  const before = visits;
   let size = 2; // [] or {}
   let members = 0;
   if (Array.isArray(container)) {
@@ -38,7 +48,8 @@ function containerSize(container: object): number {
     }
   } else {
     const record = container as Record<string, unknown>;
-    for (const key in record) {
+    // (Object.keys: a quarter quicker than for-in on a big object; JSON objects have no inherited keys.)
+    for (const key of Object.keys(record)) {
       const item = record[key];
       if (item === undefined) continue;
       size += key.length + 3 + jsonSizeOf(item); // "key":
@@ -46,6 +57,16 @@ function containerSize(container: object): number {
     }
   }
   if (members > 1) size += members - 1; // commas
-  measured.set(container, size);
+  visits += members + 1;
+  if (visits - before >= CACHE_MIN_VISITS) measured.set(container, size);
   return size;
+}
+
+/** `String(n).length` without making the string for integers (a document of numbers has many). */
+function numberSize(n: number): number {
+  if (!Number.isFinite(n)) return 4; // null
+  if (!Number.isInteger(n) || n >= 1e15 || n <= -1e15) return String(n).length;
+  let length = n < 0 ? 2 : 1;
+  for (let bound = 10, abs = Math.abs(n); abs >= bound; bound *= 10) length++;
+  return length;
 }

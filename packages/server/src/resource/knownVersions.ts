@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { JsonPatch } from '@braid-live/core/protocol';
+import { contentJson } from '../json/contentJson';
 
 /** The digest of a state that no write made (the initial value): any write claiming its id is not a retry. */
 export const NOT_A_WRITE = '(not a write)';
@@ -11,11 +12,20 @@ export const NOT_A_WRITE = '(not a write)';
  * it has the same digest; a different write under the same Version has another one.
  */
 export function writeDigest(parents: readonly string[] | undefined, patches: readonly JsonPatch[]): string {
-  const shape = [
-    parents ?? null,
-    patches.map((p) => (p.content === undefined ? [p.range] : [p.range, p.content])),
-  ];
-  return createHash('sha256').update(JSON.stringify(shape)).digest('base64url').slice(0, 22);
+  // The same bytes as JSON.stringify of the shape above, with each content's JSON made once per write
+  // (contentJson.ts) instead of again here: a big content is stringified once, not once per use.
+  const hash = createHash('sha256').update(`[${JSON.stringify(parents ?? null)},[`);
+  for (let i = 0; i < patches.length; i++) {
+    const patch = patches[i];
+    const range = `${i > 0 ? ',' : ''}[${JSON.stringify(patch.range)}`;
+    if (patch.content === undefined) hash.update(`${range}]`);
+    else
+      hash
+        .update(`${range},`)
+        .update(contentJson(patch) ?? 'null')
+        .update(']');
+  }
+  return hash.update(']]').digest('base64url').slice(0, 22);
 }
 
 /**

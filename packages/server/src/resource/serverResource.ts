@@ -2,6 +2,8 @@ import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
 import { appendShared } from '../cluster/appendShared';
 import type { SeqRecord } from '../cluster/sharedLog';
 import { reasonOf } from '../errors';
+import { forgetContentJson, rememberContentJson } from '../json/contentJson';
+import { LoopTurn } from '../loopTurn';
 import type { ServerContext } from '../serverContext';
 import type { StoredResource, VersionRecord } from '../store/types';
 import type { SubscriptionSink } from '../subscriptions/sink';
@@ -278,8 +280,28 @@ export class ServerResource extends StoredResourceBase {
   }
 
   private async applyWrite(proposal: WriteProposal): Promise<WriteOutcome> {
+    const texts: JsonPatch[][] = [proposal.patches];
+    try {
+      return await this.applyWriteInTurns(proposal, texts);
+    } finally {
+      for (const patches of texts) forgetContentJson(patches);
+    }
+  }
+
+  /**
+   * The write path (see the class comment). A big write gives the event loop back between its passes
+   * (LoopTurn): apply, measure and validate; the contents' JSON (made once: digest, store and wire share it);
+   * the digest; the store frame; the wire bytes. `texts` gets every patch list whose JSON was remembered.
+   */
+  private async applyWriteInTurns(proposal: WriteProposal, texts: JsonPatch[][]): Promise<WriteOutcome> {
     const shared = this.ctx.store.shared;
-    const digest = writeDigest(proposal.parents, proposal.patches);
+    const turn = new LoopTurn();
+    // Made when first needed: a retry check, or an accepted write's record (a refused write never hashes).
+    let digest: string | undefined;
+    const digestOf = () => {
+      digest ??= writeDigest(proposal.parents, proposal.patches);
+      return digest;
+    };
     // On a shared log, a write that lost the race to another node rebases onto the versions it missed and
     // tries again (appendShared.ts bounds the attempts); on a store of our own, the first attempt is the last.
     for (let attempt = 1; ; attempt++) {
@@ -287,7 +309,8 @@ export class ServerResource extends StoredResourceBase {
       // The same Version with the same Parents and patches is the same write: a retry after a lost response
       // changes nothing. Anything else under a taken Version would be dropped silently if answered 200.
       if (proposal.version !== undefined && history.known.has(proposal.version)) {
-        if (history.known.isRetry(proposal.version, digest))
+        rememberContentJson(proposal.patches);
+        if (history.known.isRetry(proposal.version, digestOf()))
           return { kind: 'duplicate', version: proposal.version };
         throw new ResourceError(
           'version-taken',
@@ -306,13 +329,24 @@ export class ServerResource extends StoredResourceBase {
       // Every write, server-side ones too: the schema is what the document's type promises.
       if (this.options.schema) await checkSchema(this.options.schema, value);
       if (proposal.req) await runValidate(this.options.validate, value, history.headValue, proposal.req);
+      await turn.pause();
+      // Accepted so far: each content's JSON, once, for the digest, the store's frame and the wire.
+      rememberContentJson(proposal.patches);
+      if (patches !== proposal.patches) {
+        texts.push(patches);
+        rememberContentJson(patches);
+      }
+      await turn.pause();
+      digestOf();
+      await turn.pause();
+      // (Another write cannot have moved the head meanwhile: writes run one at a time in the queue.)
 
       const record: VersionRecord = {
         version: proposal.version ?? this.freshVersionId(),
         parents: history.headVersion,
         patches,
         time: Date.now(),
-        digest,
+        digest: digestOf(),
       };
       if (proposal.peer !== undefined) record.peer = proposal.peer;
       // The first write of a pattern path creates a resource: it needs a place in the pattern's quota (403).
@@ -320,8 +354,14 @@ export class ServerResource extends StoredResourceBase {
       if (shared) {
         let outcome: Awaited<ReturnType<typeof appendShared>>;
         try {
-          outcome = await appendShared(shared, this.path, history.headSeq, record, digest, attempt, (e, c) =>
-            this.ctx.reportError(e, c),
+          outcome = await appendShared(
+            shared,
+            this.path,
+            history.headSeq,
+            record,
+            digestOf(),
+            attempt,
+            (e, c) => this.ctx.reportError(e, c),
           );
         } catch (error) {
           undoReservation?.();
@@ -351,6 +391,7 @@ export class ServerResource extends StoredResourceBase {
           );
         }
       }
+      turn.restart(); // (the store's fsync gave the loop back)
       const entry = history.push({ ...record, value, wire: versionUpdateBytes(record) });
       this.reportResident();
       this.publish(entry);

@@ -45,7 +45,7 @@ export async function writeFully(handle: StoreFileHandle, bytes: Buffer, positio
 const TEMP_SUFFIX = '.tmp';
 
 /**
- * Replaces (or creates) `dir/name` with `bytes`, so that a crash at any point leaves either the old file
+ * Replaces (or creates) `dir/name` with `bytes` (or its parts, in order), so that a crash at any point leaves either the old file
  * or the new one, whole:
  * 1. write a temp file in the same directory (same file system, so the rename is atomic) and fsync it:
  *    its data must be on disk before the rename makes it visible under the real name;
@@ -53,12 +53,22 @@ const TEMP_SUFFIX = '.tmp';
  * 3. fsync the directory, so the rename itself survives a crash before we acknowledge anything.
  * A crash before step 2 only leaves a stray temp file, removed by `removeTempFiles` at the next start.
  */
-export async function replaceFileAtomically(syncer: Syncer, dir: string, name: string, bytes: Buffer) {
+export async function replaceFileAtomically(
+  syncer: Syncer,
+  dir: string,
+  name: string,
+  bytes: Buffer | readonly Buffer[],
+) {
   const temp = join(dir, `pending-${randomBytes(8).toString('hex')}${TEMP_SUFFIX}`);
   try {
     const handle = await syncer.fs.open(temp, 'wx');
     try {
-      await writeFully(handle, bytes, 0);
+      // Parts are written one after the other (no concatenated copy of a big log).
+      let position = 0;
+      for (const part of Buffer.isBuffer(bytes) ? [bytes] : bytes) {
+        await writeFully(handle, part, position);
+        position += part.length;
+      }
       await syncer.data(handle);
     } finally {
       await handle.close();

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
+import { LoopTurn } from '../loopTurn';
 import { CommitQueue } from './commitQueue';
 import { ensureDirectory, removeTempFiles, Syncer } from './durableFiles';
-import { encodeLogFile, encodeVersionFrame } from './logFormat';
+import { encodeLogFileInTurns, encodeVersionFrame } from './logFormat';
 import { OpenFiles } from './openFiles';
 import { resourceFileName } from './resourceFileName';
 import { type LogRepair, ResourceLog } from './resourceLog';
@@ -135,13 +136,14 @@ export function fileStore(dir: string, options: FileStoreOptions = {}): FileStor
 
     async compact(path: string, state: StoredResource): Promise<void> {
       checkOpen(path);
-      // Encoded now: `state` is what the caller holds at this call, even if its arrays grow afterwards
-      // (the appends made after this call follow the compaction; they must not also be inside it).
-      const bytes = encodeLogFile(path, state);
+      // `state` as the caller holds it at this call, even if its arrays grow afterwards (the appends made
+      // after this call follow the compaction; they must not also be inside it). Encoded in the queue, in
+      // turns that give the event loop back (a big history is tens of ms per MiB to encode).
+      const snapshot: StoredResource = { ...state, records: state.records.slice() };
       const { log, queue } = resource(path);
       await queue.exclusive(async () => {
         await ready;
-        await log.replace(bytes);
+        await log.replace(await encodeLogFileInTurns(path, snapshot, new LoopTurn()));
         counts.compactions++;
       });
     },

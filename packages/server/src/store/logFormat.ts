@@ -1,4 +1,6 @@
 import { crc32 } from 'node:zlib';
+import { contentJson } from '../json/contentJson';
+import type { LoopTurn } from '../loopTurn';
 import { isBase, isVersionRecord } from './recordShape';
 import type { StoredResource, VersionRecord } from './types';
 
@@ -44,45 +46,110 @@ export interface DecodedLog extends StoredResource {
 
 /** The bytes of a new log file: prefix, log header, then the base and records of a compaction. */
 export function encodeLogFile(path: string, state: StoredResource): Buffer {
-  const prefix = Buffer.alloc(FILE_PREFIX_BYTES);
-  FILE_MAGIC.copy(prefix);
-  prefix.writeUInt32LE(FORMAT_VERSION, FILE_MAGIC.length);
-  const header = { type: 'log', path, compactedRecords: state.records.length };
-  const frames = [prefix, encodeFrame(JSON.stringify(header))];
-  if (state.base) {
-    const { version, value } = state.base;
-    frames.push(encodeFrame(checkedJson({ type: 'base', version, value }, isBase, 'base')));
-  }
-  for (const record of state.records) frames.push(encodeVersionFrame(record));
-  return Buffer.concat(frames);
-}
-
-/** One version frame. Throws (before anything is written) if the record would not read back as valid. */
-export function encodeVersionFrame(record: VersionRecord): Buffer {
-  return encodeFrame(`{"type":"version","record":${checkedJson(record, isVersionRecord, 'version record')}}`);
-}
-
-function encodeFrame(json: string): Buffer {
-  const payload = Buffer.from(json, 'utf8');
-  if (payload.length > MAX_PAYLOAD_BYTES)
-    throw new RangeError(`store record too large (${payload.length} bytes)`);
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
-  frame.writeUInt32LE(payload.length, 0);
-  frame.writeUInt32LE(crc32(payload), 4);
-  payload.copy(frame, FRAME_HEADER_BYTES);
-  return frame;
+  const parts: Buffer[] = [];
+  for (const part of logFileParts(path, state)) if (part) parts.push(part);
+  return Buffer.concat(parts);
 }
 
 /**
- * The JSON of `value`, checked to read back with a valid shape: what we write must be what a later load
- * accepts (e.g. `time: NaN` would come back as null). Throws on values JSON cannot hold (BigInt, cycles).
+ * The same bytes as encodeLogFile, as parts made a frame at a time with the event loop given back between
+ * them (`turn`): compacting a big history encodes every record again, tens of ms per MiB.
  */
-function checkedJson(value: unknown, check: (parsed: unknown) => boolean, what: string): string {
-  const json = JSON.stringify(value);
-  if (json === undefined || !check(JSON.parse(json))) {
-    throw new TypeError(`cannot store this ${what}: it does not survive JSON with a valid shape`);
+export async function encodeLogFileInTurns(
+  path: string,
+  state: StoredResource,
+  turn: LoopTurn,
+): Promise<Buffer[]> {
+  // Small frames are joined into parts of about PART_BYTES (one file write each), big ones stay whole.
+  const parts: Buffer[] = [];
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = () => {
+    if (pending.length > 0) parts.push(pending.length === 1 ? pending[0] : Buffer.concat(pending));
+    pending = [];
+    pendingBytes = 0;
+  };
+  for (const frame of logFileParts(path, state)) {
+    if (frame) {
+      pending.push(frame);
+      pendingBytes += frame.length;
+      if (pendingBytes >= PART_BYTES) flush();
+    }
+    await turn.pause();
   }
-  return json;
+  flush();
+  return parts;
+}
+
+const PART_BYTES = 1024 * 1024;
+
+/** The frames of a log file in order; `undefined` between the passes of one frame (a place to pause). */
+function* logFileParts(path: string, state: StoredResource): Generator<Buffer | undefined> {
+  const prefix = Buffer.alloc(FILE_PREFIX_BYTES);
+  FILE_MAGIC.copy(prefix);
+  prefix.writeUInt32LE(FORMAT_VERSION, FILE_MAGIC.length);
+  yield prefix;
+  const header = { type: 'log', path, compactedRecords: state.records.length };
+  yield encodeFrame(JSON.stringify(header));
+  if (state.base) {
+    const { version, value } = state.base;
+    if (!isBase({ version })) throw cannotStore('base');
+    // (undefined: JSON leaves `value` out, and it reads back as undefined.)
+    const json = JSON.stringify(value);
+    const valuePart = json === undefined ? '' : `,"value":${json}`;
+    yield undefined;
+    yield encodeFrame(`{"type":"base","version":${JSON.stringify(version)}${valuePart}}`);
+  }
+  for (const record of state.records) {
+    const json = versionFrameJson(record);
+    yield undefined;
+    yield encodeFrame(json);
+  }
+}
+
+/**
+ * One version frame. Throws (before anything is written) if the record would not read back as valid. The
+ * record is checked as it is (not by a JSON round trip, which cost a parse of every content), and its
+ * contents' JSON is the text the write made once (json/contentJson.ts).
+ */
+export function encodeVersionFrame(record: VersionRecord): Buffer {
+  return encodeFrame(versionFrameJson(record));
+}
+
+function versionFrameJson(record: VersionRecord): string {
+  if (!isVersionRecord(record)) throw cannotStore('version record');
+  let json = `{"type":"version","record":{"version":${JSON.stringify(record.version)},"parents":${JSON.stringify(record.parents)},"patches":[`;
+  const { patches } = record;
+  for (let i = 0; i < patches.length; i++) {
+    const patch = patches[i];
+    json += `${i > 0 ? ',' : ''}{"range":${JSON.stringify(patch.range)}`;
+    if (patch.content !== undefined) {
+      const content = contentJson(patch);
+      // (A value JSON cannot carry would read back as a delete.)
+      if (content === undefined) throw cannotStore('version record');
+      json += `,"content":${content}`;
+    }
+    json += '}';
+  }
+  json += `],"time":${record.time}`;
+  if (record.peer !== undefined) json += `,"peer":${JSON.stringify(record.peer)}`;
+  if (record.digest !== undefined) json += `,"digest":${JSON.stringify(record.digest)}`;
+  return `${json}}}`;
+}
+
+function cannotStore(what: string): TypeError {
+  return new TypeError(`cannot store this ${what}: it does not survive JSON with a valid shape`);
+}
+
+/** The frame of `json`, encoded straight into it (one pass over the text, no second copy). */
+function encodeFrame(json: string): Buffer {
+  const length = Buffer.byteLength(json, 'utf8');
+  if (length > MAX_PAYLOAD_BYTES) throw new RangeError(`store record too large (${length} bytes)`);
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
+  frame.write(json, FRAME_HEADER_BYTES, 'utf8');
+  frame.writeUInt32LE(length, 0);
+  frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER_BYTES)), 4);
+  return frame;
 }
 
 /** Decodes a whole log file for `path`; see the format notes above for what stops decoding. */

@@ -126,7 +126,7 @@ export class ResourceLog implements FileHolder {
    * Replaces the log with `bytes`, a whole log file from encodeLogFile (temp file + fsync + rename +
    * directory fsync: a crash leaves the old file or the new one, never a mix).
    */
-  replace(bytes: Buffer): Promise<void> {
+  replace(bytes: Buffer | readonly Buffer[]): Promise<void> {
     return this.operation(() => this.replaceNow(bytes));
   }
 
@@ -142,12 +142,12 @@ export class ResourceLog implements FileHolder {
     return this.closeHandle();
   }
 
-  private async replaceNow(bytes: Buffer): Promise<void> {
+  private async replaceNow(bytes: Buffer | readonly Buffer[]): Promise<void> {
     // Close first: nothing is pending (the queue runs us alone), and the handle would point at the old inode.
     await this.closeHandle();
     await replaceFileAtomically(this.syncer, this.dir, this.fileName, bytes);
     this.failure = undefined;
-    this.size = bytes.length;
+    this.size = Buffer.isBuffer(bytes) ? bytes.length : bytes.reduce((sum, part) => sum + part.length, 0);
     this.appended = 0;
     this.known = true;
   }

@@ -1,4 +1,5 @@
-import { type PatchInput, serializeUpdate } from '@braid-live/core/protocol';
+import { type JsonPatch, type PatchInput, serializeUpdate } from '@braid-live/core/protocol';
+import { contentJson } from '../json/contentJson';
 import type { VersionRecord } from '../store/types';
 
 const EMPTY_HEADERS: Record<string, string> = {};
@@ -18,7 +19,7 @@ export function versionUpdateBytes(record: VersionRecord): Uint8Array {
         version: [record.version],
         parents: record.parents,
         headers: EMPTY_HEADERS,
-        body: JSON.stringify(patches[0].content),
+        body: contentJson(patches[0]) as string,
       })
     : serializeUpdate({
         version: [record.version],
@@ -33,11 +34,7 @@ export function snapshotUpdateBytes(version: string[], json: string): Uint8Array
   return serializeUpdate({ version, headers: EMPTY_HEADERS, body: json });
 }
 
-function toWirePatch(patch: { range: string; content?: unknown }): PatchInput {
+function toWirePatch(patch: JsonPatch): PatchInput {
   // Empty content means delete.
-  return {
-    unit: 'json',
-    range: patch.range,
-    content: patch.content === undefined ? '' : JSON.stringify(patch.content),
-  };
+  return { unit: 'json', range: patch.range, content: contentJson(patch) ?? '' };
 }

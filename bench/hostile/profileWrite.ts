@@ -1,0 +1,112 @@
+/**
+ * `node --import bench/loader/register.mjs bench/hostile/profileWrite.ts <row> [repeats]`: one row's hostile
+ * request sent `repeats` times to an in-process server under V8's sampling profiler; prints where the time goes.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { type JsonPatch, serializeWrite } from '@braid-live/core/protocol';
+import { createBraidServer, fileStore } from '@braid-live/server';
+import { defineSharedResources } from '../../apps/dashboard/server/sharedResources';
+import { type CpuProfile, summarizeCpuProfiles } from '../lib/cpuProfile';
+import { printProfile } from '../lib/printProfile';
+import { IN_PROCESS_PROFILER_FRAMES, profileInProcess } from '../lib/profileInProcess';
+import { ROOT_DIR } from '../lib/results';
+import { hostileThresholds, items } from './workload';
+
+const [row = 'thresholds', repeatsArg = '10'] = process.argv.slice(2);
+const repeats = Number(repeatsArg);
+
+const dir = await mkdtemp(join(tmpdir(), 'braid-profile-hostile-'));
+const braid = createBraidServer({ store: fileStore(dir), onError: () => {} });
+defineSharedResources(braid);
+braid.resource('/big/:id', { initial: { s: '' } });
+braid.resource('/items', { initial: { items: items(200_000) } });
+const server = http.createServer(braid.handler);
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const port = (server.address() as { port: number }).port;
+
+/** The request's bytes are made before anything is measured: the loop delay is then the server's. */
+function prepare(path: string, patches: JsonPatch[]): () => Promise<number> {
+  const { headers, body } = serializeWrite({
+    patches: patches.map((p) => ({ unit: 'json', range: p.range, content: JSON.stringify(p.content) })),
+  });
+  const bytes = Buffer.from(body);
+  return () =>
+    new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          method: 'PUT',
+          host: '127.0.0.1',
+          port,
+          path,
+          headers: { ...headers, 'Content-Length': bytes.length },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(bytes);
+    });
+}
+
+const MiB = 2 ** 20;
+const eight = prepare('/big/0', [{ range: '.s', content: 'e'.repeat(8 * MiB) }]);
+const all = [true, false].map((done) =>
+  prepare('/items', [{ range: '.items', content: items(200_000).map(() => ({ done })) }]),
+);
+const thresholds = prepare('/api/shared/thresholds', hostileThresholds());
+const requests: Record<string, (i: number) => Promise<number>> = {
+  thresholds,
+  eight,
+  items: (i) => all[i & 1](),
+};
+const request = requests[row];
+if (!request) throw new Error(`row: one of ${Object.keys(requests).join(', ')}`);
+await request(1); // warm up (and loads the resource)
+const delay = monitorEventLoopDelay({ resolution: 1 });
+delay.enable();
+const statuses: number[] = [];
+const profile = await profileInProcess(async () => {
+  for (let i = 0; i < repeats; i++) statuses.push(await request(i));
+});
+delay.disable();
+const { busyMs, entries } = summarizeCpuProfiles([profile], ROOT_DIR, 25, IN_PROCESS_PROFILER_FRAMES);
+printProfile(
+  `${row} ×${repeats}: answers ${[...new Set(statuses)]}, max loop delay ${(delay.max / 1e6).toFixed(1)} ms`,
+  busyMs,
+  entries,
+);
+printLongestStretch(profile);
+await braid.close();
+server.close();
+await rm(dir, { recursive: true, force: true });
+
+/** The longest run of samples without idle (one task holding the loop), and what ran in it. */
+function printLongestStretch(profile: CpuProfile): void {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const isIdle = (id: number) => byId.get(id)?.callFrame.functionName === '(idle)';
+  let best = { from: 0, to: 0, ms: 0 };
+  let from = 0;
+  let ms = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    if (isIdle(profile.samples[i])) {
+      if (ms > best.ms) best = { from, to: i, ms };
+      from = i + 1;
+      ms = 0;
+    } else ms += (profile.timeDeltas[i] ?? 0) / 1000;
+  }
+  const self = new Map<string, number>();
+  for (let i = best.from; i < best.to; i++) {
+    const frame = byId.get(profile.samples[i])?.callFrame;
+    const key = `${frame?.functionName || '(anonymous)'} ${frame?.url.split('/').slice(-2).join('/')}:${frame?.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  }
+  console.log(`longest busy stretch ${best.ms.toFixed(1)} ms:`);
+  for (const [key, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 12))
+    console.log(`  ${t.toFixed(1).padStart(6)} ms  ${key}`);
+}

@@ -1,0 +1,46 @@
+import type { JsonPatch } from '@braid-live/core/protocol';
+
+/**
+ * The JSON text of each patch's content, made once per write: the write's digest, its update on the wire and
+ * its frame in the store all carry the same text, and for a big content (8 MiB) each JSON.stringify is tens of
+ * ms. A write remembers its patches' texts while it is handled (`remember`) and forgets them when it is done
+ * (`forget`), so nothing stays held by the history; everyone else just gets a fresh JSON.stringify.
+ */
+const remembered = new WeakMap<object, string>();
+
+/** Contents are never changed once written (patches and values are immutable), so an object content is its
+ * own key: a transformed patch (a new object) with the same content finds its text too. */
+const keyOf = (patch: JsonPatch): object =>
+  typeof patch.content === 'object' && patch.content !== null ? patch.content : patch;
+
+/** The JSON of `patch.content`, or undefined for a delete (no content) or a value JSON cannot carry. */
+export function contentJson(patch: JsonPatch): string | undefined {
+  if (patch.content === undefined) return undefined;
+  return remembered.get(keyOf(patch)) ?? JSON.stringify(patch.content);
+}
+
+/** Makes the texts of `patches` once, kept until `forget`; returns their total length (what the write weighs). */
+export function rememberContentJson(patches: readonly JsonPatch[]): number {
+  let length = 0;
+  for (const patch of patches) {
+    if (patch.content === undefined) continue;
+    const key = keyOf(patch);
+    let json = remembered.get(key);
+    if (json === undefined) {
+      json = JSON.stringify(patch.content);
+      if (json === undefined) continue;
+      remembered.set(key, json);
+    }
+    length += json.length;
+  }
+  return length;
+}
+
+/** Remembers `json` as the JSON of `patch.content` (it must be exactly JSON.stringify's), until `forget`. */
+export function rememberContentJsonText(patch: JsonPatch, json: string): void {
+  remembered.set(keyOf(patch), json);
+}
+
+export function forgetContentJson(patches: readonly JsonPatch[]): void {
+  for (const patch of patches) remembered.delete(keyOf(patch));
+}
