@@ -8,21 +8,20 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * `prototype` keys at any depth (they would reach Object.prototype when merged into a document).
  */
 export function checkJsonContent(value: unknown, maxDepth = 64): void {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length) {
-    const [node, depth] = stack.pop()!;
-    if (typeof node !== 'object' || node === null) continue;
-    if (depth >= maxDepth) throw new BraidProtocolError('too-deep', `JSON nested deeper than ${maxDepth}`);
-    if (Array.isArray(node)) {
-      for (const item of node) stack.push([item, depth + 1]);
-    } else {
-      for (const key of Object.keys(node)) {
-        if (FORBIDDEN_KEYS.has(key))
-          throw new BraidProtocolError('forbidden-key', `forbidden key ${JSON.stringify(key)}`);
-        stack.push([(node as Record<string, unknown>)[key], depth + 1]);
-      }
+  check(value, maxDepth, 0);
+}
+
+// Recursive (no [node, depth] pair per value: a 200,000-item list was mostly allocation), at most maxDepth deep.
+function check(node: unknown, maxDepth: number, depth: number): void {
+  if (typeof node !== 'object' || node === null) return;
+  if (depth >= maxDepth) throw new BraidProtocolError('too-deep', `JSON nested deeper than ${maxDepth}`);
+  if (Array.isArray(node)) for (const item of node) check(item, maxDepth, depth + 1);
+  else
+    for (const key of Object.keys(node)) {
+      if (FORBIDDEN_KEYS.has(key))
+        throw new BraidProtocolError('forbidden-key', `forbidden key ${JSON.stringify(key)}`);
+      check((node as Record<string, unknown>)[key], maxDepth, depth + 1);
     }
-  }
 }
 
 /** Decodes UTF-8 JSON bytes (empty = undefined, i.e. a delete) and checks them with checkJsonContent. */

@@ -91,16 +91,16 @@ function quoteKey(key: string): string {
   return `[${JSON.stringify(key).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)}]`;
 }
 
+/** One object key as a range segment: `.key`, or `["key"]` when it is not an identifier. */
+export const formatKey = (key: string) => (IDENTIFIER.test(key) ? `.${key}` : quoteKey(key));
+
 /** Formats a path (and optional final slice) as a `json` range. */
 export function formatJsonRange(range: ParsedRange | readonly PathSegment[]): string {
   const { path, slice } = Array.isArray(range)
     ? { path: range as readonly PathSegment[], slice: undefined }
     : (range as ParsedRange);
   let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${formatIndex(seg)}]`;
-    else out += IDENTIFIER.test(seg) ? `.${seg}` : quoteKey(seg);
-  }
+  for (const seg of path) out += typeof seg === 'number' ? `[${formatIndex(seg)}]` : formatKey(seg);
   if (slice) out += `[${formatIndex(slice[0])}:${formatIndex(slice[1])}]`;
   return out;
 }
