@@ -50,7 +50,12 @@ export class HostileServer {
   ) {}
 
   static async start(file: string): Promise<HostileServer> {
-    const child = spawnTs(file, { nodeFlags: ['--max-old-space-size=4096'] });
+    const child = spawnTs(file, {
+      nodeFlags: [
+        '--max-old-space-size=4096',
+        ...(process.env.HOSTILE_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HOSTILE_PROF}`] : []),
+      ],
+    });
     const ready = await child.next<{ type: 'ready'; port: number }>((m) => m.type === 'ready', 120_000);
     const server = new HostileServer(child, `http://127.0.0.1:${ready.port}`, ready.port);
     await server.subscribe();

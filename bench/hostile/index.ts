@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import { BraidClient } from '@braid-live/core';
+import { spawnTs } from '../lib/child';
 import { fmtMs } from '../lib/format';
 import { BENCH_DIR, writeResults } from '../lib/results';
 import { printTable } from '../lib/table';
@@ -19,6 +20,14 @@ const MAX_DELAY_MS = 50;
 /** The subscriber "keeps receiving": no gap between ticks longer than the delay target plus two ticks. */
 const MAX_GAP_MS = MAX_DELAY_MS + 2 * TICK_MS;
 const MiB = 2 ** 20;
+
+interface ClientMessage {
+  type: 'ready' | 'start' | 'done';
+  answer?: string;
+  setMs?: number;
+  immerMs?: number;
+  confirmedMs?: number;
+}
 
 interface Row {
   name: string;
@@ -123,37 +132,39 @@ async function main(): Promise<void> {
       () => server.get('/plain/history?history'),
     );
 
-    const client = new BraidClient({ baseUrl: server.origin, gracePeriodMs: 100 });
+    // The app runs in a process of its own: its set() blocks its own loop, not the bench's (where the honest
+    // subscriber is). It reports what of set() was immer's recipe and what was ours.
+    const app = spawnTs<ClientMessage>(join(BENCH_DIR, 'hostile', 'clientChild.ts'));
+    const plainClient = new BraidClient({ baseUrl: server.origin, gracePeriodMs: 100 });
     try {
-      const itemsRes = client.resource<{ items: { done: boolean }[] }>('/items');
-      const plainRes = client.resource<{ s: string; a: Record<string, number> }>('/plain/client');
-      // Listeners keep them subscribed (a resource without one is released after the grace period).
-      const stops = [itemsRes.subscribe(() => {}), plainRes.subscribe(() => {})];
-      await Promise.all([itemsRes.ready, plainRes.ready]);
-      let setMs = 0;
+      await app.next((m) => m.type === 'ready');
+      const plainRes = plainClient.resource<{ s: string; a: Record<string, number> }>('/plain/client');
+      // A listener keeps it subscribed (a resource without one is released after the grace period).
+      const stop = plainRes.subscribe(() => {});
+      await plainRes.ready;
+      let report: ClientMessage | undefined;
       const clientRow = await row(
         'client recipe touching 200,000 items',
         async () => {
-          const started = performance.now();
-          try {
-            itemsRes.set((d) => {
-              for (const item of d.items) item.done = true;
-            });
-          } catch (error) {
-            return `set() threw ${(error as Error).name}`;
-          }
-          setMs = performance.now() - started;
-          return waitConfirmed(itemsRes);
+          app.send({ type: 'run', origin: server.origin, path: '/items' });
+          report = await app.next((m) => m.type === 'done', 300_000);
+          return report.answer ?? '';
         },
         async () => {
           plainRes.set((d) => void (d.a.n = 1));
           return waitConfirmed(plainRes);
         },
       );
-      clientRow.note = `set() itself (immer recipe + diff, in the app) ${fmtMs(setMs)}`;
-      for (const stop of stops) stop();
+      if (report?.setMs !== undefined && report.immerMs !== undefined) {
+        clientRow.note =
+          `in the app: set() ${fmtMs(report.setMs)} = immer's recipe ${fmtMs(report.immerMs)} + ours ` +
+          `${fmtMs(Math.max(0, report.setMs - report.immerMs))} (normalize, diff, collapse, buffer); ` +
+          `confirmed after ${fmtMs(report.confirmedMs ?? 0)}`;
+      }
+      stop();
     } finally {
-      client.close();
+      plainClient.close();
+      await app.stop();
     }
   } finally {
     await server.stop();

@@ -21,7 +21,6 @@ export class LoopTurn {
 
   /** Gives the loop back when the turn is due (a macrotask: timers and I/O run), else resolves at once. */
   async pause(): Promise<void> {
-    console.log('turn', (performance.now() - this.started).toFixed(1), new Error().stack?.split('\n')[2]);
     if (!this.due) return;
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.started = performance.now();

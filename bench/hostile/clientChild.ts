@@ -1,0 +1,46 @@
+/**
+ * The client row of `pnpm bench hostile`, in a process of its own: an app's `set()` with a recipe touching
+ * 200,000 items blocks the app's own event loop, which must not count as the server's (the honest subscriber
+ * lives in the bench process). Reports how long `set()` took, what of it was immer's (the same recipe run by
+ * `produce` alone on the same value, just before) and so what was ours (normalize, diff, collapse, buffer),
+ * and how long until the server confirmed the write.
+ */
+import { BraidClient } from '@braid-live/core';
+import { produce } from 'immer';
+import { onParentMessage, sendToParent } from '../lib/child';
+
+type Doc = { items: { done: boolean }[] };
+const recipe = (done: boolean) => (d: Doc) => {
+  for (const item of d.items) item.done = done;
+};
+
+onParentMessage(async (message: { type: 'run'; origin: string; path: string }) => {
+  const client = new BraidClient({ baseUrl: message.origin, gracePeriodMs: 100 });
+  try {
+    const res = client.resource<Doc>(message.path);
+    const stop = res.subscribe(() => {});
+    await res.ready;
+    const done = !res.getSnapshot()!.items[0].done;
+    const immerStarted = performance.now();
+    produce(res.getSnapshot()!, recipe(done));
+    const immerMs = performance.now() - immerStarted;
+    sendToParent({ type: 'start' });
+    const started = performance.now();
+    let answer: string;
+    try {
+      const written = res.set(recipe(done));
+      const setMs = performance.now() - started;
+      answer = await written.then(
+        () => 'confirmed',
+        (error: Error) => `refused: ${error.message.slice(0, 60)}`,
+      );
+      sendToParent({ type: 'done', answer, setMs, immerMs, confirmedMs: performance.now() - started });
+    } catch (error) {
+      sendToParent({ type: 'done', answer: `set() threw ${(error as Error).name}`, setMs: 0, immerMs });
+    }
+    stop();
+  } finally {
+    client.close();
+  }
+});
+sendToParent({ type: 'ready' });
