@@ -18,8 +18,9 @@ for (let round = 0; round < 2; round++) {
     }),
   );
   const next = t('toJsonValue (normalize)', () => toJsonValue(produced, prev));
-  const patches = t('diffJson', () => diffJson(prev, next));
-  const collapsed = t('collapsePatches', () => collapsePatches(patches, next));
+  const patches = t('diffJson (all patches)', () => diffJson(prev, next));
+  t('collapsePatches (of them)', () => collapsePatches(patches, next));
+  const collapsed = t('diffJson (maxPatches 1000)', () => diffJson(prev, next, { maxPatches: 1000 }));
   const req = t('encodeWrite', () => encodeWrite('v1', ['v0'], collapsed));
   const body = new TextEncoder().encode(JSON.stringify(next));
   t('parseJsonContent (echo)', () => parseJsonContent(body, 512));

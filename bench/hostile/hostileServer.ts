@@ -53,7 +53,10 @@ export class HostileServer {
     const child = spawnTs(file, {
       nodeFlags: [
         '--max-old-space-size=4096',
-        ...(process.env.HOSTILE_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HOSTILE_PROF}`] : []),
+        ...(process.env.HOSTILE_PROF
+          ? ['--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${process.env.HOSTILE_PROF}`]
+          : []),
+        ...(process.env.HOSTILE_TRACE_GC ? ['--trace-gc'] : []),
       ],
     });
     const ready = await child.next<{ type: 'ready'; port: number }>((m) => m.type === 'ready', 120_000);
@@ -173,6 +176,9 @@ export class HostileServer {
           });
         },
       );
+      // A body refused from its Content-Length is answered (413, Connection: close) before it is sent: the
+      // rest of it then fails to write on a closed socket, after the answer.
+      req.on('socket', (socket) => socket.on('error', () => {}));
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', (error) => resolve({ answer: `error ${error.message}`, bytes: 0 }));
       req.end(body ? Buffer.from(body) : undefined);

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   braid.resource('/plain/:row', { initial: { s: bigString(100), a: {} } });
   braid.resource('/many/:id', { initial: { n: 0 } });
   braid.resource('/doc64', { initial: { s: '' } });
+  braid.resource('/big4', { initial: { s: '' } });
   braid.resource('/huge/:id', { initial: { s: '' } });
   braid.resource('/enospc', { initial: { items: [] as number[] } });
   braid.resource('/history', { initial: { s: '' } });

@@ -84,13 +84,16 @@ export interface BraidLimits {
 }
 
 export const DEFAULT_LIMITS: Readonly<BraidLimits> = Object.freeze({
-  maxBodyBytes: 10 * 1024 * 1024,
+  // A write's biggest passes (the parse, the content's JSON, the store frame) are single native calls in
+  // proportion to its size: at 4 MiB each is a few ms, so the largest write allowed stays well within 50 ms
+  // of event loop on a small shared machine (bench hostile); 8 MiB documents the same for a snapshot.
+  maxBodyBytes: 4 * 1024 * 1024,
   bodyTimeoutMs: 30_000,
   maxPatches: 1000,
-  maxPatchBytes: 10 * 1024 * 1024,
+  maxPatchBytes: 4 * 1024 * 1024,
   maxWriteWork: 16 * 1024 * 1024,
   maxRebaseWork: 2_000_000,
-  maxDocumentBytes: 16 * 1024 * 1024,
+  maxDocumentBytes: 8 * 1024 * 1024,
   maxJsonDepth: 64,
   maxPathDepth: 32,
   maxVersionIdLength: 256,

@@ -200,6 +200,22 @@ describe('malformed bodies', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('a forbidden key spelled with escapes, or deep inside a big body, is found too', async () => {
+    // The parse skips its walk when the text cannot hold a forbidden key: an escape could spell one.
+    expectRefused(
+      await patch({ 'Content-Range': 'json .x' }, '{"\\u005f_proto__":{"polluted":true}}'),
+      400,
+      /forbidden/,
+    );
+    const many = Array.from({ length: 5000 }, (_, i) => `{"k${i}":[1]}`).join(',');
+    expectRefused(
+      await patch({ 'Content-Range': 'json .x' }, `[${many},{"constructor":1}]`),
+      400,
+      /forbidden/,
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('an unknown range unit', async () => {
     expectRefused(await patch({ 'Content-Range': 'text [5:5]' }, ','), 400, /unknown range unit/);
   });
@@ -283,6 +299,9 @@ describe('limits', () => {
   it('JSON nested too deep, and a range path too deep', async () => {
     const deep = `${'['.repeat(100)}1${']'.repeat(100)}`;
     expectRefused(await patch({ 'Content-Range': 'json .n' }, deep), 400, /deep/);
+    // Objects and arrays mixed, past many shallow brackets (the parse walks only when brackets could nest).
+    const mixed = `[${'[0],'.repeat(200)}${'{"a":['.repeat(40)}1${']}'.repeat(40)}]`;
+    expectRefused(await patch({ 'Content-Range': 'json .n' }, mixed), 400, /deep/);
     const deepPath = `json ${'.a'.repeat(40)}`;
     expectRefused(await patch({ 'Content-Range': deepPath }, '1'), 400, /deep/);
   });

@@ -1,6 +1,5 @@
 import { produce } from 'immer';
 import { applyJsonPatches } from '../protocol/applyJsonPatch';
-import { collapsePatches } from '../protocol/composePatches';
 import { diffJson } from '../protocol/diffJson';
 import type { JsonPatch } from '../protocol/types';
 import type { ClientResource } from './ClientResource';
@@ -53,13 +52,12 @@ export class ResourceWriter<T> {
     if (produced === prev) return false;
     // Exactly what the server will store (no -0, undefined members, Dates...), or a throw: nothing changed.
     const next = this.normalize(produced, prev);
-    let patches = diffJson(prev, next);
+    // One change too big for one write goes as one replacement of the container it changed: atomic, and
+    // smaller than its patches (a recipe touching 200,000 items: the diff stops at the limit).
+    let patches = diffJson(prev, next, { maxPatches: MAX_PATCHES_PER_WRITE });
     if (patches.length === 0) return false;
     if (typeof action !== 'function' && patches.length >= SNAPSHOT_CHECK_PATCHES)
       patches = smallerOf(patches, next);
-    // One change too big for one write goes as one replacement of the container it changed: atomic, and
-    // smaller than its patches (a recipe touching 200,000 items).
-    if (patches.length > MAX_PATCHES_PER_WRITE) patches = collapsePatches(patches, next);
     return this.commit(prev, next, patches, waiter, 'edit');
   }
 

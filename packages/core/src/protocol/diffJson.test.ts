@@ -5,6 +5,33 @@ import { applyJsonPatches } from './applyJsonPatch';
 import { diffJson } from './diffJson';
 
 describe('diffJson', () => {
+  it('past maxPatches gives one replacement of the deepest container holding every change', () => {
+    const prev = { a: { items: Array.from({ length: 3000 }, () => ({ done: false })), n: 1 }, b: [1] };
+    const all = produce(prev, (d) => {
+      for (const item of d.a.items) item.done = true;
+    });
+    expect(diffJson(prev, all, { maxPatches: 1000 })).toEqual([{ range: '.a.items', content: all.a.items }]);
+    expect(diffJson(prev, all)).toHaveLength(3000);
+    // Changes in two places: their common parent goes whole.
+    const two = produce(all, (d) => {
+      d.a.n = 2;
+    });
+    const patches = diffJson(prev, two, { maxPatches: 1000 });
+    expect(patches).toEqual([{ range: '.a', content: two.a }]);
+    expect(applyJsonPatches(prev, patches)).toEqual(two);
+    // A key removed or arrays of other lengths: that container is the one.
+    const removed = produce(all, (d) => {
+      delete (d as { b?: number[] }).b;
+    });
+    expect(diffJson(prev, removed, { maxPatches: 1000 })).toEqual([{ range: '', content: removed }]);
+    // Within the limit: the same patches as without one.
+    const few = produce(prev, (d) => {
+      d.a.items[7].done = true;
+      d.b.push(2);
+    });
+    expect(diffJson(prev, few, { maxPatches: 1000 })).toEqual(diffJson(prev, few));
+  });
+
   it('turns prev into next for 3,000 random edits (applied in order)', () => {
     const r = rng(11);
     for (let i = 0; i < 3_000; i++) {

@@ -14,7 +14,17 @@ export interface DiffOptions {
    * (e.g. a fresh snapshot against what we had), so that concurrent edits between the changes survive.
    */
   precise?: boolean;
+  /**
+   * More patches than this: stop diffing and return one patch instead, a replacement of the deepest
+   * container holding every change (found by identity, as immer keeps what it did not touch). A recipe
+   * touching 200,000 items then costs O(maxPatches + the widths along that path), not 200,000 patches.
+   */
+  maxPatches?: number;
 }
+
+/** Thrown when a diff passes maxPatches (caught in diffJson); `limit` is that of the diff running. */
+const TOO_MANY = {};
+let limit = Number.POSITIVE_INFINITY;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -124,6 +134,8 @@ function diffObject(
 
 function diffValue(at: string, a: unknown, b: unknown, out: JsonPatch[], precise: boolean): void {
   if (a === b) return;
+  // (Checked per value: one container's own patches may pass the limit by its width, which its diff costs.)
+  if (out.length > limit) throw TOO_MANY;
   if (typeof a === 'string' && typeof b === 'string') diffString(at, a, b, out, precise);
   else if (Array.isArray(a) && Array.isArray(b)) diffArray(at, a, b, out, precise);
   else if (isObject(a) && isObject(b)) diffObject(at, a, b, out, precise);
@@ -136,6 +148,35 @@ function diffValue(at: string, a: unknown, b: unknown, out: JsonPatch[], precise
  */
 export function diffJson(prev: unknown, next: unknown, options: DiffOptions = {}): JsonPatch[] {
   const out: JsonPatch[] = [];
-  diffValue('', prev, next, out, options.precise ?? false);
-  return out;
+  limit = options.maxPatches ?? Number.POSITIVE_INFINITY;
+  try {
+    diffValue('', prev, next, out, options.precise ?? false);
+  } catch (error) {
+    if (error !== TOO_MANY) throw error;
+  }
+  return out.length > limit ? [changedContainer(prev, next)] : out;
+}
+
+/** The deepest container holding every change: down while exactly one member differs and stays a container. */
+function changedContainer(prev: unknown, next: unknown): JsonPatch {
+  let at = '';
+  for (;;) {
+    const a = prev as Record<string, unknown>;
+    const b = next as Record<string, unknown>;
+    const changed: string[] = [];
+    // Same kind, and (arrays) the same length or (objects) no key removed: else this is the container.
+    if (
+      isContainer(a) &&
+      isContainer(b) &&
+      (Array.isArray(a)
+        ? Array.isArray(b) && a.length === b.length
+        : isObject(b) && Object.keys(a).length <= Object.keys(b).length)
+    )
+      for (const k in b) if (a[k] !== b[k] && changed.push(k) > 1) break;
+    const k = changed[0];
+    if (changed.length !== 1 || !isContainer(a[k]) || !isContainer(b[k])) return { range: at, content: next };
+    at += Array.isArray(b) ? `[${k}]` : formatKey(k);
+    prev = a[k];
+    next = b[k];
+  }
 }

@@ -41,6 +41,20 @@ export function rememberContentJsonText(patch: JsonPatch, json: string): void {
   remembered.set(keyOf(patch), json);
 }
 
+/**
+ * Carries the remembered texts of `from` over to `to`, the same write resolved (negative indices made
+ * absolute: new patch objects, the same contents), patch by patch. A string content is remembered by its
+ * patch, so without this a resolved `.s[-0:-0]` append of 8 MiB would be stringified again.
+ */
+export function carryContentJson(from: readonly JsonPatch[], to: readonly JsonPatch[]): void {
+  if (from === to || from.length !== to.length) return;
+  for (let i = 0; i < to.length; i++) {
+    if (to[i] === from[i] || to[i].content === undefined || to[i].content !== from[i].content) continue;
+    const json = remembered.get(keyOf(from[i]));
+    if (json !== undefined) remembered.set(keyOf(to[i]), json);
+  }
+}
+
 export function forgetContentJson(patches: readonly JsonPatch[]): void {
   for (const patch of patches) remembered.delete(keyOf(patch));
 }

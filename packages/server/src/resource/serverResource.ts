@@ -2,7 +2,7 @@ import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
 import { appendShared } from '../cluster/appendShared';
 import type { SeqRecord } from '../cluster/sharedLog';
 import { reasonOf } from '../errors';
-import { forgetContentJson, rememberContentJson } from '../json/contentJson';
+import { carryContentJson, forgetContentJson, rememberContentJson } from '../json/contentJson';
 import { LoopTurn } from '../loopTurn';
 import type { ServerContext } from '../serverContext';
 import type { StoredResource, VersionRecord } from '../store/types';
@@ -334,6 +334,7 @@ export class ServerResource extends StoredResourceBase {
       rememberContentJson(proposal.patches);
       if (patches !== proposal.patches) {
         texts.push(patches);
+        carryContentJson(proposal.patches, patches);
         rememberContentJson(patches);
       }
       await turn.pause();

@@ -91,6 +91,25 @@ describe('fileStore round trip', () => {
     expect(reopened.logSize('/doc')).toBe(frameBytes([sampleRecord(10)]));
   });
 
+  it('encodes a big compaction in turns: an append called meanwhile follows it, and the caller may change its arrays', async () => {
+    const store = openStore();
+    // Big enough to take several turns of the event loop (a frame per record, 1 MiB of text each).
+    const kept = Array.from({ length: 6 }, (_, i) => ({
+      ...sampleRecord(i),
+      patches: [{ range: '.s', content: `${i}`.repeat(1024 * 1024) }],
+    }));
+    const state = { base: { version: ['v-start'], value: { s: '' } }, records: kept.slice() };
+    const compacted = store.compact('/doc', state);
+    state.records.push(sampleRecord(99)); // after the call: not part of the compaction
+    const appended = store.append('/doc', sampleRecord(6));
+    await Promise.all([compacted, appended]);
+    await store.close();
+
+    const loaded = await openStore().load('/doc');
+    expect(loaded?.base).toStrictEqual(state.base);
+    expect(loaded?.records).toStrictEqual([...kept, sampleRecord(6)]);
+  });
+
   it('keeps a base whose value is undefined, null or falsy', async () => {
     const store = openStore();
     for (const value of [undefined, null, 0, '', false]) {

@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import type { JsonPatch } from '@braid-live/core/protocol';
+import { describe, expect, it } from 'vitest';
+import { forgetContentJson, rememberContentJson, rememberContentJsonText } from '../json/contentJson';
+import { writeDigest } from './knownVersions';
+
+/** The digest as DESIGN.md defines it (and as stored in logs): the JSON of the whole shape, hashed. */
+function definedDigest(parents: string[] | undefined, patches: JsonPatch[]): string {
+  const shape = [
+    parents ?? null,
+    patches.map((p) => (p.content === undefined ? [p.range] : [p.range, p.content])),
+  ];
+  return createHash('sha256').update(JSON.stringify(shape)).digest('base64url').slice(0, 22);
+}
+
+describe('writeDigest', () => {
+  const cases: [string[] | undefined, JsonPatch[]][] = [
+    [undefined, []],
+    [[], [{ range: '', content: { a: [1, 'é', null] } }]],
+    [
+      ['p-1', 'p "2"'],
+      [{ range: '.a' }, { range: '.s[0:3]', content: 'x\n"y"😀' }, { range: '["k é"]', content: 0 }],
+    ],
+  ];
+
+  it('is the defined digest, whether or not the contents’ JSON was made beforehand', () => {
+    for (const [parents, patches] of cases) {
+      expect(writeDigest(parents, patches)).toBe(definedDigest(parents, patches));
+      rememberContentJson(patches);
+      expect(writeDigest(parents, patches)).toBe(definedDigest(parents, patches));
+      forgetContentJson(patches);
+    }
+  });
+
+  it('hashes a canonical string body as sent (the parse remembers its text): the same digest', () => {
+    const patch: JsonPatch = { range: '.s', content: 'plain text, no escapes' };
+    rememberContentJsonText(patch, JSON.stringify(patch.content));
+    expect(writeDigest(['p'], [patch])).toBe(definedDigest(['p'], [patch]));
+    forgetContentJson([patch]);
+  });
+});
