@@ -94,7 +94,7 @@ describe('fileStore round trip', () => {
   it('encodes a big compaction in turns: an append called meanwhile follows it, and the caller may change its arrays', async () => {
     const store = openStore();
     // Big enough to take several turns of the event loop (a frame per record, 1 MiB of text each).
-    const kept = Array.from({ length: 6 }, (_, i) => ({
+    const kept: VersionRecord[] = Array.from({ length: 6 }, (_, i) => ({
       ...sampleRecord(i),
       patches: [{ range: '.s', content: `${i}`.repeat(1024 * 1024) }],
     }));
