@@ -28,7 +28,6 @@ interface ClientMessage {
   immerMs?: number;
   normalizeMs?: number;
   diffMs?: number;
-  collapseMs?: number;
   confirmedMs?: number;
 }
 
@@ -178,11 +177,11 @@ async function main(): Promise<void> {
         },
       );
       if (report?.setMs !== undefined) {
-        const ours = (report.normalizeMs ?? 0) + (report.diffMs ?? 0) + (report.collapseMs ?? 0);
+        const ours = (report.normalizeMs ?? 0) + (report.diffMs ?? 0);
         clientRow.note =
           `in the app: set() ${fmtMs(report.setMs)}; its steps alone: immer's recipe (the app's) ` +
           `${fmtMs(report.immerMs ?? 0)}, ours ${fmtMs(ours)} (normalize ${fmtMs(report.normalizeMs ?? 0)}, ` +
-          `diff ${fmtMs(report.diffMs ?? 0)}, collapse ${fmtMs(report.collapseMs ?? 0)}); ` +
+          `diff ${fmtMs(report.diffMs ?? 0)}); ` +
           `confirmed after ${fmtMs(report.confirmedMs ?? 0)}`;
       }
       stop();
