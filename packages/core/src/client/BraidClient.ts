@@ -1,5 +1,5 @@
 import { type ResourceToken, resourcePath } from '../defineResource';
-import type { ClientPersistence } from '../persist/ClientPersistence';
+import type { TabHub, Tabs } from '../tabs/index';
 import type { BraidError } from './BraidError';
 import { ClientResource, type ResourceContext } from './ClientResource';
 import type { BraidClientEvent } from './events';
@@ -41,12 +41,15 @@ export class BraidClient {
   private resources = new Map<string, ClientResource<unknown>>();
   /** URLs of released resources still in `resources`, longest-released first. */
   private released = new Set<string>();
-  declare private context: ResourceContext;
+  /** @internal What its resources are given (tabs/index.ts uses it too). */
+  declare readonly context: ResourceContext;
   private seq = 0;
   declare private removeNetworkListeners?: () => void;
   private origins = new Map<string, OriginSubscriptions>();
-  /** With `persist`: loaded (its own chunk) by the first resource used. */
-  declare private persistence?: Promise<ClientPersistence>;
+  /** With `persist`: the outbox and the tab hub, loaded (a chunk of their own, tabs/index.ts) on first use. */
+  declare readonly tabs?: () => Promise<Tabs>;
+  /** @internal The tab hub, once loaded (set by tabs/index.ts). */
+  declare hub?: TabHub;
   /** With `headers` as a function: what it returned last (the multiplexer reads it when it opens a stream). */
   private latestHeaders: Record<string, string> = {};
 
@@ -63,9 +66,17 @@ export class BraidClient {
     if (!fetchImpl) throw new Error('BraidClient needs fetch (pass options.fetch)');
     const headers = options.headers ?? {};
     const onEvent = eventSink(options);
+    const subscribe: FetchLike = (url, init) => this.subscribeFetch(fetchImpl, url, init);
+    const persist = options.persist;
+    let tabs: Promise<Tabs> | undefined;
+    const load = (this.tabs =
+      persist &&
+      (() =>
+        (tabs ??= import('../tabs/index').then((m) => m.startTabs(persist, this, fetchImpl, subscribe)))));
     this.context = {
-      fetch: fetchImpl,
-      subscribeFetch: (url, init) => this.subscribeFetch(fetchImpl, url, init),
+      // With `persist`, requests go through the tab hub: the tab that leads makes them for every tab.
+      fetch: load ? (url, init) => load().then((t) => t.fetch(url, init)) : fetchImpl,
+      subscribeFetch: load ? (url, init) => load().then((t) => t.subscribe(url, init)) : subscribe,
       timers: systemTimers,
       peer: this.peer,
       heartbeats: options.heartbeats ?? 20,
@@ -88,7 +99,7 @@ export class BraidClient {
       reportError: (error: BraidError) => options.onError?.(error),
       onEvent,
       lifecycle: (resource, event) => this.lifecycle(resource, event),
-      persistence: options.persist ? () => this.loadPersistence() : undefined,
+      persistence: load && (() => load().then((t) => t.persistence)),
     };
     this.subscriptionFetch = this.context.subscribeFetch;
     this.listenToNetwork();
@@ -117,14 +128,7 @@ export class BraidClient {
    * this page's. Unconfirmed edits of a closed tab count until a page takes them over and the server confirms them.
    */
   async unconfirmedWrites(): Promise<number> {
-    if (!this.persistence && !this.options.persist) return this.pendingWrites();
-    return (await this.loadPersistence()).unconfirmed();
-  }
-
-  private loadPersistence(): Promise<ClientPersistence> {
-    const options = this.options.persist === 'indexeddb' ? {} : this.options.persist;
-    this.persistence ??= import('../persist/ClientPersistence').then((m) => new m.ClientPersistence(options));
-    return this.persistence;
+    return (await this.tabs?.())?.persistence.unconfirmed() ?? this.pendingWrites();
   }
 
   /** Ends every subscription and timer. Resources of a closed client refuse writes. */
@@ -136,6 +140,7 @@ export class BraidClient {
     for (const resource of resources) resource.close();
     for (const origin of this.origins.values()) origin.close();
     this.origins.clear();
+    this.hub?.close();
   }
 
   /**
@@ -207,7 +212,8 @@ export class BraidClient {
     };
   }
 
-  private networkChanged(online: boolean): void {
+  /** @internal The network came back or went (also: a new leader tab, tabs/index.ts). */
+  networkChanged(online: boolean): void {
     for (const resource of this.resources.values()) resource.networkChanged(online);
   }
 }

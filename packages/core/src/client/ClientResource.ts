@@ -111,8 +111,12 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
     super();
   }
 
-  /** The current value (confirmed + pending local edits), or undefined before the first snapshot. */
-  getSnapshot = (): T | undefined => this.local.view as T | undefined;
+  /**
+   * The current value (confirmed + pending local edits), or undefined before the first snapshot. With `persist`,
+   * other tabs' unconfirmed edits show over it (tabs/ForeignEdits.ts).
+   */
+  getSnapshot = (): T | undefined =>
+    (this.persisted?.foreign?.view(this.local) ?? this.local.view) as T | undefined;
 
   getStatus = (): ResourceStatus => this.status;
 
@@ -350,20 +354,19 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
       if (!persistence.include(this.url)) return;
       // What it restores may hold unconfirmed edits: they live in the write path's state.
       const { local } = await this.loadWriter();
-      this.persisted = await persistence.attach({
-        url: this.url,
-        fetch: this.ctx.fetch,
-        peer: this.ctx.peer,
-        headers: () => this.ctx.headers(),
-        nextVersionId: this.ctx.nextVersionId,
-        report: (error) => this.reportError(error),
-        state: local,
-        restored: () => {
-          this.applyWaitingSets();
-          this.resolveReady?.();
+      this.persisted = await persistence.attach(
+        this.url,
+        this.ctx,
+        local,
+        (error) => this.reportError(error),
+        (restored) => {
+          if (restored) {
+            this.applyWaitingSets();
+            this.resolveReady?.();
+          }
           this.updateStatus({}, true);
         },
-      });
+      );
     } catch (error) {
       this.reportError(new BraidError('storage', this.url, `persist: ${describe(error)}`, { cause: error }));
     }

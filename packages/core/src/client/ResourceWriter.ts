@@ -46,19 +46,23 @@ export class ResourceWriter<T> {
 
   /** Applies one edit to the view and buffers it; false when it changes nothing. Throws 'invalid'. */
   edit(action: SetAction<T>, waiter: WriteWaiter): boolean {
-    const prev = this.local.view as T;
+    // What the user sees: with `persist`, other tabs' unconfirmed edits over this tab's (tabs/ForeignEdits.ts).
+    const prev = this.resource.getSnapshot() as T;
     const produced =
       typeof action === 'function' ? produce(prev, action as (draft: T) => T | undefined) : action;
     if (produced === prev) return false;
     // Exactly what the server will store (no -0, undefined members, Dates...), or a throw: nothing changed.
-    const next = this.normalize(produced, prev);
+    let next = this.normalize(produced, prev);
     // One change too big for one write goes as one replacement of the container it changed: atomic, and
     // smaller than its patches (a recipe touching 200,000 items: the diff stops at the limit).
     let patches = diffJson(prev, next, { maxPatches: MAX_PATCHES_PER_WRITE });
     if (patches.length === 0) return false;
+    // Made over other tabs' edits: only what this edit changed is this tab's (throws 'conflict' when it cannot be).
+    const foreign = this.resource.persisted?.foreign;
+    if (foreign) next = applyJsonPatches(this.local.view, (patches = foreign.own(this.local, patches)));
     if (typeof action !== 'function' && patches.length >= SNAPSHOT_CHECK_PATCHES)
       patches = smallerOf(patches, next);
-    return this.commit(prev, next, patches, waiter, 'edit');
+    return this.commit(this.local.view, next, patches, waiter, 'edit');
   }
 
   /** Undoes (or redoes) this client's latest edit as a new write; resolves `waiter` when there is nothing to do. */

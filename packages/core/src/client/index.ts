@@ -19,4 +19,5 @@ import type { ClientResource } from './ClientResource';
 export type Resource<T = unknown> = ClientResource<T>;
 export type { PersistOptions } from '../persist/ClientPersistence';
 export type { Loaded, PersistStore, Replica, StoredReplica } from '../persist/types';
+export { onUnsavedChanges, type UnsavedStatus, unsavedChanges } from './unsaved';
 export { warnBeforeUnload } from './warnBeforeUnload';

@@ -1,7 +1,9 @@
 import { BraidError } from '../client/initialCode';
+import type { ResourceContext } from '../client/ClientResource';
 import { newWrite } from '../client/machine/writeMachine';
 import type { OptimisticState } from '../client/OptimisticState';
 import { appendComposed, applyJsonPatches, type JsonPatch } from '../protocol/index';
+import type { ForeignView } from '../tabs/ForeignEdits';
 import { type IndexedDbStoreOptions, indexedDbStore } from './indexedDbStore';
 import { type ReplayContext, replayReplica } from './replayReplica';
 import {
@@ -13,12 +15,14 @@ import {
   type StoredWrite,
 } from './types';
 
-/** What a ClientResource gives its persistence (attach). */
-export interface AttachedResource extends ReplayContext {
-  /** Its optimistic state: read when a save runs, restored before the first value. */
-  state: OptimisticState;
-  /** A saved replica was put in place (the first value is there). */
-  restored(): void;
+/** What a ClientResource gives its persistence (attach): what replays need, and what they use of its context. */
+export type ResourceRequests = Pick<ResourceContext, 'fetch' | 'peer' | 'headers' | 'nextVersionId'>;
+
+/** The other tabs of the profile (tabs/TabHub): told of each resource's unconfirmed edits, showing theirs. */
+export interface TabExchange {
+  track(url: string, read: () => Replica): ForeignView & { refresh?: () => void };
+  untrack(url: string): void;
+  changed(url: string): void;
 }
 
 export interface PersistOptions extends IndexedDbStoreOptions {
@@ -46,9 +50,16 @@ export class ClientPersistence {
   readonly tab = `tab-${Math.random().toString(36).slice(2, 10)}${Date.now().toString(36)}`;
   readonly store: PersistStore;
   readonly include: (url: string) => boolean;
-  private readonly lockPrefix: string;
+  /** `<lockPrefix><tab>` is the Web Lock a tab holds for its life. */
+  readonly lockPrefix: string;
+  /** Resolves once this tab's lock is held (at once without Web Locks). */
+  readonly held: Promise<void>;
   /** Resources saving through this client (flushed when the page is hidden). */
   readonly attached = new Set<ResourcePersistence>();
+  /** With several tabs (set by tabs/index.ts). */
+  tabs?: TabExchange;
+  /** Replicas of closed tabs being sent by this one (adopt), by their stored tab name. */
+  private adopting = new Set<string>();
 
   constructor(options: PersistOptions = {}) {
     this.store = options.store ?? indexedDbStore(options);
@@ -66,7 +77,15 @@ export class ClientPersistence {
     }
     const locks = navigatorLocks();
     // Held until the page goes away: the browser releases it on close, crash or discard.
-    void locks?.request(this.lockPrefix + this.tab, () => new Promise<void>(() => {})).catch(() => {});
+    this.held = new Promise<void>((granted) => {
+      if (!locks) return granted();
+      void locks
+        .request(this.lockPrefix + this.tab, () => {
+          granted();
+          return new Promise<void>(() => {});
+        })
+        .catch(() => granted());
+    });
   }
 
   /** Which tabs are alive now (their lock is held). */
@@ -92,9 +111,24 @@ export class ClientPersistence {
    * flight goes again as first sent, under its Version — replays what further closed tabs left, and reports
    * edits of another app version. Returns what saves the resource's replica from now on.
    */
-  async attach(resource: AttachedResource): Promise<ResourcePersistence> {
+  async attach(
+    url: string,
+    requests: ResourceRequests,
+    state: OptimisticState,
+    reportError: (error: BraidError) => void,
+    /** Show the view again: `restored` when a saved replica was put in place (the first value is there). */
+    show: (restored?: boolean) => void,
+  ): Promise<ResourcePersistence> {
+    const resource: ReplayContext = {
+      url,
+      fetch: requests.fetch,
+      peer: requests.peer,
+      headers: () => requests.headers(),
+      nextVersionId: requests.nextVersionId,
+      report: reportError,
+    };
     const report = (error: unknown) =>
-      resource.report(
+      reportError(
         error instanceof BraidError
           ? error
           : new BraidError(
@@ -104,8 +138,14 @@ export class ClientPersistence {
               { cause: error },
             ),
       );
-    const persisted = new ResourcePersistence(this, resource.url, () => replicaOf(resource.state), report);
+    const read = () => replicaOf(state);
+    const persisted = new ResourcePersistence(this, resource.url, read, report);
     this.attached.add(persisted);
+    if (this.tabs) {
+      const foreign = this.tabs.track(resource.url, read);
+      foreign.refresh = () => show();
+      persisted.foreign = foreign;
+    }
     const loaded = await persisted.load();
     for (const stale of loaded.stale) {
       const count = (stale.inflight?.count ?? 0) + (stale.buffer?.count ?? 0);
@@ -114,12 +154,36 @@ export class ClientPersistence {
     }
     const mine = loaded.mine;
     const base = mine?.confirmed ?? loaded.confirmed;
-    if (base && !resource.state.loaded) {
-      restoreReplica(resource.state, base, mine?.inflight, mine?.buffer);
-      resource.restored();
+    if (base && !state.loaded) {
+      restoreReplica(state, base, mine?.inflight, mine?.buffer);
+      show(true);
     }
     if (loaded.replays.length) void persisted.replay(resource, loaded.replays).catch(report);
     return persisted;
+  }
+
+  /**
+   * Takes over the outboxes of tabs that are gone (while this page runs: the leader does, when it is elected and
+   * when a tab goes away) and sends them as a page load would (replayReplica), also replicas of this tab left
+   * unsent by an earlier try. Needs Web Locks (without, a live tab could not be told from a closed one).
+   */
+  async adopt(contextFor: (url: string) => ReplayContext, gone: (tab: string) => boolean): Promise<void> {
+    if (!navigatorLocks() || !this.store.adopt) return;
+    // `gone`: tabs known to have left, whose lock may still show for a moment (other tabs watching it take it).
+    const alive = await this.aliveTabs();
+    const replicas = await this.store.adopt(this.tab, (tab) => alive(tab) && !gone(tab));
+    await Promise.all(
+      replicas.map(async (replica) => {
+        if (this.adopting.has(replica.tab)) return;
+        this.adopting.add(replica.tab);
+        const forget = (tab: string) => this.store.forget(replica.resource, tab);
+        try {
+          await replayReplica(contextFor(replica.resource), { forget }, this.store, replica);
+        } finally {
+          this.adopting.delete(replica.tab);
+        }
+      }),
+    );
   }
 
   /** Unconfirmed `set` calls of every tab of this profile (what `warnBeforeUnload` asks about). */
@@ -148,6 +212,8 @@ export class ResourcePersistence {
   private storedConfirmed = false;
   /** Whether anything of this resource may be stored under this tab (else an empty replica needs no save). */
   private storedAny = false;
+  /** With several tabs: their unconfirmed edits of this resource, shown over its view. */
+  foreign?: ForeignView;
 
   constructor(
     private readonly client: ClientPersistence,
@@ -163,6 +229,7 @@ export class ResourcePersistence {
   /** Something changed: `outbox` when unconfirmed edits did (saved now), else only the confirmed state. */
   changed(outbox: boolean): void {
     if (this.closed) return;
+    this.client.tabs?.changed(this.resource);
     this.dirty = true;
     if (outbox || !this.storedConfirmed) {
       void this.flush();
@@ -243,6 +310,7 @@ export class ResourcePersistence {
   /** The resource closed: nothing more is saved (what is stored stays for the next page load). */
   close(): void {
     this.client.attached.delete(this);
+    if (this.foreign) this.client.tabs?.untrack(this.resource);
     this.closed = true;
     this.dirty = false;
     clearTimeout(this.timer);

@@ -161,6 +161,28 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): PersistStor
       return out;
     },
 
+    async adopt(tab, alive) {
+      const tx = (await open()).transaction('replicas', 'readwrite');
+      const replicas = tx.objectStore('replicas');
+      const out: StoredReplica[] = [];
+      let n = 0;
+      for (const r of await replicas.getAll()) {
+        if (r.appVersion !== appVersion || (!r.inflight && !r.buffer)) continue; // another version: load() reports it
+        const owner = r.tab.split('~')[0]!;
+        if (owner === tab) {
+          if (r.tab !== tab) out.push(r); // left unsent by an earlier try of this tab (its own replica is live)
+          continue;
+        }
+        if (alive(owner)) continue;
+        const claimed = { ...r, tab: `${tab}~t${r.savedAt}-${n++}` };
+        await replicas.delete([r.resource, r.tab]);
+        await replicas.put(claimed);
+        out.push(claimed);
+      }
+      await tx.done;
+      return out;
+    },
+
     async forget(resource, tab) {
       const tx = (await open()).transaction(['replicas', 'meta'], 'readwrite');
       const old = await tx.objectStore('replicas').get([resource, tab]);

@@ -1,7 +1,6 @@
 import { BraidError } from '../client/BraidError';
 import { encodeWrite } from '../client/encodeWrite';
 import type { FetchLike } from '../client/types';
-import type { ResourcePersistence } from './ClientPersistence';
 import type { StoredReplica } from './types';
 
 export interface ReplayContext {
@@ -25,7 +24,7 @@ const ATTEMPTS = 5;
  */
 export async function replayReplica(
   ctx: ReplayContext,
-  persisted: ResourcePersistence,
+  persisted: { forget(tab: string): Promise<void> },
   store: { save(resource: string, tab: string, replica: object): Promise<void> },
   replica: StoredReplica,
 ): Promise<void> {

@@ -60,6 +60,12 @@ export interface PersistStore {
    * false) are taken over by `tab` in the same transaction, so two tabs opening at once never both take one.
    */
   load(resource: string, tab: string, alive: (tab: string) => boolean): Promise<Loaded>;
+  /**
+   * Takes over, while `tab` runs, every replica with unconfirmed edits of a tab that is gone (renamed
+   * `<tab>~…`, in one transaction: two tabs never both take one), and returns them with this tab's own `<tab>~…`
+   * replicas left from an earlier try, to be sent (replayReplica). Optional: without it only page loads take over.
+   */
+  adopt?(tab: string, alive: (tab: string) => boolean): Promise<StoredReplica[]>;
   /** Deletes one replica (a replay that reached the server). */
   forget(resource: string, tab: string): Promise<void>;
   /** `set` calls not yet confirmed, every resource and tab together. */
