@@ -259,10 +259,13 @@ export class TabHub {
     }, 0);
   }
 
+  /** The leader stepped down or left: another tab that said it leads (a moment of two leaders), or none yet. */
   private leaderLost(): void {
     this.leaderId = undefined;
     this.handingOver = true;
     this.failOutgoing(() => true, 'the leader tab went away');
+    const next = this.role ? this.options.tab : [...this.peers].find(([, peer]) => peer.leader)?.[0];
+    if (next) this.leaderIs(next);
   }
 
   private failOutgoing(which: (leader: string) => boolean, reason: string): void {
