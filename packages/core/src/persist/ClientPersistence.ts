@@ -58,8 +58,8 @@ export class ClientPersistence {
   readonly attached = new Set<ResourcePersistence>();
   /** With several tabs (set by tabs/index.ts). */
   tabs?: TabExchange;
-  /** Replicas of closed tabs being sent by this one (adopt), by their stored tab name. */
-  private adopting = new Set<string>();
+  /** Stored replicas this tab is sending (replayOnce), by resource and stored tab name. */
+  private replaying = new Set<string>();
 
   constructor(options: PersistOptions = {}) {
     this.store = options.store ?? indexedDbStore(options);
@@ -173,17 +173,33 @@ export class ClientPersistence {
     const alive = await this.aliveTabs();
     const replicas = await this.store.adopt(this.tab, (tab) => alive(tab) && !gone(tab));
     await Promise.all(
-      replicas.map(async (replica) => {
-        if (this.adopting.has(replica.tab)) return;
-        this.adopting.add(replica.tab);
-        const forget = (tab: string) => this.store.forget(replica.resource, tab);
-        try {
-          await replayReplica(contextFor(replica.resource), { forget }, this.store, replica);
-        } finally {
-          this.adopting.delete(replica.tab);
-        }
-      }),
+      replicas.map((replica) =>
+        this.replayOnce(contextFor(replica.resource), replica, (tab) =>
+          this.store.forget(replica.resource, tab),
+        ),
+      ),
     );
+  }
+
+  /**
+   * Sends one stored replica (replayReplica), unless this tab is sending it already: a page load's replays and
+   * the leader's takeovers may find the same `<tab>~…` record, and a buffer replayed twice would be two writes.
+   */
+  async replayOnce(
+    ctx: ReplayContext,
+    replica: StoredReplica,
+    forget: (tab: string) => Promise<void>,
+  ): Promise<void> {
+    const key = `${replica.resource}\n${replica.tab}`;
+    if (this.replaying.has(key)) return;
+    this.replaying.add(key);
+    try {
+      // As stored now, not as read a while ago: sent meanwhile (gone), or its buffer given a Version (kept).
+      const current = this.store.get ? await this.store.get(replica.resource, replica.tab) : replica;
+      if (current) await replayReplica(ctx, { forget }, this.store, current);
+    } finally {
+      this.replaying.delete(key);
+    }
   }
 
   /** Unconfirmed `set` calls of every tab of this profile (what `warnBeforeUnload` asks about). */
@@ -285,7 +301,7 @@ export class ResourcePersistence {
   /** Sends what further closed tabs left for this resource (see replayReplica), one after the other. */
   replay(ctx: ReplayContext, replicas: readonly StoredReplica[]): Promise<void> {
     return replicas.reduce<Promise<void>>(
-      (done, replica) => done.then(() => replayReplica(ctx, this, this.client.store, replica)),
+      (done, replica) => done.then(() => this.client.replayOnce(ctx, replica, (tab) => this.forget(tab))),
       Promise.resolve(),
     );
   }

@@ -183,6 +183,10 @@ export function indexedDbStore(options: IndexedDbStoreOptions = {}): PersistStor
       return out;
     },
 
+    async get(resource, tab) {
+      return (await open()).get('replicas', [resource, tab]);
+    },
+
     async forget(resource, tab) {
       const tx = (await open()).transaction(['replicas', 'meta'], 'readwrite');
       const old = await tx.objectStore('replicas').get([resource, tab]);

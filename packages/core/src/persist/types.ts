@@ -66,6 +66,8 @@ export interface PersistStore {
    * replicas left from an earlier try, to be sent (replayReplica). Optional: without it only page loads take over.
    */
   adopt?(tab: string, alive: (tab: string) => boolean): Promise<StoredReplica[]>;
+  /** One stored replica as it is now (optional: a replay then uses the copy it was given). */
+  get?(resource: string, tab: string): Promise<StoredReplica | undefined>;
   /** Deletes one replica (a replay that reached the server). */
   forget(resource: string, tab: string): Promise<void>;
   /** `set` calls not yet confirmed, every resource and tab together. */

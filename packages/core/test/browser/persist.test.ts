@@ -142,7 +142,10 @@ describe("persist: 'indexeddb' in chromium", () => {
     await push(a, 'a-offline');
     await push(b, 'b-offline-1');
     await push(b, 'b-offline-2');
-    expect(await snapshot(a)).toEqual({ items: ['online', 'a-offline'] }); // shown at once, while offline
+    // Shown at once, while offline: its own edit, and (persistTabs.test.ts) the other tab's on top.
+    await expect
+      .poll(async () => (await snapshot(a)).items, { timeout: 10_000 })
+      .toEqual(['online', 'a-offline', 'b-offline-1', 'b-offline-2']);
     await expect
       .poll(
         () =>
