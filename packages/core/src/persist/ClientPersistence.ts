@@ -1,5 +1,5 @@
-import { BraidError } from '../client/initialCode';
 import type { ResourceContext } from '../client/ClientResource';
+import { BraidError } from '../client/initialCode';
 import { newWrite } from '../client/machine/writeMachine';
 import type { OptimisticState } from '../client/OptimisticState';
 import { appendComposed, applyJsonPatches, type JsonPatch } from '../protocol/index';
