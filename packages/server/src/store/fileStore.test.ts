@@ -46,6 +46,18 @@ describe('fileStore round trip', () => {
     expect(reopened.logSize('/api/doc')).toBe(frameBytes(records));
   });
 
+  it('keeps the fields another kind of resource adds to its records (a text record: events, transformed), appended and compacted', async () => {
+    const text = { ...sampleRecord(1), events: 3, transformed: true } as VersionRecord;
+    const store = openStore();
+    await store.append('/api/notes', text);
+    await store.compact('/api/compacted', { records: [text] });
+    await store.close();
+
+    const reopened = openStore();
+    expect((await reopened.load('/api/notes'))!.records).toStrictEqual([text]);
+    expect((await reopened.load('/api/compacted'))!.records).toStrictEqual([text]);
+  });
+
   it('returns undefined for a resource never stored, and {records: []} for one compacted empty', async () => {
     const store = openStore();
     expect(await store.load('/nothing')).toBeUndefined();

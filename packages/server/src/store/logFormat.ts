@@ -116,6 +116,9 @@ export function encodeVersionFrame(record: VersionRecord): Buffer {
   return encodeFrame(versionFrameJson(record));
 }
 
+/** The fields versionFrameJson writes itself, in this order. */
+const FRAME_FIELDS = new Set(['version', 'parents', 'patches', 'time', 'peer', 'digest']);
+
 function versionFrameJson(record: VersionRecord): string {
   if (!isVersionRecord(record)) throw cannotStore('version record');
   let json = `{"type":"version","record":{"version":${JSON.stringify(record.version)},"parents":${JSON.stringify(record.parents)},"patches":[`;
@@ -134,6 +137,12 @@ function versionFrameJson(record: VersionRecord): string {
   json += `],"time":${record.time}`;
   if (record.peer !== undefined) json += `,"peer":${JSON.stringify(record.peer)}`;
   if (record.digest !== undefined) json += `,"digest":${JSON.stringify(record.digest)}`;
+  // Fields other kinds of resource add to their records (a text record's events, transformed…) go as they are.
+  for (const key of Object.keys(record)) {
+    if (FRAME_FIELDS.has(key)) continue;
+    const value = JSON.stringify((record as unknown as Record<string, unknown>)[key]);
+    if (value !== undefined) json += `,${JSON.stringify(key)}:${value}`;
+  }
   return `${json}}}`;
 }
 
