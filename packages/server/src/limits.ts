@@ -14,7 +14,9 @@ export interface BraidLimits {
   maxPatchBytes: number;
   /**
    * Most estimated apply work of one write (422), checked before apply, transform and `validate`: one unit
-   * per path segment, per content byte, and per slot of each container the write copies (once per write).
+   * (about a nanosecond) per path segment and per content byte, and for each container the write copies (once
+   * per write) its slots weighted by what they cost to copy: 1 per string unit, 8 per array element, 256 per
+   * object key (resource/writeBudget.ts SLOT_WORK).
    */
   maxWriteWork: number;
   /**

@@ -81,6 +81,65 @@ describe('per-write budget', () => {
   });
 });
 
+describe('maxWriteWork with the default limits', () => {
+  // A thousand-key object costs hundreds of times more to copy than a thousand-character string: a write
+  // that copies a hundred of them (100,000 keys, ~50 ms of copying) is refused although it is small.
+  const OBJECTS = 100;
+  const KEYS = 1000;
+  let defaults: RunningBraid;
+  let checked = 0;
+  beforeAll(async () => {
+    const many: Record<string, Record<string, number>> = {};
+    for (let o = 0; o < OBJECTS; o++) {
+      const object: Record<string, number> = {};
+      for (let k = 0; k < KEYS; k++) object[`k${k}`] = k;
+      many[`o${o}`] = object;
+    }
+    const flat: Record<string, number> = {};
+    for (let k = 0; k < 20_000; k++) flat[`k${k}`] = k;
+    defaults = await startBraid({}, (braid) => {
+      braid.resource('/many', {
+        initial: many,
+        validate: () => {
+          checked++;
+          return true;
+        },
+      });
+      braid.resource('/flat', { initial: flat });
+    });
+  });
+  afterAll(() => defaults.stop());
+
+  const putTo = (path: string, patches: { range: string; content: unknown }[]) =>
+    fetch(`${defaults.origin}${path}`, {
+      method: 'PUT',
+      headers: { Patches: String(patches.length) },
+      body: patchesBody(patches),
+    });
+
+  it('refuses a write copying many wide objects (422 with the reason), before validate and any change', async () => {
+    const before = await defaults.braid.get('/many');
+    const patches = Array.from({ length: OBJECTS }, (_, o) => ({ range: `.o${o}.k0`, content: -1 }));
+    const res = await putTo('/many', patches);
+    await expectRefused(res, 422, /would cost too much to apply \(\d+ work units.*an object's key as 256/);
+    expect(checked).toBe(0);
+    const after = await defaults.braid.get('/many');
+    expect(after.version).toStrictEqual(before.version);
+    expect((after.value as Record<string, Record<string, number>>).o0.k0).toBe(0);
+    // The same change in writes of a few objects each is accepted.
+    const res2 = await putTo('/many', patches.slice(0, 10));
+    expect(res2.status).toBe(200);
+    expect(checked).toBe(1);
+  });
+
+  it('accepts the honest wide write of the benchmarks: 1000 key patches onto a 20,000-key object', async () => {
+    const patches = Array.from({ length: 1000 }, (_, i) => ({ range: `.k${i * 20}`, content: -i }));
+    const res = await putTo('/flat', patches);
+    expect(res.status).toBe(200);
+    expect(((await defaults.braid.get('/flat')).value as Record<string, number>).k20).toBe(-1);
+  });
+});
+
 describe('maxDocumentBytes', () => {
   it('refuses any write whose result would be larger (413), and accepts the ones that fit', async () => {
     const append = (item: string) =>

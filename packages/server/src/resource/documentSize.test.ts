@@ -1,7 +1,7 @@
 import { applyJsonPatches } from '@braid-live/core/protocol';
 import { describe, expect, it } from 'vitest';
 import { jsonSizeOf } from './documentSize';
-import { estimateWriteCost } from './writeBudget';
+import { estimateWriteCost, SLOT_WORK } from './writeBudget';
 
 describe('jsonSizeOf', () => {
   it('is the JSON length of ASCII values, nested and empty ones included', () => {
@@ -50,15 +50,26 @@ describe('estimateWriteCost', () => {
       Array.from({ length: 100 }, (_, i) => ({ range: `.wide.k${i}`, content: 2 })),
       head,
     );
-    // root (3 keys) + wide (1000 keys), whatever the number of patches.
-    expect(one.work).toBe(3 + 1000 + 3 + 1);
-    expect(many.work).toBe(3 + 1000 + 100 * (3 + 1));
+    // root (3 keys) + wide (1000 keys), whatever the number of patches; an object key weighs SLOT_WORK.object.
+    const key = SLOT_WORK.object;
+    expect(one.work).toBe((3 + 1000) * key + 3 + 1);
+    expect(many.work).toBe((3 + 1000) * key + 100 * (3 + 1));
   });
 
   it('counts a string splice by the string length, and a deep write by its path only', () => {
-    expect(estimateWriteCost([{ range: '.text[0:0]', content: 'z' }], head).work).toBe(3 + 500 + 2 + 3);
-    expect(estimateWriteCost([{ range: '.deep.small.a', content: 5 }], head).work).toBe(3 + 1 + 1 + 4 + 1);
-    expect(estimateWriteCost([{ range: '.nothing.here', content: 5 }], head).work).toBe(3 + 3 + 1);
+    const key = SLOT_WORK.object;
+    expect(estimateWriteCost([{ range: '.text[0:0]', content: 'z' }], head).work).toBe(3 * key + 500 + 2 + 3);
+    expect(estimateWriteCost([{ range: '.deep.small.a', content: 5 }], head).work).toBe(
+      (3 + 1 + 1) * key + 4 + 1,
+    );
+    expect(estimateWriteCost([{ range: '.nothing.here', content: 5 }], head).work).toBe(3 * key + 3 + 1);
+  });
+
+  it('weighs an array element as SLOT_WORK.array', () => {
+    const list = { list: Array.from({ length: 100 }, (_, i) => i) };
+    expect(estimateWriteCost([{ range: '.list[0:0]', content: [1] }], list).work).toBe(
+      SLOT_WORK.object + 100 * SLOT_WORK.array + 2 + 3,
+    );
   });
 
   it('measures the JSON bytes of ranges and contents', () => {
