@@ -188,8 +188,9 @@ export class HostileServer {
           });
         },
       );
-      // A body refused from its Content-Length is answered (413, Connection: close) before it is sent: the
-      // rest of it then fails to write on a closed socket, after the answer.
+      // A body refused from its Content-Length is answered (413) before it is sent; the server reads and drops
+      // the rest (up to 16 MiB), so the answer is what this client sees. (A socket error, should one come after
+      // the answer, is not this request's.)
       req.on('socket', (socket) => socket.on('error', () => {}));
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', (error) => resolve({ answer: `error ${error.message}`, bytes: 0 }));

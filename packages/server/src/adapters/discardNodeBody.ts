@@ -3,15 +3,27 @@ import type { ShutdownRegistry } from '../http/exchange';
 import type { BraidRequest } from '../types';
 import { isHttp1 } from './nodeHttpVersion';
 
-/** Bytes of a refused body read and thrown away before giving up on the connection. */
-const MAX_DISCARDED_BYTES = 1024 * 1024;
+/**
+ * Bytes of a refused body read and thrown away while the connection stays usable. Reading costs no memory (each
+ * chunk is dropped) and little CPU, and it must cover the bodies clients really send past the 4 MiB
+ * `maxBodyBytes` (an 8-9 MiB document): a client that sends its whole body before reading the answer only
+ * sees the 413 if the server has not reset the connection under it.
+ */
+const MAX_DISCARDED_BYTES = 16 * 1024 * 1024;
+/** Longest the rest of a refused body is waited for (or the body timeout, when shorter). */
+const MAX_DISCARD_MS = 5000;
+/**
+ * Past those bounds an HTTP/1 connection is closed gracefully: the answer is flushed and followed by a FIN, and
+ * what still arrives is read and dropped for this long before the socket is destroyed (destroying a socket with
+ * unread bytes resets the connection, which can throw away the answer the client has not read yet).
+ */
+const CLOSE_GRACE_MS = 1000;
 
 /**
  * After refusing a request whose body is still coming (413, 400 on its headers, 401/403…), reads and discards
- * the rest instead of closing at once ("lingering close"): a client that is still sending would otherwise get
- * a connection reset, which on most systems throws away the refusal it had not read yet. A client that keeps
- * sending past MAX_DISCARDED_BYTES, or for longer than the body timeout, is disconnected; one that stops
- * keeps its connection.
+ * the rest instead of closing at once ("lingering close"). A client that keeps sending past
+ * MAX_DISCARDED_BYTES, or for longer than MAX_DISCARD_MS, is disconnected (HTTP/1: gracefully, see
+ * CLOSE_GRACE_MS; HTTP/2: its stream is closed); one that stops keeps its connection.
  */
 export function discardNodeBody(req: BraidRequest, timeoutMs: number, onShutdown: ShutdownRegistry): void {
   if (req.readableEnded || req.destroyed) return;
@@ -19,12 +31,17 @@ export function discardNodeBody(req: BraidRequest, timeoutMs: number, onShutdown
   const finish = (disconnect: boolean) => {
     clearTimeout(timer);
     unregister();
-    req.off('data', onData);
     req.off('end', onEnd);
     req.off('close', onEnd);
-    if (disconnect) {
-      if (isHttp1(req)) req.socket.destroy();
-      else (req as Http2ServerRequest).stream.close();
+    if (!disconnect) {
+      req.off('data', onData);
+      return;
+    }
+    // (onData stays: what still arrives is read and dropped until the socket goes.)
+    if (isHttp1(req)) closeGracefully(req, onShutdown);
+    else {
+      req.off('data', onData);
+      (req as Http2ServerRequest).stream.close();
     }
   };
   const onData = (chunk: Buffer) => {
@@ -32,10 +49,28 @@ export function discardNodeBody(req: BraidRequest, timeoutMs: number, onShutdown
     if (discarded > MAX_DISCARDED_BYTES) finish(true);
   };
   const onEnd = () => finish(false);
-  const timer = setTimeout(() => finish(true), timeoutMs);
+  const timer = setTimeout(() => finish(true), Math.min(timeoutMs, MAX_DISCARD_MS));
   const unregister = onShutdown(() => finish(true));
   req.on('data', onData);
   req.on('end', onEnd);
   req.on('close', onEnd);
   req.resume();
+}
+
+/** Answer, then FIN, then a short bounded wait reading what still comes, then the socket is destroyed. */
+function closeGracefully(req: BraidRequest, onShutdown: ShutdownRegistry): void {
+  const socket = req.socket;
+  if (socket.destroyed) return;
+  const destroy = () => {
+    clearTimeout(timer);
+    unregister();
+    socket.destroy();
+  };
+  const timer = setTimeout(destroy, CLOSE_GRACE_MS);
+  const unregister = onShutdown(destroy);
+  socket.once('close', () => {
+    clearTimeout(timer);
+    unregister();
+  });
+  socket.end(); // after the answer already written to it
 }
