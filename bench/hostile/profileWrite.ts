@@ -14,7 +14,7 @@ import { type CpuProfile, summarizeCpuProfiles } from '../lib/cpuProfile';
 import { printProfile } from '../lib/printProfile';
 import { IN_PROCESS_PROFILER_FRAMES, profileInProcess } from '../lib/profileInProcess';
 import { ROOT_DIR } from '../lib/results';
-import { hostileThresholds, items } from './workload';
+import { bigString, hostileThresholds, items, splicePatches } from './workload';
 
 const [row = 'thresholds', repeatsArg = '10'] = process.argv.slice(2);
 const repeats = Number(repeatsArg);
@@ -24,6 +24,7 @@ const braid = createBraidServer({ store: fileStore(dir), onError: () => {} });
 defineSharedResources(braid);
 braid.resource('/big/:id', { initial: { s: '' } });
 braid.resource('/items', { initial: { items: items(200_000) } });
+braid.resource('/text', { initial: { s: bigString(1_000_000) } });
 const server = http.createServer(braid.handler);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const port = (server.address() as { port: number }).port;
@@ -60,8 +61,10 @@ const all = [true, false].map((done) =>
   prepare('/items', [{ range: '.items', content: items(200_000).map(() => ({ done })) }]),
 );
 const thresholds = prepare('/api/shared/thresholds', hostileThresholds());
+const splices = prepare('/text', splicePatches('.s', 1000, 1_000_000));
 const requests: Record<string, (i: number) => Promise<number>> = {
   thresholds,
+  splices,
   eight,
   items: (i) => all[i & 1](),
 };

@@ -12,7 +12,7 @@ export {
   resourcePath,
 } from '../defineResource';
 export type { StandardSchemaV1 } from '../schema/standardSchema';
-export { applyJsonPatch, applyJsonPatches, resolveJsonPatches } from './applyJsonPatch';
+export { applyJsonPatch, applyJsonPatches, PatchWriter, resolveJsonPatches } from './applyJsonPatch';
 export { codePointLength } from './codePoints';
 export { appendComposed, collapsePatches } from './composePatches';
 export { type DiffOptions, diffJson } from './diffJson';
@@ -33,6 +33,7 @@ export {
   parseResponseHead,
   type ResponseHead,
 } from './multiplexFrames';
+export { fromOp, type Op, toOp } from './ops';
 export { createUpdateParser, type UpdateParser, type UpdateParserOptions } from './parseUpdateStream';
 export {
   type PatchInput,

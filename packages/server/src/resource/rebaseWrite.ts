@@ -1,11 +1,11 @@
 import {
-  applyJsonPatches,
   BraidProtocolError,
   formatVersions,
   type JsonPatch,
-  resolveJsonPatches,
   transformPatches,
 } from '@braid-live/core/protocol';
+import { LoopTurn } from '../loopTurn';
+import { applyPatchesInTurns } from './applyInTurns';
 import type { History } from './history';
 import { ResourceError } from './resourceError';
 
@@ -26,13 +26,15 @@ import { ResourceError } from './resourceError';
  *   ("conflict: write no longer applies"): the write was fine when made; the client re-bases it on the new head.
  * Patches that vanish in the transform are dropped; the write still becomes a version (possibly with no
  * patches), so its writer sees its Version come back.
+ * The patches are applied in turns that give the event loop back (applyInTurns.ts).
  */
-export function rebaseWrite(
+export async function rebaseWrite(
   history: History,
   parents: string[] | undefined,
   patches: JsonPatch[],
   maxRebaseWork = Number.POSITIVE_INFINITY,
-): { patches: JsonPatch[]; value: unknown } {
+  turn = new LoopTurn(),
+): Promise<{ patches: JsonPatch[]; value: unknown }> {
   const baseSeq = parents === undefined ? history.headSeq : history.locate(parents);
   if (baseSeq === undefined) {
     throw new ResourceError(
@@ -44,7 +46,7 @@ export function rebaseWrite(
   checkRebaseBudget(patches.length, later, maxRebaseWork);
   let resolved: { patches: JsonPatch[]; value: unknown };
   try {
-    resolved = resolveJsonPatches(history.valueAt(baseSeq), patches);
+    resolved = await applyPatchesInTurns(history.valueAt(baseSeq), patches, turn);
   } catch (error) {
     if (error instanceof BraidProtocolError) {
       throw new ResourceError(
@@ -57,9 +59,13 @@ export function rebaseWrite(
   if (baseSeq === history.headSeq) return resolved;
 
   let rebased = resolved.patches;
-  for (const version of later) rebased = transformPatches(rebased, version.patches, true);
+  for (const version of later) {
+    rebased = transformPatches(rebased, version.patches, true);
+    await turn.pause();
+  }
   try {
-    return { patches: rebased, value: applyJsonPatches(history.headValue, rebased) };
+    const { value } = await applyPatchesInTurns(history.headValue, rebased, turn, false);
+    return { patches: rebased, value };
   } catch (error) {
     if (error instanceof BraidProtocolError) {
       throw new ResourceError(

@@ -319,11 +319,12 @@ export class ServerResource extends StoredResourceBase {
       }
       // Client writes are measured before any work; every write's result is measured before anything else.
       if (proposal.req) checkWriteBudget(proposal.patches, history.headValue, this.ctx.limits);
-      const { patches, value } = rebaseWrite(
+      const { patches, value } = await rebaseWrite(
         history,
         proposal.parents,
         proposal.patches,
         this.ctx.limits.maxRebaseWork,
+        turn,
       );
       checkDocumentSize(value, this.ctx.limits);
       // Every write, server-side ones too: the schema is what the document's type promises.
