@@ -434,15 +434,24 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
       }
       this.goLive();
       let opensStream = true;
+      const deliver = (update: Update) => {
+        this.receive(update, opensStream);
+        // The backoff starts over only once a stream delivered a valid update (a 209 that then fails at once
+        // is retried with growing delays, not at the base delay forever).
+        if (opensStream) this.dispatch({ type: 'delivered' });
+        opensStream = false;
+      };
       await readSubscription(
         response,
-        (update) => {
-          this.receive(update, opensStream);
-          // The backoff starts over only once a stream delivered a valid update (a 209 that then fails at once
-          // is retried with growing delays, not at the base delay forever).
-          if (opensStream) this.dispatch({ type: 'delivered' });
-          opensStream = false;
-        },
+        // Patches are applied by the write path's code (its chunk, prefetched by activate): an update that
+        // needs it before it is here holds the stream (later updates wait behind it, in order). A failed load
+        // ends the stream; the next one resumes from what was applied.
+        (update) =>
+          this.writer || !this.needsPatches(update, opensStream)
+            ? deliver(update)
+            : this.loadWriter().then(() => {
+                if (!stream.signal.aborted) deliver(update);
+              }),
         stop,
         this.ctx.timers,
       );
@@ -570,15 +579,14 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
    */
   private receive(update: Update, opensStream: boolean): void {
     let reception: Reception;
-    const snapshot = !!update.body && !this.isWholeDocumentVersion(update, opensStream);
-    if (snapshot) {
+    if (!this.needsPatches(update, opensStream)) {
       const value = parseJsonContent(update.body!, 512);
       const firstValue = !this.local.loaded;
       reception = this.local.receiveSnapshot(update.version, value);
       if (firstValue) this.applyWaitingSets();
       this.resolveReady?.();
       this.writer?.flush(); // a write re-based on it (after a 409) goes again now, not at the next edit
-    } else if (update.body || update.patches) {
+    } else {
       if (!this.local.loaded)
         throw new BraidError('protocol', this.url, 'a patch arrived before any snapshot');
       const patches: JsonPatch[] = update.body
@@ -589,13 +597,19 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
             const content = parseJsonContent(p.content, 512);
             return content === undefined ? { range: p.range } : { range: p.range, content };
           });
-      const result = this.local.receivePatches(update.version, patches);
-      if (result.ours) this.writer?.flush();
+      const writer = this.writer!; // subscribeOnce waited for it
+      const result = writer.local.receivePatches(update.version, patches);
+      if (result.ours) writer.flush();
       reception = result;
-    } else return;
+    }
     this.settleOverridden(reception);
     if (reception.dropped > 0) this.reportConflict(reception.dropped);
     this.updateStatus({}, true);
+  }
+
+  /** Whether an update changes what we hold by patches (or a whole-document version), not as a snapshot. */
+  private needsPatches(update: Update, opensStream: boolean): boolean {
+    return !update.body || this.isWholeDocumentVersion(update, opensStream);
   }
 
   /** A body that follows on from what we hold (its Parents are our version, or it is not the stream's first). */

@@ -81,7 +81,7 @@ export class OptimisticState extends ReadState {
    * A patch update from the subscription, in server order. Returns whether it was our inflight write's echo, and
    * how many local patches vanished in the transform (overridden by concurrent edits).
    */
-  override receivePatches(version: string[], patches: JsonPatch[]): Reception & { ours: boolean } {
+  receivePatches(version: string[], patches: JsonPatch[]): Reception & { ours: boolean } {
     const base = this.confirmed!;
     // Resolve relative indices (`[-0:-0]`...) against the state the server applied them to.
     const resolved = resolveJsonPatches(base.value, patches);

@@ -1,4 +1,3 @@
-import { applyJsonPatches } from '../protocol/applyJsonPatch';
 import type { JsonPatch } from '../protocol/types';
 import type { BraidError } from './BraidError';
 import type { WriteFacts } from './machine/writeMachine';
@@ -33,7 +32,8 @@ export interface Reception {
  * The local state of a resource that has made no edit: what the server sent, shown as it is (view = confirmed).
  * A resource starts with it; its write path (an on-demand chunk) replaces it with an OptimisticState, which
  * keeps the fields and adds the write in flight and the buffered edits. The fields are the ones persistence
- * saves and restores.
+ * saves and restores. It takes snapshots only: applying patches (applyJsonPatch) is the write path's code, so
+ * an update with patches waits for that chunk (ClientResource.subscribeOnce).
  */
 export class ReadState {
   confirmed?: { version: string[]; value: unknown };
@@ -50,13 +50,6 @@ export class ReadState {
 
   get pending(): number {
     return (this.inflight?.count ?? 0) + this.bufferCount;
-  }
-
-  /** A patch update from the subscription, in server order (the view is the confirmed state). */
-  receivePatches(version: string[], patches: JsonPatch[]): Reception & { ours: boolean } {
-    this.view = applyJsonPatches(this.confirmed!.value, patches);
-    this.confirmed = { version, value: this.view };
-    return { ours: false, dropped: 0, overridden: [] };
   }
 
   /**

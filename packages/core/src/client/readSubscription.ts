@@ -6,10 +6,12 @@ import { systemTimers, type Timers } from './machine/timers';
 /**
  * Reads a subscription response body through the update parser until it ends. When the server echoed
  * `Heartbeats: N`, silence longer than 1.2·N+3 s counts as a dead connection (it aborts and throws).
+ * `onUpdate` may return a promise: the updates after it (and further reads) wait until it settles; a
+ * rejection ends the read with that error.
  */
 export async function readSubscription(
   response: Response,
-  onUpdate: (update: Update) => void,
+  onUpdate: (update: Update) => void | Promise<void>,
   abort: () => void,
   timers: Timers = systemTimers,
 ): Promise<void> {
@@ -25,7 +27,8 @@ export async function readSubscription(
       abort();
     }, silenceMs);
   };
-  const parser = createUpdateParser(onUpdate);
+  const updates: Update[] = [];
+  const parser = createUpdateParser((update) => updates.push(update));
   const reader = response.body!.getReader();
   arm();
   try {
@@ -33,7 +36,20 @@ export async function readSubscription(
       const { done, value } = await reader.read();
       if (done) break;
       arm();
-      parser.push(value);
+      // The updates before a framing error in the same chunk are still delivered, then the error ends the read.
+      let failed = false;
+      let failure: unknown;
+      try {
+        parser.push(value);
+      } catch (error) {
+        failed = true;
+        failure = error;
+      }
+      for (const update of updates.splice(0)) {
+        const waiting = onUpdate(update);
+        if (waiting) await waiting;
+      }
+      if (failed) throw failure;
     }
     parser.end();
   } catch (error) {

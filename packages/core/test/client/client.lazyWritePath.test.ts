@@ -1,7 +1,9 @@
-// The write path (edits, OptimisticState, PUTs, undo) is a chunk loaded on demand (ClientResource → import()),
-// prefetched by the first subscription. While it loads — held open here by a gate, like a slow network — the
-// resource reads as usual, and a set() made meanwhile is counted as pending, shown and sent once the chunk is
-// there, and its promise settles: nothing is lost. A chunk that fails to load is reported and loaded again.
+// The write path (edits, OptimisticState, PUTs, undo, and applying patches) is a chunk loaded on demand
+// (ClientResource → import()), prefetched by the first subscription. While it loads — held open here by a gate,
+// like a slow network — the first value (a snapshot) shows as usual; a live update (patches) waits for the chunk
+// and is applied once it is there, in order; a set() made meanwhile is counted as pending, shown and sent once
+// the chunk is there, and its promise settles: nothing is lost. A chunk that fails to load is reported and
+// loaded again.
 import { memoryStore } from '@braid-live/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BraidError } from '../../src/client/BraidError';
@@ -57,6 +59,31 @@ async function freshClient(
   return client;
 }
 
+/** fetch, counting subscriptions and the `Version:` headers that reached the client on them. */
+function countingFetch() {
+  const state = {
+    subscriptions: 0,
+    text: '',
+    versions: () => state.text.split(/^version:/im).length - 1,
+    fetch: async (input: string, init?: RequestInit): Promise<Response> => {
+      const response = await fetch(input, init);
+      if (!new Headers(init?.headers).has('subscribe') || !response.body) return response;
+      state.subscriptions++;
+      const decoder = new TextDecoder();
+      const counted = response.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(bytes, controller) {
+            state.text += decoder.decode(bytes, { stream: true });
+            controller.enqueue(bytes);
+          },
+        }),
+      );
+      return new Response(counted, { status: response.status, headers: response.headers });
+    },
+  };
+  return state;
+}
+
 async function listServer(): Promise<TestServer> {
   server = await startServer(() => ({
     options: { store: memoryStore() },
@@ -76,11 +103,10 @@ describe('the write path chunk, loaded on demand', () => {
     const seen: number[][] = [];
     list.subscribe(() => seen.push(list.getSnapshot()?.items ?? []));
 
-    // The first subscription prefetches the chunk; reading needs none of it.
+    // The first subscription prefetches the chunk; the first value (a snapshot) needs none of it.
     await list.ready;
     await waitFor(() => chunk.loads > loadsBefore, 5000, 'the chunk load to start');
-    await srv.braid.patch('/list', (d: List) => void d.items.push(1));
-    await waitFor(() => list.getSnapshot()?.items.length === 1, 5000, 'an update while the chunk loads');
+    expect(list.getSnapshot()).toEqual({ items: [] });
 
     // Edits made while it loads: counted at once, nothing sent yet, nothing lost.
     const first = list.set((d) => void d.items.push(2));
@@ -99,8 +125,62 @@ describe('the write path chunk, loaded on demand', () => {
     expect(list.getSnapshot()!.items).toEqual([1, 2, 3]);
     expect(list.getStatus().pending).toBe(0);
     expect((await srv.braid.get<List>('/list')).value.items).toEqual([1, 2, 3]);
-    expect(seen).toContainEqual([1, 2]); // the recipe's edit was shown before the plain value replaced it
+    expect(seen).toContainEqual([2]); // the recipe's edit was shown before the plain value replaced it
     expect(chunk.loads - loadsBefore).toBe(1);
+  });
+
+  it('live updates that arrive while it loads wait for it, then apply in order (the stream holds)', async () => {
+    const srv = await listServer();
+    const wire = countingFetch();
+    chunk.hold();
+    const client = await freshClient({ baseUrl: srv.base, fetch: wire.fetch, peer: 'lazy-read' });
+    const list = client.resource<List>('/list');
+    const seen: number[][] = [];
+    list.subscribe(() => seen.push(list.getSnapshot()?.items ?? []));
+    await list.ready;
+
+    for (const n of [1, 2, 3]) await srv.braid.patch('/list', (d: List) => void d.items.push(n));
+    // The first update's bytes reached the client (a snapshot and one update: two Version headers)...
+    await waitFor(() => wire.versions() >= 2, 5000, 'the first update on the wire');
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    // ...and wait: applying patches is the chunk's code.
+    expect(list.getSnapshot()).toEqual({ items: [] });
+
+    chunk.release();
+    await waitFor(() => list.getSnapshot()?.items.length === 3, 5000, 'the held updates');
+    const shown = seen.map((items) => items.join(',')).filter((items, i, all) => items !== all[i - 1]);
+    expect(shown).toEqual(['', '1', '1,2', '1,2,3']);
+    expect(list.getStatus()).toMatchObject({ state: 'live', pending: 0 });
+    expect(wire.subscriptions).toBe(1); // held, not dropped: the same stream went on
+  });
+
+  it('a chunk that fails to load while an update waits ends the stream; the next one resumes, nothing lost', async () => {
+    const srv = await listServer();
+    const wire = countingFetch();
+    chunk.hold();
+    chunk.failures = 1;
+    const client = await freshClient({
+      baseUrl: srv.base,
+      fetch: wire.fetch,
+      retry: { baseMs: 1, maxMs: 5 },
+    });
+    const list = client.resource<List>('/list');
+    const errors: (BraidError | undefined)[] = [];
+    list.subscribe(() => errors.push(list.getStatus().error));
+    await list.ready;
+
+    await srv.braid.patch('/list', (d: List) => void d.items.push(1));
+    await waitFor(() => wire.versions() >= 2, 5000, 'the update on the wire');
+    chunk.release();
+    await waitFor(() => list.getSnapshot()?.items.length === 1, 5000, 'the update, after a second load');
+    expect(list.getSnapshot()).toEqual({ items: [1] });
+    const failure = errors.find((e) => e !== undefined);
+    expect(failure?.kind).toBe('network');
+    expect(failure?.message).toMatch(/Failed to fetch dynamically imported module/);
+    expect(wire.subscriptions).toBe(2); // resumed from the snapshot's version
+    await srv.braid.patch('/list', (d: List) => void d.items.push(2));
+    await waitFor(() => list.getSnapshot()?.items.length === 2, 5000, 'a later update');
+    expect(list.getSnapshot()).toEqual({ items: [1, 2] });
   });
 
   it('a chunk that fails to load loses no edit: the failure is reported, and the next edit loads it again', async () => {
