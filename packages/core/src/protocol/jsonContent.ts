@@ -1,5 +1,5 @@
 import { BraidProtocolError } from './errors';
-import { FORBIDDEN_KEYS } from './jsonRange';
+import { FORBIDDEN_KEYS } from './forbiddenKeys';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

@@ -1,8 +1,8 @@
 import { BraidProtocolError } from './errors';
+import { FORBIDDEN_KEYS } from './forbiddenKeys';
 import type { ParsedRange, PathSegment } from './types';
 
-/** Keys refused at any depth of a path (and of content): they would reach Object.prototype. */
-export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export { FORBIDDEN_KEYS };
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const INTEGER = /^-?(0|[1-9][0-9]*)$/;
