@@ -1,3 +1,3 @@
 import { packageBuild } from '../../scripts/tsdownConfig';
 
-export default packageBuild(import.meta.url, { platform: 'neutral' });
+export default packageBuild(import.meta.url, { platform: 'neutral', sharedInitialCode: true });
