@@ -71,8 +71,8 @@ const DIGITS = /^\d{1,15}$/;
 const utf8 = new TextDecoder();
 
 /**
- * The Braid framing state machine, shared by the subscription parser and parsePatchesBody (which starts it in
- * patches-only mode). Internal: use createUpdateParser or parsePatchesBody.
+ * The Braid framing state machine, shared by the subscription parser and parsePatchesBody (PatchesBodyParser
+ * starts it in patches-only mode). Internal: use createUpdateParser or parsePatchesBody.
  *
  * Buffering: ONE byte buffer with a read offset (`pos`); pushes are appended at `filled`. Line ends are found with
  * Uint8Array#indexOf(10) from `scan`, so bytes already looked at are never scanned again, and only header blocks
@@ -83,10 +83,10 @@ const utf8 = new TextDecoder();
  * (at most ~2x its size, or 64 KB) buffer alive until the view is dropped.
  */
 export class FrameParser {
-  private buf: Uint8Array = EMPTY;
+  protected buf: Uint8Array = EMPTY;
   /** buf[0, filled): the bytes received; what indexOf searches (never the stale capacity past it). */
-  private data: Uint8Array = EMPTY;
-  private filled = 0;
+  protected data: Uint8Array = EMPTY;
+  protected filled = 0;
   /** Start of the unit being read (header block, body, or gap); everything before it is consumed. */
   private pos = 0;
   /** Where the search for the next line end resumes, inside a header block. */
@@ -96,20 +96,20 @@ export class FrameParser {
   /** A view on `buf` has been handed out: never write over buf[0, filled). */
   private shared = false;
   /** The parser reads `buf` without having copied it (parsePatchesBody): never write to it. */
-  private borrowed = false;
+  protected borrowed = false;
   /** Parsing a caller's chunk in place (push): contents are copied, not viewed. */
   private inPlace = false;
 
-  private phase: Phase = Phase.Gap;
+  protected phase: Phase = Phase.Gap;
   /** Parsing a write's body (parsePatchesBody) rather than a subscription. */
-  private patchesOnly = false;
+  protected patchesOnly = false;
   /** Inside parse(): onUpdate must not push into the same parser. */
   private parsing = false;
-  private update: Update = newUpdate();
+  protected update: Update = newUpdate();
   private bodyLength = 0;
   private inlineRange: { unit: string; range: string } | undefined;
-  private patchesLeft = 0;
-  private patchesTotal = 0;
+  protected patchesLeft = 0;
+  protected patchesTotal = 0;
   private patch: PatchFrame = newPatch();
   private failure: BraidProtocolError | undefined;
 
@@ -121,15 +121,6 @@ export class FrameParser {
     /** What the input is called in error messages. */
     private readonly inputName: 'stream' | 'body' = 'stream',
   ) {}
-
-  /** Switches to patches-only mode: the input is exactly `count` framed patches (a write's body). */
-  expectPatches(count: number): void {
-    this.patchesOnly = true;
-    this.update.patches = [];
-    this.patchesLeft = this.patchesTotal = count;
-    this.phase = Phase.PatchGap;
-    if (count === 0) this.finishUpdate(Phase.Trailer);
-  }
 
   push(bytes: Uint8Array): void {
     if (this.phase >= Phase.Ended) throw this.deadError('push');
@@ -170,16 +161,6 @@ export class FrameParser {
     if (rest.length) this.append(rest);
   }
 
-  /** Parses `bytes` in place, without copying them (contents are views on `bytes`); one call, then end(). */
-  pushBorrowed(bytes: Uint8Array): void {
-    if (this.phase >= Phase.Ended) throw this.deadError('push');
-    if (this.filled !== 0) throw new Error('pushBorrowed must be the only push');
-    this.buf = this.data = bytes;
-    this.filled = bytes.length;
-    this.borrowed = true;
-    this.run();
-  }
-
   betweenUpdates(): boolean {
     return this.phase === Phase.Gap;
   }
@@ -215,7 +196,7 @@ export class FrameParser {
     this.fail(`${ended} after ${done} of ${this.patchesTotal} patches${inside}`);
   }
 
-  private run(): void {
+  protected run(): void {
     this.parsing = true;
     try {
       this.parse();
@@ -234,7 +215,7 @@ export class FrameParser {
     this.buf = this.data = EMPTY;
   }
 
-  private deadError(call: string): Error {
+  protected deadError(call: string): Error {
     if (this.phase === Phase.Ended) return new Error(`${call}() after end()`);
     const why = this.failure ? `${this.failure.message}` : 'an exception from onUpdate';
     return new BraidProtocolError(this.failure?.code ?? this.framingCode, `parser stopped after: ${why}`);
@@ -479,7 +460,7 @@ export class FrameParser {
     return this.data.subarray(from, from + n);
   }
 
-  private finishUpdate(next: Phase): void {
+  protected finishUpdate(next: Phase): void {
     const update = this.update;
     this.update = newUpdate();
     this.inlineRange = undefined;
@@ -497,6 +478,31 @@ export class FrameParser {
 
   private fail(message: string): never {
     throw new BraidProtocolError(this.framingCode, message);
+  }
+}
+
+/**
+ * The framing state machine in patches-only mode, for a write's body (parsePatchesBody, server side): a class of
+ * its own so that a client, which only reads subscriptions, does not load it.
+ */
+export class PatchesBodyParser extends FrameParser {
+  /** Switches to patches-only mode: the input is exactly `count` framed patches (a write's body). */
+  expectPatches(count: number): void {
+    this.patchesOnly = true;
+    this.update.patches = [];
+    this.patchesLeft = this.patchesTotal = count;
+    this.phase = Phase.PatchGap;
+    if (count === 0) this.finishUpdate(Phase.Trailer);
+  }
+
+  /** Parses `bytes` in place, without copying them (contents are views on `bytes`); one call, then end(). */
+  pushBorrowed(bytes: Uint8Array): void {
+    if (this.phase >= Phase.Ended) throw this.deadError('push');
+    if (this.filled !== 0) throw new Error('pushBorrowed must be the only push');
+    this.buf = this.data = bytes;
+    this.filled = bytes.length;
+    this.borrowed = true;
+    this.run();
   }
 }
 

@@ -1,5 +1,5 @@
 import { BraidProtocolError } from './errors';
-import { DEFAULT_MAX_BODY_BYTES, FrameParser, MAX_PATCHES } from './parseUpdateStream';
+import { DEFAULT_MAX_BODY_BYTES, MAX_PATCHES, PatchesBodyParser } from './parseUpdateStream';
 import type { PatchFrame } from './types';
 import { formatVersions } from './versions';
 
@@ -161,7 +161,7 @@ export function parsePatchesBody(bytes: Uint8Array, count: number): PatchFrame[]
     throw new BraidProtocolError('bad-patches', `bad Patches count ${count} (0 to ${MAX_PATCHES})`);
   }
   let patches: PatchFrame[] = [];
-  const parser = new FrameParser(
+  const parser = new PatchesBodyParser(
     (u) => (patches = u.patches!),
     'bad-patches',
     DEFAULT_MAX_BODY_BYTES,
