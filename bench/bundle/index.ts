@@ -26,7 +26,7 @@ const SINGLE_RESOURCE_TARGET_BYTES = 12 * 1024;
  * lowered to 13.85 kB (14137 B + 45 B, 2 Dec) when the write path became an on-demand chunk (edits, immer, JSON
  * normalization, diff, transform, PUTs, undo: ResourceWriter), client code stopped importing the protocol barrel,
  * `@braid-live/core` stopped re-exporting the protocol (it is `@braid-live/core/protocol`) and the on-demand
- * chunks share one initial chunk (client/initialCode.ts): 21.2 → 13.8 kB; lowered to 10.82 kB (11046 B + 33 B,
+ * chunks share one initial chunk (client/initialCode.ts): 21.2 → 13.8 kB; lowered to 10.82 kB (11050 B + 29 B,
  * 2 Dec) when applying patches moved to the write path's chunk (a first value is a snapshot: JSON.parse; a live
  * update that arrives before the chunk waits for it, in order), FORBIDDEN_KEYS left jsonRange.ts (the content
  * check pulled the whole range parser into the initial chunk) and the parser's patches-only mode (a write's body,

@@ -445,13 +445,15 @@ export class ClientResource<T = unknown> extends Subscribable<() => void> {
         response,
         // Patches are applied by the write path's code (its chunk, prefetched by activate): an update that
         // needs it before it is here holds the stream (later updates wait behind it, in order). A failed load
-        // ends the stream; the next one resumes from what was applied.
-        (update) =>
-          this.writer || !this.needsPatches(update, opensStream)
-            ? deliver(update)
-            : this.loadWriter().then(() => {
-                if (!stream.signal.aborted) deliver(update);
-              }),
+        // ends the stream; so does a cut while it waits, and then no update behind it applies either: the next
+        // stream resumes from what was applied.
+        (update) => {
+          if (stream.signal.aborted) return;
+          if (this.writer || !this.needsPatches(update, opensStream)) return deliver(update);
+          return this.loadWriter().then(() => {
+            if (!stream.signal.aborted) deliver(update);
+          });
+        },
         stop,
         this.ctx.timers,
       );

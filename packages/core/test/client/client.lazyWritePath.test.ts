@@ -59,22 +59,45 @@ async function freshClient(
   return client;
 }
 
-/** fetch, counting subscriptions and the `Version:` headers that reached the client on them. */
+/**
+ * fetch, counting subscriptions and the `Version:` headers that reached the client on them; holdBytes() keeps
+ * what arrives from then on, releaseBytes() hands it to the client as one chunk (one read).
+ */
 function countingFetch() {
+  let held: Uint8Array[] | undefined;
+  let controllerOfHeld: TransformStreamDefaultController<Uint8Array> | undefined;
   const state = {
     subscriptions: 0,
+    /** Each subscription's Parents header. */
+    parents: [] as (string | null)[],
     text: '',
     versions: () => state.text.split(/^version:/im).length - 1,
+    holdBytes: () => {
+      held = [];
+    },
+    releaseBytes: () => {
+      const bytes = new Uint8Array(held!.reduce((n, b) => n + b.length, 0));
+      let at = 0;
+      for (const b of held!) {
+        bytes.set(b, at);
+        at += b.length;
+      }
+      held = undefined;
+      controllerOfHeld!.enqueue(bytes);
+    },
     fetch: async (input: string, init?: RequestInit): Promise<Response> => {
       const response = await fetch(input, init);
       if (!new Headers(init?.headers).has('subscribe') || !response.body) return response;
       state.subscriptions++;
+      state.parents.push(new Headers(init?.headers).get('parents'));
       const decoder = new TextDecoder();
       const counted = response.body.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(bytes, controller) {
             state.text += decoder.decode(bytes, { stream: true });
-            controller.enqueue(bytes);
+            controllerOfHeld = controller;
+            if (held) held.push(bytes);
+            else controller.enqueue(bytes);
           },
         }),
       );
@@ -152,6 +175,45 @@ describe('the write path chunk, loaded on demand', () => {
     expect(shown).toEqual(['', '1', '1,2', '1,2,3']);
     expect(list.getStatus()).toMatchObject({ state: 'live', pending: 0 });
     expect(wire.subscriptions).toBe(1); // held, not dropped: the same stream went on
+  });
+
+  it('a stream cut while an update waits for the chunk applies none of the updates behind it (resumed instead)', async () => {
+    const srv = await listServer();
+    const wire = countingFetch();
+    chunk.hold();
+    const client = await freshClient({
+      baseUrl: srv.base,
+      fetch: wire.fetch,
+      retry: { baseMs: 1, maxMs: 5 },
+    });
+    const list = client.resource<List>('/list');
+    const seen: string[] = [];
+    list.subscribe(() => seen.push((list.getSnapshot()?.items ?? []).join(',')));
+    await list.ready;
+    const snapshotVersion = list
+      .getStatus()
+      .version!.map((v) => JSON.stringify(v))
+      .join(', ');
+
+    // Two updates reach the client in one read: the first waits for the chunk, the second behind it.
+    wire.holdBytes();
+    await srv.braid.patch('/list', (d: List) => void d.items.push(1));
+    await srv.braid.patch('/list', (d: List) => void d.items.push(2));
+    await waitFor(() => wire.versions() >= 3, 5000, 'both updates on the wire');
+    wire.releaseBytes();
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    client.networkChanged(false); // the stream is cut while they wait
+    chunk.release();
+
+    await waitFor(
+      () => list.getSnapshot()?.items.length === 2,
+      5000,
+      'both updates, from the resumed stream',
+    );
+    expect(list.getSnapshot()).toEqual({ items: [1, 2] });
+    expect(seen).not.toContain('2'); // the second was never applied without the first
+    // Resumed from the snapshot's version (no protocol error, no resync from scratch).
+    expect(wire.parents).toEqual([null, snapshotVersion]);
   });
 
   it('a chunk that fails to load while an update waits ends the stream; the next one resumes, nothing lost', async () => {
