@@ -74,6 +74,12 @@ export class TextResource {
   private sentText = '';
   private counter = -1;
   private inFlight = 0;
+  /**
+   * No new PUT starts (edits stay unsent) while a (re)subscription waits for the PUTs in flight: the server may
+   * not have them yet, and a snapshot taken without them would make their text look deleted by others.
+   */
+  private putsHeld = false;
+  private putsSettled: (() => void) | undefined;
   private loaded = false;
   private loadedOnce = false;
   /** Bumped by every resync: PUTs of an older generation stop retrying (their base is gone). */
@@ -201,6 +207,7 @@ export class TextResource {
     this.closed = true;
     this.clearStuckTimer();
     this.controller?.abort();
+    this.putsSettled?.();
     this.setStatus('closed');
     this.listeners.clear();
   }
@@ -209,7 +216,13 @@ export class TextResource {
 
   /** Sends what is unsent, as one PUT, if a slot is free. */
   private flush(exact?: TextSplice[]): void {
-    if (this.closed || this.current === this.sentText || this.inFlight >= this.maxInFlight || !this.loaded)
+    if (
+      this.closed ||
+      this.putsHeld ||
+      this.current === this.sentText ||
+      this.inFlight >= this.maxInFlight ||
+      !this.loaded
+    )
       return;
     const splices = exact ?? diffText(this.sentText, this.current);
     const events = spliceEventCount(splices);
@@ -247,7 +260,7 @@ export class TextResource {
         // Refused for good (bad input, validate, digest): the server will never have it. Start over from its text.
         const retryable = [309, 408, 425, 429, 500, 502, 503, 504].includes(response.status);
         if (!retryable || put.attempt >= MAX_PUT_ATTEMPTS) {
-          this.inFlight--;
+          this.putDone();
           this.fail(failure);
           this.resync();
           return;
@@ -259,7 +272,7 @@ export class TextResource {
           cause: error,
         });
         if (put.attempt >= MAX_PUT_ATTEMPTS) {
-          this.inFlight--;
+          this.putDone();
           this.fail(failure);
           this.resync();
           return;
@@ -268,14 +281,37 @@ export class TextResource {
       }
       if (this.closed) return;
       if (put.generation !== this.generation) {
-        this.inFlight--;
+        this.putDone();
         return;
       }
       put.attempt++; // the same Version again: a duplicate is a no-op on the server
     }
-    this.inFlight--;
+    this.putDone();
     this.flush();
     this.emitStatus();
+  }
+
+  /** One PUT acknowledged, or given up. */
+  private putDone(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) this.putsSettled?.();
+  }
+
+  /** Holds new PUTs and waits until none is in flight (each ends: acknowledged, or failed and reported). */
+  private async settlePuts(): Promise<void> {
+    this.putsHeld = true;
+    while (this.inFlight > 0 && !this.closed)
+      await new Promise<void>((resolve) => {
+        this.putsSettled = resolve;
+      });
+    this.putsSettled = undefined;
+  }
+
+  /** Sends what was typed while PUTs were held. */
+  private releasePuts(): void {
+    if (!this.putsHeld) return;
+    this.putsHeld = false;
+    this.flush();
   }
 
   private putHeaders(put: SentPut): Record<string, string> {
@@ -304,6 +340,10 @@ export class TextResource {
       this.controller = controller;
       this.setStatus('connecting');
       let retryAfter: number | undefined;
+      // A snapshot after a resync carries unsent edits over by a diff from the text as last sent: PUTs still
+      // in flight must be in it (or have failed), else their text would look deleted by someone else.
+      if (!this.loaded && this.loadedOnce && this.inFlight > 0) await this.settlePuts();
+      if (this.closed) return;
       try {
         const headers: Record<string, string> = {
           ...this.options.headers,
@@ -318,11 +358,19 @@ export class TextResource {
           signal: controller.signal,
         });
         if (response.status === 309 || response.status === 410) {
-          // Our version is unknown there: load the whole text again.
           await response.arrayBuffer().catch(() => undefined);
+          // Our version is a PUT the server has not applied yet (its PUTs may be held back, retried after a
+          // 503): ask again from it once they are in. Loading the server's text now would drop what it lacks,
+          // and the unsent edits typed into that text with it.
+          if (this.loaded && this.inFlight > 0) {
+            await this.settlePuts();
+            continue;
+          }
+          // Our version is unknown there: load the whole text again.
           this.loaded = false;
           continue;
         }
+        this.releasePuts();
         if (response.status !== 209 && response.status !== 200) {
           const text = await response.text().catch(() => '');
           const error = new BraidError('http', this.url, `subscribe: ${response.status} ${text.trim()}`, {
@@ -362,6 +410,7 @@ export class TextResource {
         }
       }
       if (this.closed) return;
+      this.releasePuts(); // (the subscription request failed: edits go out meanwhile, as when offline)
       this.setStatus('offline');
       await sleep(retryAfter ?? backoffDelay(this.reconnects++));
     }
