@@ -8,6 +8,7 @@ import { PatternQuota } from './patternQuota';
 import { ResidentMemory } from './residentMemory';
 import { ResourceError } from './resourceError';
 import { ServerResource } from './serverResource';
+import type { StoredResourceBase } from './storedResource';
 
 /** A request path matched to its resource definition. */
 export interface Route {
@@ -153,7 +154,7 @@ export class ResourceRegistry {
    * Drops `resource` from memory now, held or not (its shared log lost what it holds: see
    * FollowHandlers.onReset). Requests in flight finish on it; the next use loads the resource again.
    */
-  forget(path: string, resource: LoadedResource): void {
+  forget(path: string, resource: StoredResourceBase): void {
     if (this.loaded.get(path) !== resource) return;
     this.loaded.delete(path);
     resource.detach();

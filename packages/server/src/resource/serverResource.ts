@@ -1,6 +1,5 @@
 import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
 import { appendShared } from '../cluster/appendShared';
-import type { SeqRecord } from '../cluster/sharedLog';
 import { reasonOf } from '../errors';
 import { carryContentJson, forgetContentJson, rememberContentJson } from '../json/contentJson';
 import { LoopTurn } from '../loopTurn';
@@ -58,7 +57,6 @@ export class ServerResource extends StoredResourceBase {
   readonly ready: Promise<void>;
   private history!: History;
   private readonly subscribers = new SubscriberSet();
-  private readonly listeners = new Set<(change: ResourceChange) => void>();
   private readonly pages = new HistoryPages();
   /** The head as JSON, made once per version (GET, HEAD, snapshots, resume budget). */
   private headJsonCache?: { seq: number; json: string; wire?: Uint8Array };
@@ -78,13 +76,6 @@ export class ServerResource extends StoredResourceBase {
 
   get isLoaded(): boolean {
     return this.history !== undefined;
-  }
-
-  /** Nothing holds this resource: it can be dropped from memory and reloaded from the store later. */
-  get isIdle(): boolean {
-    return (
-      this.users === 0 && this.subscribers.size === 0 && this.listeners.size === 0 && this.queue.size === 0
-    );
   }
 
   get subscriberCount(): number {
@@ -144,15 +135,6 @@ export class ServerResource extends StoredResourceBase {
     return initial !== undefined;
   }
 
-  /** In-process listener: called now with the current state, then for every new version. */
-  listen(listener: (change: ResourceChange) => void): () => void {
-    this.listeners.add(listener);
-    this.notify(listener, { version: this.history.headVersion, parents: [], value: this.history.headValue });
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
   // ---- writing ----
 
   write(proposal: WriteProposal): Promise<WriteOutcome> {
@@ -188,17 +170,7 @@ export class ServerResource extends StoredResourceBase {
     if (stored) this.noteStored();
     this.history = this.historyOf(stored);
     this.reportResident();
-    // Several nodes: versions other nodes append reach this one through the log, in log order, applied in the
-    // write queue like local writes (so a write never rebases onto a head that moves under it).
-    // (The registry's store.release(path) on eviction stops it.)
-    this.ctx.store.shared?.follow(this.path, {
-      onVersions: (versions) => void this.queue.run(() => this.ingest(versions)),
-      onLost: () => this.subscribers.closeAll(),
-      onReset: () => {
-        this.subscribers.closeAll();
-        this.ctx.registry.forget(this.path, this);
-      },
-    });
+    this.followShared();
   }
 
   private historyOf(stored: StoredResource | undefined): History {
@@ -225,51 +197,27 @@ export class ServerResource extends StoredResourceBase {
     return history;
   }
 
-  /**
-   * Versions from the shared log (another node's, or ones a lost append brought back), applied and fanned out
-   * in order. Positions already here are skipped; a gap (this node fell behind a trim, or the log was reset)
-   * reloads the resource instead of guessing.
-   */
-  private async ingest(versions: readonly SeqRecord[]): Promise<void> {
-    for (const { seq, record } of versions) {
-      const history = this.history;
-      if (seq <= history.headSeq) continue;
-      if (seq !== history.headSeq + 1) return this.reload();
-      let value: unknown;
-      try {
-        value = applyJsonPatches(history.headValue, record.patches);
-      } catch (error) {
-        this.ctx.reportError(
-          error,
-          `applying version ${seq} of ${JSON.stringify(this.path)} from the shared log`,
-        );
-        return this.reload();
-      }
-      this.noteStored();
-      this.publish(history.push({ ...record, value, wire: versionUpdateBytes(record) }));
-      this.reportResident();
-    }
+  protected get headSeq(): number {
+    return this.history.headSeq;
   }
 
-  /**
-   * Starts over from the shared log (after a gap). Subscribers are ended (they resume with Parents and get what
-   * they miss, or a snapshot); in-process listeners get the whole state, as on their first call.
-   */
-  private async reload(): Promise<void> {
-    let stored: StoredResource | undefined;
-    try {
-      stored = await this.loadStored();
-    } catch (error) {
-      this.ctx.reportError(error, `reloading ${JSON.stringify(this.path)} from the shared log`);
-      this.subscribers.closeAll();
-      return;
-    }
+  protected headChange(): ResourceChange {
+    return { version: this.history.headVersion, parents: [], value: this.history.headValue };
+  }
+
+  /** A version of the shared log (another node's, or one a lost append brought back). */
+  protected applyLogged(record: VersionRecord): void {
+    const value = applyJsonPatches(this.history.headValue, record.patches);
+    this.publish(this.history.push({ ...record, value, wire: versionUpdateBytes(record) }));
+  }
+
+  protected restart(stored: StoredResource | undefined): void {
     this.history = this.historyOf(stored);
     this.headJsonCache = undefined;
-    this.reportResident();
+  }
+
+  protected closeStreams(): void {
     this.subscribers.closeAll();
-    const state = { version: this.history.headVersion, parents: [], value: this.history.headValue };
-    for (const listener of this.listeners) this.notify(listener, state);
   }
 
   /** The initial value and its version: `initialVersion`, or an id made from the path and the value. */
@@ -423,14 +371,6 @@ export class ServerResource extends StoredResourceBase {
       value: entry.value,
     };
     for (const listener of this.listeners) this.notify(listener, change);
-  }
-
-  private notify(listener: (change: ResourceChange) => void, change: ResourceChange): void {
-    try {
-      listener(change);
-    } catch (error) {
-      this.ctx.reportError(error, `braid.subscribe listener of ${JSON.stringify(this.path)}`);
-    }
   }
 
   private headCache(): { seq: number; json: string; wire?: Uint8Array } {

@@ -16,8 +16,6 @@ import {
   splicesToPatches,
   type TextSplice,
 } from '@braid-live/core/text';
-import { appendShared } from '../cluster/appendShared';
-import type { SeqRecord } from '../cluster/sharedLog';
 import { reasonOf } from '../errors';
 import type { HistoryPage, HistoryPageRequest } from '../resource/historyPages';
 import { writeDigest } from '../resource/knownVersions';
@@ -92,7 +90,6 @@ export class TextResource extends StoredResourceBase {
   private history!: TextHistory;
   private counters!: AgentCounters;
   private readonly subscribers = new Set<TextSubscriber>();
-  private readonly listeners = new Set<(change: ResourceChange) => void>();
   private readonly catchUps = new Map<string, PendingCatchUp>();
   /** Updates waiting for the end of this turn of the event loop, per subscriber (see enqueue). */
   private readonly outbox = new Map<TextSubscriber, Uint8Array[]>();
@@ -118,15 +115,9 @@ export class TextResource extends StoredResourceBase {
     return this.history !== undefined;
   }
 
-  get isIdle(): boolean {
-    return (
-      this.users === 0 &&
-      this.subscribers.size === 0 &&
-      this.listeners.size === 0 &&
-      this.queue.size === 0 &&
-      this.catchUps.size === 0 &&
-      this.parentWaiters.size === 0
-    );
+  /** Also no catch-up pending and no write waiting for its Parents. */
+  override get isIdle(): boolean {
+    return super.isIdle && this.catchUps.size === 0 && this.parentWaiters.size === 0;
   }
 
   get subscriberCount(): number {
@@ -258,14 +249,6 @@ export class TextResource extends StoredResourceBase {
     return initial !== undefined;
   }
 
-  listen(listener: (change: ResourceChange) => void): () => void {
-    this.listeners.add(listener);
-    this.notify(listener, { version: this.head.version, parents: [], value: this.history.headText });
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
   // ---- writing ----
 
   async write(proposal: TextWriteProposal): Promise<TextWriteOutcome> {
@@ -306,16 +289,7 @@ export class TextResource extends StoredResourceBase {
     this.history = this.historyOf(stored);
     if (stored) this.noteStored();
     this.reportResident();
-    // Several nodes: versions other nodes append reach this one through the log, in log order, applied in the
-    // write queue like local writes. (The registry's store.release(path) on eviction stops it.)
-    this.ctx.store.shared?.follow(this.path, {
-      onVersions: (versions) => void this.queue.run(() => this.ingest(versions)),
-      onLost: () => this.closeStreams(),
-      onReset: () => {
-        this.closeStreams();
-        this.ctx.registry.forget(this.path, this);
-      },
-    });
+    this.followShared();
   }
 
   /** The history (and event counters) a stored state makes. */
@@ -374,51 +348,26 @@ export class TextResource extends StoredResourceBase {
     );
   }
 
-  /**
-   * Versions from the shared log (another node's, or ones a lost append brought back), applied and fanned out
-   * in order. Positions already here are skipped; a gap reloads the resource instead of guessing.
-   */
-  private async ingest(versions: readonly SeqRecord[]): Promise<void> {
-    for (const { seq, record } of versions) {
-      const h = this.history;
-      if (seq <= h.headSeq) continue;
-      if (seq !== h.headSeq + 1) return this.reload();
-      let entry: TextEntry;
-      try {
-        entry = this.pushStored(h, record, true);
-      } catch (error) {
-        this.ctx.reportError(
-          error,
-          `applying version ${seq} of ${JSON.stringify(this.path)} from the shared log`,
-        );
-        return this.reload();
-      }
-      this.noteStored();
-      this.reportResident();
-      this.publish(entry);
-      for (const wake of [...this.parentWaiters]) wake();
-    }
+  protected get headSeq(): number {
+    return this.history.headSeq;
   }
 
-  /** Starts over from the shared log (after a gap): subscribers are ended (they resume with Parents, or reload). */
-  private async reload(): Promise<void> {
-    let stored: StoredResource | undefined;
-    try {
-      stored = await this.loadStored();
-    } catch (error) {
-      this.ctx.reportError(error, `reloading ${JSON.stringify(this.path)} from the shared log`);
-      this.closeStreams();
-      return;
-    }
+  protected headChange(): ResourceChange {
+    return { version: this.head.version, parents: [], value: this.history.headText };
+  }
+
+  /** A version of the shared log (another node's, or one a lost append brought back). */
+  protected applyLogged(record: VersionRecord): void {
+    this.publish(this.pushStored(this.history, record, true));
+    for (const wake of [...this.parentWaiters]) wake();
+  }
+
+  protected restart(stored: StoredResource | undefined): void {
     this.history = this.historyOf(stored);
-    this.reportResident();
-    this.closeStreams();
-    for (const listener of this.listeners)
-      this.notify(listener, { version: this.head.version, parents: [], value: this.history.headText });
   }
 
   /** Ends every subscription (they reconnect and catch up); catch-ups pending are moot. */
-  private closeStreams(): void {
+  protected closeStreams(): void {
     for (const subscriber of [...this.subscribers]) subscriber.sink.close();
     for (const pending of this.catchUps.values()) clearTimeout(pending.timer);
     this.catchUps.clear();
@@ -533,43 +482,11 @@ export class TextResource extends StoredResourceBase {
       transformed,
     };
     if (proposal.peer !== undefined) record.peer = proposal.peer;
-    // The first write of a pattern path creates a resource: it needs a place in the pattern's quota (403).
-    const undoReservation = this.hasStoredState ? undefined : this.bounds.quota?.reserve(this.path);
-    const shared = this.ctx.store.shared;
-    if (shared) {
-      // A retry of the same PUT (same Parents and splices as sent) has the same digest: the log says duplicate.
-      const writeId = writeDigest(proposal.parents, splicesAsPatches(splices));
-      let appended: Awaited<ReturnType<typeof appendShared>>;
-      try {
-        appended = await appendShared(shared, this.path, h.headSeq, record, writeId, attempt, (e, c) =>
-          this.ctx.reportError(e, c),
-        );
-      } catch (error) {
-        undoReservation?.();
-        throw error;
-      }
-      if (appended.kind !== 'appended') undoReservation?.();
-      if (appended.kind === 'duplicate')
-        return { kind: 'duplicate', frontier: [...this.history.headFrontier] };
-      if (appended.kind === 'moved') {
-        if (appended.missed.length === 0) await this.reload();
-        else await this.ingest(appended.missed);
-        return 'moved';
-      }
-      this.hasStoredState = true;
-    } else
-      try {
-        await this.ctx.store.append(this.path, record);
-        this.hasStoredState = true;
-      } catch (error) {
-        undoReservation?.();
-        this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
-        throw new ResourceError(
-          'store-failed',
-          `the write could not be stored, so it was not applied: ${reasonOf(error)}`,
-          { cause: error },
-        );
-      }
+    // A retry of the same PUT (same Parents and splices as sent) has the same digest: the log says duplicate.
+    const writeId = writeDigest(proposal.parents, splicesAsPatches(splices));
+    const stored = await this.storeVersion(record, h.headSeq, writeId, attempt);
+    if (stored === 'duplicate') return { kind: 'duplicate', frontier: [...this.history.headFrontier] };
+    if (stored === 'moved') return 'moved';
     this.counters.record(run);
     const wire = textUpdateBytes({
       version: frontier,
@@ -768,14 +685,6 @@ export class TextResource extends StoredResourceBase {
     }
     this.outbox.delete(subscriber);
     subscriber.sink.write(Buffer.concat([...queued, bytes]));
-  }
-
-  private notify(listener: (change: ResourceChange) => void, change: ResourceChange): void {
-    try {
-      listener(change);
-    } catch (error) {
-      this.ctx.reportError(error, `braid.subscribe listener of ${JSON.stringify(this.path)}`);
-    }
   }
 }
 
