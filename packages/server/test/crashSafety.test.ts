@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
+import { reportedPort } from './helpers/childPort';
 import { rawRequest, request } from './helpers/rawHttp';
 import { sleep } from './helpers/server';
 
@@ -28,21 +29,7 @@ async function startChild(): Promise<{ child: ChildProcess; port: number }> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`child did not start: ${stderr}`)), 15_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line).port);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`child exited (${code}): ${stderr}`)));
-  });
+  const port = await reportedPort(child, 15_000, 'child').port;
   return { child, port };
 }
 

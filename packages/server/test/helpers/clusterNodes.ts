@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { reportedPort } from './childPort';
 
 const NODE_SCRIPT = fileURLToPath(new URL('../cluster/clusterNode.ts', import.meta.url));
 let bundled: Promise<string> | undefined;
@@ -44,26 +45,13 @@ export async function startNodeProcess(redisUrl: string, limits?: object): Promi
   const args = [await nodeScript(), redisUrl];
   if (limits) args.push(JSON.stringify(limits));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`node did not start: ${stderr}`)), 20_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line).port);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`node exited (${code}): ${stderr}`)));
-  });
+  const { port: reported, stderr } = reportedPort(child, 20_000, 'node');
+  const port = await reported;
   return {
     child,
     port,
     origin: `http://127.0.0.1:${port}`,
-    stderr: () => stderr,
+    stderr,
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
