@@ -17,6 +17,7 @@ export { codePointLength } from './codePoints';
 export { appendComposed, collapsePatches } from './composePatches';
 export { type DiffOptions, diffJson } from './diffJson';
 export { BraidProtocolError } from './errors';
+export { forgetOldest } from './forgetOldest';
 export { type ImmerPatch, immerPatchesToBraid } from './immerPatches';
 export { invertPatches } from './invertPatches';
 export { checkJsonContent, parseJsonContent } from './jsonContent';

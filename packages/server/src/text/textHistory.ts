@@ -1,3 +1,4 @@
+import { forgetOldest } from '@braid-live/core/protocol';
 import { applySplices, type TextSplice } from '@braid-live/core/text';
 import { type EventRun, parseEventId } from './eventIds';
 
@@ -159,8 +160,7 @@ export class TextHistory {
     if (side) {
       this.sideStates.delete(full.id);
       this.sideStates.set(full.id, { ...side, seq: full.seq });
-      if (this.sideStates.size > this.maxSideStates)
-        this.sideStates.delete(this.sideStates.keys().next().value as string);
+      forgetOldest(this.sideStates, this.maxSideStates);
     }
     this.bytes += entryBytes(full);
     while (
