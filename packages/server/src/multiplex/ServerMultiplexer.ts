@@ -1,4 +1,4 @@
-import { multiplexDataHeader, multiplexStartFrame } from '@braid-live/core/protocol';
+import { forgetOldest, multiplexDataHeader, multiplexStartFrame } from '@braid-live/core/protocol';
 import type { ByteStream } from '../http/exchange';
 import type { SinkStats } from '../subscriptions/sink';
 import { corkUntilTickEnd, currentTick } from '../subscriptions/tickCork';
@@ -67,9 +67,7 @@ export class ServerMultiplexer {
     const sink = new MultiplexedSink(requestId, this);
     this.responses.set(requestId, sink);
     this.started.add(requestId);
-    if (this.started.size > MAX_EARLY_CANCELS * 4) {
-      this.started.delete(this.started.values().next().value as string);
-    }
+    forgetOldest(this.started, MAX_EARLY_CANCELS * 4);
     this.writeRaw(multiplexStartFrame(requestId));
     return sink;
   }
@@ -83,9 +81,7 @@ export class ServerMultiplexer {
     if (!sink) {
       if (this.started.has(requestId)) return false; // it ended already: a late DELETE
       this.cancelledBeforeStart.add(requestId);
-      if (this.cancelledBeforeStart.size > MAX_EARLY_CANCELS) {
-        this.cancelledBeforeStart.delete(this.cancelledBeforeStart.values().next().value as string);
-      }
+      forgetOldest(this.cancelledBeforeStart, MAX_EARLY_CANCELS);
       return false;
     }
     sink.markClosed();
