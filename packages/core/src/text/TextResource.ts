@@ -1,19 +1,16 @@
 import { BraidError, backoffDelay, type FetchLike, parseRetryAfter } from '../client/index';
 import { readSubscription } from '../client/readSubscription';
-import { applyJsonPatches } from '../protocol/applyJsonPatch';
 import { codePointLength } from '../protocol/codePoints';
 import { formatVersions, type Update } from '../protocol/index';
-import { transformPatches } from '../protocol/transform';
 import {
   applySplices,
   checkSplices,
   diffText,
-  patchesToSplices,
   sortSplices,
   spliceEventCount,
-  splicesToPatches,
   type TextSplice,
 } from './splices';
+import { transformSplices } from './transformSplices';
 
 export type TextStatus = 'connecting' | 'live' | 'offline' | 'closed';
 
@@ -479,13 +476,8 @@ export class TextResource {
   private load(text: string, version: string[]): void {
     const unsent = this.loadedOnce ? diffText(this.sentText, this.current) : [];
     const theirs = this.loadedOnce ? diffText(this.sentText, text) : [];
-    let next = text;
-    if (unsent.length) {
-      const rebased = transformPatches(splicesToPatches(unsent), splicesToPatches(theirs), true);
-      next = patchesToSplices(rebased)
-        ? applySplices(text, patchesToSplices(rebased)!)
-        : (applyJsonPatches(text, rebased) as string);
-    }
+    // (Text semantics: what was typed survives what the server's text lacks around it.)
+    const next = unsent.length ? applySplices(text, transformSplices(unsent, theirs, true)) : text;
     this.sentText = text;
     this.current = next;
     this.version = version;

@@ -22,3 +22,4 @@ export {
 } from './splices';
 export { type PresenceClientOptions, TextPresence } from './TextPresence';
 export { type TextChange, TextResource, type TextResourceOptions, type TextStatus } from './TextResource';
+export { transformSplices } from './transformSplices';

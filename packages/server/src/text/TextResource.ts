@@ -1,22 +1,15 @@
-import {
-  applyJsonPatches,
-  formatVersions,
-  type JsonPatch,
-  transformPatches,
-} from '@braid-live/core/protocol';
+import { applyJsonPatches, formatVersions, type JsonPatch } from '@braid-live/core/protocol';
 import {
   applySplices,
   checkSplices,
   codePointLength,
   composeSplices,
   diffText,
-  patchesToSplices,
   sortSplices,
   spliceEventCount,
-  splicesToPatches,
   type TextSplice,
+  transformSplices,
 } from '@braid-live/core/text';
-import { reasonOf } from '../errors';
 import type { HistoryPage, HistoryPageRequest } from '../resource/historyPages';
 import { writeDigest } from '../resource/knownVersions';
 import { ResourceError } from '../resource/resourceError';
@@ -538,33 +531,24 @@ export class TextResource extends StoredResourceBase {
    */
   private rebase(splices: TextSplice[], base: TextState): { landed: TextSplice[]; behind?: TextSplice[] } {
     const h = this.history;
-    let patches = splicesToPatches(splices);
+    let landed = splices;
     const later = h.after(base.seq);
     // Composing is linear in the splices so far, per step: past a few dozen versions a diff of the texts is
     // cheaper (see splicesToHead), so `behind` is left unknown.
     let behind: TextSplice[] | undefined = later.length <= MAX_COMPOSED_VERSIONS ? [] : undefined;
     const over = (theirs: readonly TextSplice[]) => {
-      const their = splicesToPatches(theirs);
-      if (behind) {
-        const seen = patchesToSplices(transformPatches(their, patches, false));
-        behind = seen ? composeSplices(behind, seen) : undefined;
-      }
-      patches = transformPatches(patches, their, true);
+      if (behind) behind = composeSplices(behind, transformSplices(theirs, landed, false));
+      landed = transformSplices(landed, theirs, true);
     };
     // A writer's own (side) state first catches up to the linear state it was merged into.
     const catchUp = base.behind ?? diffText(base.text, h.textAt(base.seq));
     if (catchUp.length) over(catchUp);
     for (const entry of later) over(entry.splices);
-    const direct = patchesToSplices(patches);
-    if (direct && checkSplices(direct, this.headLength()) === undefined) return { landed: direct, behind };
-    try {
-      return { landed: diffText(h.headText, applyJsonPatches(h.headText, patches) as string) };
-    } catch (error) {
-      throw new ResourceError(
-        'write-conflict',
-        `conflict: the edit no longer applies after concurrent versions (${reasonOf(error)})`,
-      );
-    }
+    const problem = checkSplices(landed, this.headLength());
+    // (Cannot happen while the history is consistent: refused rather than applied wrong.)
+    if (problem)
+      throw new ResourceError('write-conflict', `conflict: the edit does not apply at the head (${problem})`);
+    return { landed, behind };
   }
 
   /** Splices from a state's text to the head's: composed from what is known, or (unknown) a diff of the texts. */
