@@ -323,9 +323,9 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       }
       if (reply[0] === 'taken') throw new VersionTakenError(record.version, String(reply[1]));
       if (reply[0] === 'moved') {
-        const missed = parseEntries(reply[1] as StreamEntry[]);
-        advance(path, missed.length ? missed[missed.length - 1].seq : undefined, baseSeq);
-        throw new HeadMovedError(missed);
+        // (The follow still delivers them: a caller that gives up on the write does not take them in, and a
+        // position skipped here would reach the resource as a gap — a reload that cuts its subscriptions.)
+        throw new HeadMovedError(parseEntries(reply[1] as StreamEntry[]));
       }
       const seq = Number(reply[1]);
       logBytes.set(path, Number(reply[2]));
