@@ -1,3 +1,4 @@
+import { forgetOldest } from '../../protocol/forgetOldest';
 import { createMultiplexParser, MULTIPLEX_VERSION, MULTIPLEXER_PATH } from '../../protocol/multiplexFrames';
 import type { FetchLike } from '../types';
 import type { ConnectionSlot } from './connectionSlots';
@@ -223,7 +224,7 @@ export class Multiplexer {
     this.forget(requestId, reason ?? new DOMException('aborted', 'AbortError'));
     if (this.id !== muxId) return;
     this.cancelled.add(requestId);
-    if (this.cancelled.size > 256) this.cancelled.delete(this.cancelled.values().next().value as string);
+    forgetOldest(this.cancelled, 256);
     this.sendCancel(muxId, requestId);
   }
 
@@ -234,9 +235,7 @@ export class Multiplexer {
   private stopOrphan(muxId: string, requestId: string): void {
     if (this.orphansStopped.has(requestId)) return;
     this.orphansStopped.add(requestId);
-    if (this.orphansStopped.size > 256) {
-      this.orphansStopped.delete(this.orphansStopped.values().next().value as string);
-    }
+    forgetOldest(this.orphansStopped, 256);
     this.sendCancel(muxId, requestId);
   }
 
