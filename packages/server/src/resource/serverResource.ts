@@ -1,6 +1,4 @@
 import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
-import { appendShared } from '../cluster/appendShared';
-import { reasonOf } from '../errors';
 import { carryContentJson, forgetContentJson, rememberContentJson } from '../json/contentJson';
 import { LoopTurn } from '../loopTurn';
 import type { ServerContext } from '../serverContext';
@@ -242,7 +240,6 @@ export class ServerResource extends StoredResourceBase {
    * the digest; the store frame; the wire bytes. `texts` gets every patch list whose JSON was remembered.
    */
   private async applyWriteInTurns(proposal: WriteProposal, texts: JsonPatch[][]): Promise<WriteOutcome> {
-    const shared = this.ctx.store.shared;
     const turn = new LoopTurn();
     // Made when first needed: a retry check, or an accepted write's record (a refused write never hashes).
     let digest: string | undefined;
@@ -299,48 +296,9 @@ export class ServerResource extends StoredResourceBase {
         digest: digestOf(),
       };
       if (proposal.peer !== undefined) record.peer = proposal.peer;
-      // The first write of a pattern path creates a resource: it needs a place in the pattern's quota (403).
-      const undoReservation = this.hasStoredState ? undefined : this.bounds.quota?.reserve(this.path);
-      if (shared) {
-        let outcome: Awaited<ReturnType<typeof appendShared>>;
-        try {
-          outcome = await appendShared(
-            shared,
-            this.path,
-            history.headSeq,
-            record,
-            digestOf(),
-            attempt,
-            (e, c) => this.ctx.reportError(e, c),
-          );
-        } catch (error) {
-          undoReservation?.();
-          throw error;
-        }
-        // (A lost race gives its place back: the next attempt reserves again.)
-        if (outcome.kind === 'appended') this.hasStoredState = true;
-        else undoReservation?.();
-        if (outcome.kind === 'duplicate') return { kind: 'duplicate', version: record.version };
-        if (outcome.kind === 'moved') {
-          // Nothing missed although the head moved: this node is ahead of the log (it was reset). Start over.
-          if (outcome.missed.length === 0) await this.reload();
-          else await this.ingest(outcome.missed);
-          continue;
-        }
-      } else {
-        try {
-          await this.ctx.store.append(this.path, record);
-          this.hasStoredState = true;
-        } catch (error) {
-          undoReservation?.();
-          this.ctx.reportError(error, `store.append(${JSON.stringify(this.path)})`);
-          throw new ResourceError(
-            'store-failed',
-            `the write could not be stored, so it was not applied: ${reasonOf(error)}`,
-            { cause: error },
-          );
-        }
-      }
+      const stored = await this.storeVersion(record, history.headSeq, digestOf(), attempt);
+      if (stored === 'duplicate') return { kind: 'duplicate', version: record.version };
+      if (stored === 'moved') continue;
       turn.restart(); // (the store's fsync gave the loop back)
       const entry = history.push({ ...record, value, wire: versionUpdateBytes(record) });
       this.reportResident();
