@@ -1,4 +1,5 @@
 import {
+  BraidProtocolError,
   formatJsonRange,
   type JsonPatch,
   type PatchFrame,
@@ -9,8 +10,10 @@ import {
 } from '@braid-live/core/protocol';
 import { HttpError, parseOrBadRequest } from '../errors';
 import { rememberContentJsonText } from '../json/contentJson';
-import { isCanonicalString, parseContent } from '../json/parseContent';
+import { isCanonicalString } from '../json/parseContent';
+import { parseContentInTurns } from '../json/parseContentInTurns';
 import type { BraidLimits } from '../limits';
+import type { LoopTurn } from '../loopTurn';
 import type { IncomingRequest } from './exchange';
 import { header } from './headers';
 
@@ -65,31 +68,42 @@ export function parseWriteHeaders(req: IncomingRequest, limits: BraidLimits): Wr
 
 /**
  * Turns a write's body into json patches, all-or-nothing: every patch is checked (unit, range syntax and
- * depth, forbidden keys, UTF-8, JSON and its nesting) before any is applied. Throws HttpError(400).
+ * depth, forbidden keys, UTF-8, JSON and its nesting) before any is applied. A big content is parsed in turns
+ * that give the loop back (json/parseContentInTurns.ts). Throws HttpError(400).
  */
-export function parseWriteBody(form: WriteForm, body: Uint8Array, limits: BraidLimits): JsonPatch[] {
+export async function parseWriteBody(
+  form: WriteForm,
+  body: Uint8Array,
+  limits: BraidLimits,
+  turn: LoopTurn,
+): Promise<JsonPatch[]> {
   switch (form.kind) {
     case 'snapshot': {
       if (body.length === 0) throw new HttpError(400, 'empty body: a snapshot write needs a JSON document');
-      return [
-        contentPatch(
-          '',
-          parseOrBadRequest(() => parseContent(body, limits.maxJsonDepth)),
-        ),
-      ];
+      return [contentPatch('', await contentOrBadRequest(body, limits, turn, ''))];
     }
     case 'inline':
-      return [toJsonPatch(form.unit, form.range, body, limits, '')];
+      return [await toJsonPatch(form.unit, form.range, body, limits, '', turn)];
     case 'patches': {
       const frames: PatchFrame[] = parseOrBadRequest(() => parsePatchesBody(body, form.count));
-      return frames.map((frame, i) =>
-        toJsonPatch(frame.unit, frame.range, frame.content, limits, ` ${i + 1}`),
-      );
+      const patches: JsonPatch[] = [];
+      for (let i = 0; i < frames.length; i++) {
+        const frame = frames[i];
+        patches.push(await toJsonPatch(frame.unit, frame.range, frame.content, limits, ` ${i + 1}`, turn));
+      }
+      return patches;
     }
   }
 }
 
-function toJsonPatch(unit: string, range: string, content: Uint8Array, limits: BraidLimits, which: string) {
+async function toJsonPatch(
+  unit: string,
+  range: string,
+  content: Uint8Array,
+  limits: BraidLimits,
+  which: string,
+  turn: LoopTurn,
+): Promise<JsonPatch> {
   if (unit !== 'json') {
     throw new HttpError(
       400,
@@ -100,12 +114,19 @@ function toJsonPatch(unit: string, range: string, content: Uint8Array, limits: B
   if (parsed.path.length > limits.maxPathDepth) {
     throw new HttpError(400, `range of patch${which} is nested too deep (limit ${limits.maxPathDepth})`);
   }
-  const parsedContent = parseOrBadRequest(
-    () => parseContent(content, limits.maxJsonDepth),
-    `patch${which}: `,
-  );
+  const parsedContent = await contentOrBadRequest(content, limits, turn, `patch${which}: `);
   // Canonical form (non-ASCII escaped): stored, transformed and re-sent as is.
   return contentPatch(formatJsonRange(parsed), parsedContent);
+}
+
+/** parseContentInTurns, its refusal made a 400 as parseOrBadRequest makes it. */
+async function contentOrBadRequest(content: Uint8Array, limits: BraidLimits, turn: LoopTurn, prefix: string) {
+  try {
+    return await parseContentInTurns(content, limits.maxJsonDepth, turn);
+  } catch (error) {
+    if (error instanceof BraidProtocolError) throw new HttpError(400, `${prefix}${error.message}`);
+    throw error;
+  }
 }
 
 /** The patch, with its content's JSON remembered when the text sent is exactly it (json/contentJson.ts). */

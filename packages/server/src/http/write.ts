@@ -27,7 +27,7 @@ export async function handleWrite(ctx: ServerContext, route: Route, req: Incomin
   if (ctx.closed) throw new HttpError(503, 'server is shutting down');
   await ctx.registry.with(route, async (resource) => {
     const turn = new LoopTurn();
-    const patches = parseWriteBody(headers.form, body, ctx.limits);
+    const patches = await parseWriteBody(headers.form, body, ctx.limits, turn);
     // A big body took a while to parse: let the loop run before the write's own passes.
     await turn.pause();
     const outcome = await resource.write({

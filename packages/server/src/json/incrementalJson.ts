@@ -1,0 +1,247 @@
+import { FORBIDDEN_KEYS } from '@braid-live/core/protocol';
+
+/**
+ * A JSON parser that works in bounded steps, for the big contents of a write (JSON.parse of 4 MiB of tiny
+ * objects holds the loop ~50 ms in one piece). It gives exactly what JSON.parse gives — same numbers (Number()
+ * of a checked literal rounds as JSON.parse does), same strings (lone surrogates kept), same key order and
+ * duplicate-key rule (first position, last value), `__proto__` made an own property — and refuses exactly the
+ * texts JSON.parse refuses (RFC 8259 grammar: whitespace is space, tab, CR, LF only; no BOM). It does not
+ * refuse forbidden keys or deep nesting itself (a later duplicate key can replace the value that held them):
+ * it notes that it saw one (`suspect`), and the caller walks the result as parseContent does.
+ */
+export class IncrementalJsonParser {
+  /** A container nested at `maxDepth` or deeper, or a forbidden key, was seen somewhere in the text. */
+  suspect = false;
+  value: unknown;
+  private pos = 0;
+  private readonly stack: Frame[] = [];
+  private done = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly maxDepth: number,
+  ) {}
+
+  /** Parses on for about `units` values; true once the whole text is parsed. Throws JsonSyntaxError. */
+  step(units: number): boolean {
+    if (this.done) return true;
+    const { text, stack } = this;
+    const length = text.length;
+    for (;;) {
+      // A value starts here.
+      let value: unknown;
+      let c = this.skipSpace();
+      if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+        if (stack.length >= this.maxDepth) this.suspect = true;
+        this.pos++;
+        const isArray = c === 0x5b;
+        c = this.skipSpace();
+        if (c === (isArray ? 0x5d : 0x7d)) {
+          this.pos++;
+          value = isArray ? [] : {};
+        } else if (isArray) {
+          stack.push({ array: [], object: undefined, key: '' });
+          continue;
+        } else {
+          stack.push({ array: undefined, object: {}, key: this.key() });
+          continue;
+        }
+      } else if (c === 0x22 /* " */) value = this.string();
+      else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) value = this.number();
+      else if (c === 0x74 /* t */) value = this.literal('true', true);
+      else if (c === 0x66 /* f */) value = this.literal('false', false);
+      else if (c === 0x6e /* n */) value = this.literal('null', null);
+      else throw this.unexpected();
+
+      // The value ends its container's item, and maybe the container (and its parents).
+      for (;;) {
+        const frame = stack[stack.length - 1];
+        if (frame === undefined) {
+          this.skipSpace();
+          if (this.pos !== length) throw this.unexpected();
+          this.value = value;
+          this.done = true;
+          return true;
+        }
+        if (frame.array !== undefined) frame.array.push(value);
+        else setKey(frame.object as Record<string, unknown>, frame.key, value);
+        c = this.skipSpace();
+        if (c === 0x2c /* , */) {
+          this.pos++;
+          if (frame.object !== undefined) {
+            this.skipSpace();
+            frame.key = this.key();
+          }
+          break;
+        }
+        if (c !== (frame.array !== undefined ? 0x5d : 0x7d)) throw this.unexpected();
+        this.pos++;
+        stack.pop();
+        value = frame.array ?? frame.object;
+      }
+      if (--units <= 0) return false;
+    }
+  }
+
+  /** Skips whitespace; the code at the new position (NaN at the end). */
+  private skipSpace(): number {
+    const { text } = this;
+    let pos = this.pos;
+    let c = text.charCodeAt(pos);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++pos);
+    this.pos = pos;
+    return c;
+  }
+
+  /** `"key"` then `:` (whitespace around the colon). */
+  private key(): string {
+    if (this.text.charCodeAt(this.pos) !== 0x22) throw this.unexpected();
+    const key = this.string();
+    if (key.length >= 9 && FORBIDDEN_KEYS.has(key)) this.suspect = true;
+    if (this.skipSpace() !== 0x3a /* : */) throw this.unexpected();
+    this.pos++;
+    return key;
+  }
+
+  private string(): string {
+    const { text } = this;
+    let pos = this.pos + 1;
+    let start = pos;
+    let out = '';
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (c === 0x22) break;
+      if (c < 0x20 || Number.isNaN(c)) {
+        this.pos = pos;
+        throw this.unexpected();
+      }
+      if (c !== 0x5c /* \ */) {
+        pos++;
+        continue;
+      }
+      out += text.slice(start, pos);
+      const e = text.charCodeAt(pos + 1);
+      const simple = ESCAPES[e];
+      if (simple !== undefined) {
+        out += simple;
+        pos += 2;
+      } else if (e === 0x75 /* u */) {
+        let code = 0;
+        for (let i = pos + 2; i < pos + 6; i++) {
+          const h = hexValue(text.charCodeAt(i));
+          if (h < 0) {
+            this.pos = i;
+            throw this.unexpected();
+          }
+          code = code * 16 + h;
+        }
+        out += String.fromCharCode(code);
+        pos += 6;
+      } else {
+        this.pos = pos + 1;
+        throw this.unexpected();
+      }
+      start = pos;
+    }
+    this.pos = pos + 1;
+    return out + text.slice(start, pos);
+  }
+
+  /** `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, converted by Number() as JSON.parse converts. */
+  private number(): number {
+    const { text } = this;
+    const start = this.pos;
+    let pos = start;
+    if (text.charCodeAt(pos) === 0x2d) pos++;
+    let c = text.charCodeAt(pos);
+    if (c === 0x30) c = text.charCodeAt(++pos);
+    else if (c >= 0x31 && c <= 0x39) pos = this.digits(pos);
+    else return this.failAt(pos);
+    c = text.charCodeAt(pos);
+    if (c === 0x2e /* . */) {
+      const after = this.digits(pos + 1);
+      if (after === pos + 1) return this.failAt(after);
+      pos = after;
+      c = text.charCodeAt(pos);
+    }
+    if (c === 0x65 || c === 0x45 /* e E */) {
+      pos++;
+      c = text.charCodeAt(pos);
+      if (c === 0x2b || c === 0x2d) pos++;
+      const after = this.digits(pos);
+      if (after === pos) return this.failAt(after);
+      pos = after;
+    }
+    this.pos = pos;
+    return Number(text.slice(start, pos));
+  }
+
+  private digits(pos: number): number {
+    let c = this.text.charCodeAt(pos);
+    while (c >= 0x30 && c <= 0x39) c = this.text.charCodeAt(++pos);
+    return pos;
+  }
+
+  private literal<T>(word: string, value: T): T {
+    if (!this.text.startsWith(word, this.pos)) {
+      let at = this.pos;
+      while (at - this.pos < word.length && this.text.charCodeAt(at) === word.charCodeAt(at - this.pos)) at++;
+      return this.failAt(at);
+    }
+    this.pos += word.length;
+    return value;
+  }
+
+  private failAt(pos: number): never {
+    this.pos = pos;
+    throw this.unexpected();
+  }
+
+  private unexpected(): JsonSyntaxError {
+    const { text, pos } = this;
+    if (pos >= text.length) return new JsonSyntaxError('Unexpected end of JSON input');
+    return new JsonSyntaxError(
+      `Unexpected token ${JSON.stringify(text[pos])} at position ${pos} (line ${lineOf(text, pos)})`,
+    );
+  }
+}
+
+export class JsonSyntaxError extends SyntaxError {}
+
+interface Frame {
+  array: unknown[] | undefined;
+  object: Record<string, unknown> | undefined;
+  /** The key whose value is parsed next (objects). */
+  key: string;
+}
+
+/** As JSON.parse: an own data property, also for `__proto__` (an assignment would set the prototype). */
+function setKey(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  else object[key] = value;
+}
+
+const ESCAPES: (string | undefined)[] = [];
+ESCAPES[0x22] = '"';
+ESCAPES[0x5c] = '\\';
+ESCAPES[0x2f] = '/';
+ESCAPES[0x62] = '\b';
+ESCAPES[0x66] = '\f';
+ESCAPES[0x6e] = '\n';
+ESCAPES[0x72] = '\r';
+ESCAPES[0x74] = '\t';
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+/** 1-based line of `pos` (counted only when an error is made). */
+function lineOf(text: string, pos: number): number {
+  let line = 1;
+  for (let at = text.indexOf('\n'); at !== -1 && at < pos; at = text.indexOf('\n', at + 1)) line++;
+  return line;
+}

@@ -1,0 +1,347 @@
+import { BraidProtocolError } from '@braid-live/core/protocol';
+import { describe, expect, it } from 'vitest';
+import { IncrementalJsonParser, JsonSyntaxError } from '../../src/json/incrementalJson';
+import { parseContent } from '../../src/json/parseContent';
+import { INCREMENTAL_PARSE_BYTES, parseContentInTurns } from '../../src/json/parseContentInTurns';
+import { LoopTurn } from '../../src/loopTurn';
+
+// The incremental parser against JSON.parse: random documents (numbers, escapes, surrogates, duplicate and
+// forbidden keys, deep nesting, big strings) and random mutations of their text must give the same value, or
+// be refused by both. Seeded, bounded in count.
+
+function random(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Rand = () => number;
+const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+const SPACE = ['', '', '', ' ', '\n', '\t', '\r\n  '];
+const NUMBERS = [
+  '0',
+  '-0',
+  '1',
+  '-1',
+  '12345678901234567890',
+  '0.1',
+  '-0.000001',
+  '1e400',
+  '-1E-400',
+  '2.5e+3',
+  '9007199254740993',
+  '1.7976931348623157e308',
+  '5e-324',
+  '123.456e-7',
+  '0e0',
+  '1E+2',
+];
+const CHARS = [
+  'a',
+  'é',
+  '€',
+  '😀',
+  '\u2028',
+  '"',
+  '\\',
+  '/',
+  '\b',
+  '\f',
+  '\n',
+  '\r',
+  '\t',
+  '\u0000',
+  '\u001f',
+  '\ud800',
+  '\udfff',
+  'x',
+  ' ',
+  '_',
+  '0',
+];
+const KEYS = ['a', 'b', 'a', '0', '1', '10', '4294967295', '__proto__', 'constructor', 'prototype', '', 'é'];
+
+/** A JSON string literal for `s`, escaping randomly (\u forms, \/, upper/lower hex). */
+function stringText(r: Rand, s: string): string {
+  let out = '"';
+  for (const ch of s.split('')) {
+    const code = ch.charCodeAt(0);
+    const must = code < 0x20 || ch === '"' || ch === '\\';
+    if (must || r() < 0.15) {
+      const hex = code.toString(16).padStart(4, '0');
+      const simple: Record<string, string> = {
+        '"': '\\"',
+        '\\': '\\\\',
+        '/': '\\/',
+        '\b': '\\b',
+        '\f': '\\f',
+        '\n': '\\n',
+        '\r': '\\r',
+        '\t': '\\t',
+      };
+      out += simple[ch] !== undefined && r() < 0.5 ? simple[ch] : `\\u${r() < 0.5 ? hex : hex.toUpperCase()}`;
+    } else out += ch;
+  }
+  return `${out}"`;
+}
+
+function randomString(r: Rand): string {
+  if (r() < 0.02) return 'y'.repeat(20_000 + Math.floor(r() * 20_000));
+  let s = '';
+  const n = Math.floor(r() * 8);
+  for (let i = 0; i < n; i++) s += pick(r, CHARS);
+  return s;
+}
+
+/** The text of a random document (written directly, so whitespace, escapes and duplicate keys vary). */
+function documentText(r: Rand, depth: number): string {
+  const ws = () => pick(r, SPACE);
+  const kind = r();
+  if (depth > 0 && kind < 0.2) {
+    const n = Math.floor(r() * 6);
+    const items = Array.from({ length: n }, () => ws() + documentText(r, depth - 1) + ws());
+    return `[${items.join(',')}${n === 0 ? ws() : ''}]`;
+  }
+  if (depth > 0 && kind < 0.4) {
+    const n = Math.floor(r() * 6);
+    const members = Array.from(
+      { length: n },
+      () =>
+        `${ws()}${stringText(r, r() < 0.7 ? pick(r, KEYS) : randomString(r))}${ws()}:${ws()}${documentText(r, depth - 1)}${ws()}`,
+    );
+    return `{${members.join(',')}${n === 0 ? ws() : ''}}`;
+  }
+  if (kind < 0.6) return stringText(r, randomString(r));
+  if (kind < 0.85) return pick(r, NUMBERS);
+  return pick(r, ['true', 'false', 'null']);
+}
+
+const deep = (n: number) => `${'['.repeat(n)}${'{"a":'.repeat(n)}1${'}'.repeat(n)}${']'.repeat(n)}`;
+
+function mutate(r: Rand, text: string): string {
+  const at = Math.floor(r() * (text.length + 1));
+  const junk = pick(r, [
+    '',
+    ',',
+    ':',
+    '"',
+    '\\',
+    '[',
+    ']',
+    '{',
+    '}',
+    '-',
+    '.',
+    'e',
+    '0',
+    'u',
+    ' ',
+    '\u0001',
+    '\ufeff',
+    'x',
+  ]);
+  switch (Math.floor(r() * 4)) {
+    case 0:
+      return text.slice(0, at) + text.slice(at + 1);
+    case 1:
+      return text.slice(0, at) + junk + text.slice(at);
+    case 2:
+      return text.slice(0, at) + junk + text.slice(at + 1);
+    default:
+      return text.slice(0, at);
+  }
+}
+
+/** Everything about a value that JSON.parse decides: kinds, -0, key order, own `__proto__`, prototypes. */
+function shape(value: unknown): unknown {
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return ['array', value.map(shape)];
+  expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+  return ['object', Object.keys(value).map((k) => [k, shape((value as Record<string, unknown>)[k])])];
+}
+
+type Outcome = { ok: unknown } | { refused: true };
+
+function native(text: string): Outcome {
+  try {
+    return { ok: shape(JSON.parse(text)) };
+  } catch (e) {
+    expect(e).toBeInstanceOf(SyntaxError);
+    return { refused: true };
+  }
+}
+
+function incremental(text: string, units: number): Outcome {
+  const parser = new IncrementalJsonParser(text, 64);
+  try {
+    let steps = 0;
+    while (!parser.step(units)) expect(++steps).toBeLessThan(10_000_000);
+    return { ok: shape(parser.value) };
+  } catch (e) {
+    expect(e).toBeInstanceOf(JsonSyntaxError);
+    return { refused: true };
+  }
+}
+
+describe('IncrementalJsonParser gives what JSON.parse gives', () => {
+  it('on fixed cases', () => {
+    const cases = [
+      '',
+      ' ',
+      '1',
+      ' 1 ',
+      '01',
+      '-',
+      '1.',
+      '.5',
+      '1e',
+      '1e+',
+      '+1',
+      '-01',
+      '0x10',
+      'NaN',
+      'true',
+      'tru',
+      'nul',
+      'truex',
+      '"\\u00e9\\uD83D\\ude00\\ud800"',
+      '"\\x"',
+      '"\\u12g4"',
+      '"abc',
+      '"a\u0000"',
+      '"\u2028"',
+      '\ufeff1',
+      '[1,]',
+      '[,1]',
+      '{"a":1,}',
+      '{"a" 1}',
+      '{a:1}',
+      '{"a":1 "b":2}',
+      '[1 2]',
+      '[]',
+      '{}',
+      '[ ]',
+      '{ }',
+      '{"__proto__":{"x":1}}',
+      '{"a":1,"b":2,"a":3}',
+      '{"b":1,"2":2,"1":3}',
+      '"\\/"',
+      '[1]]',
+      '{}}',
+      '1 2',
+      '\u00a01',
+      deep(300),
+      `${deep(300)}]`,
+      `[${'1,'.repeat(5000)}1]`,
+    ];
+    for (const text of cases)
+      for (const units of [1, 3, 1000])
+        expect([text, incremental(text, units)]).toEqual([text, native(text)]);
+  });
+
+  it('on random documents and their mutations', () => {
+    const r = random(11);
+    let refused = 0;
+    for (let i = 0; i < 1500; i++) {
+      const text = documentText(r, 1 + Math.floor(r() * 6));
+      const units = pick(r, [1, 2, 7, 100_000]);
+      expect(incremental(text, units)).toEqual(native(text));
+      for (let m = 0; m < 4; m++) {
+        const mutated = mutate(r, text);
+        const expected = native(mutated);
+        if ('refused' in expected) refused++;
+        expect([mutated, incremental(mutated, units)]).toEqual([mutated, expected]);
+      }
+    }
+    // The mutations did exercise refusals (and acceptances).
+    expect(refused).toBeGreaterThan(1000);
+    expect(refused).toBeLessThan(6000);
+  });
+});
+
+/** A turn always due: every pause gives the loop back (counted). */
+class CountingTurn extends LoopTurn {
+  pauses = 0;
+  override get due(): boolean {
+    return true;
+  }
+  override async pause(): Promise<void> {
+    this.pauses++;
+    await super.pause();
+  }
+}
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+async function outcomeOf(f: () => Promise<{ value: unknown }> | { value: unknown }) {
+  try {
+    return { value: shape((await f()).value) };
+  } catch (e) {
+    expect(e).toBeInstanceOf(BraidProtocolError);
+    const error = e as BraidProtocolError;
+    // A syntax error's message names a position, said differently by each parser: the code is what matters.
+    return error.code === 'bad-json' ? { code: error.code } : { code: error.code, message: error.message };
+  }
+}
+
+describe('parseContentInTurns', () => {
+  it('refuses and accepts big contents as parseContent does, with the same reasons', async () => {
+    // Trailing whitespace takes the server's own bad-input cases past the threshold, changing nothing else.
+    const pad = ' '.repeat(INCREMENTAL_PARSE_BYTES);
+    const many = Array.from({ length: 5000 }, (_, i) => `{"k${i}":[1]}`).join(',');
+    const cases = [
+      '{"title": oops}',
+      '{{',
+      '"\xff"',
+      '{"__proto__":{"polluted":true}}',
+      '{"a":{"prototype":1}}',
+      '{"\\u005f_proto__":{"polluted":true}}',
+      `[${many},{"constructor":1}]`,
+      `${'['.repeat(100)}1${']'.repeat(100)}`,
+      `[${'[0],'.repeat(200)}${'{"a":['.repeat(40)}1${']}'.repeat(40)}]`,
+      '{"a":{"__proto__":1},"a":2}',
+      `{"x":${deep(40)},"constructor":1}`,
+      `{"constructor":1,"x":${deep(40)}}`,
+      `{"9":{"__proto__":1},"1":${deep(70)}}`,
+      '{"fine":[1,2,{"b":"c"}]}',
+      `{"a":${deep(31)}}`,
+      `{"a":${deep(32)}}`,
+    ];
+    for (const text of cases) {
+      const turn = new CountingTurn();
+      const expected = await outcomeOf(() => parseContent(bytes(text + pad), 64));
+      expect([text, await outcomeOf(() => parseContentInTurns(bytes(text + pad), 64, turn))]).toEqual([
+        text,
+        expected,
+      ]);
+      expect(turn.pauses).toBeGreaterThan(0);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const invalidUtf8 = new Uint8Array([0x22, 0xff, ...bytes(pad), 0x22]);
+    expect(await outcomeOf(() => parseContentInTurns(invalidUtf8, 64, new LoopTurn()))).toEqual({
+      code: 'bad-json',
+    });
+  });
+
+  it('parses a big content in many turns, to what JSON.parse gives', async () => {
+    const text = JSON.stringify({
+      items: Array.from({ length: 200_000 }, (_, i) => ({ done: i % 3 === 0, n: i / 7 })),
+    });
+    const turn = new CountingTurn();
+    const { value } = await parseContentInTurns(bytes(text), 512, turn);
+    expect(value).toEqual(JSON.parse(text));
+    expect(turn.pauses).toBeGreaterThan(50);
+  });
+
+  it('leaves small contents to JSON.parse (no turn given back)', async () => {
+    const turn = new CountingTurn();
+    expect((await parseContentInTurns(bytes('{"a":[1,2]}'), 64, turn)).value).toEqual({ a: [1, 2] });
+    expect(turn.pauses).toBe(0);
+  });
+});
