@@ -216,6 +216,27 @@ describe('malformed bodies', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('a big content (parsed in turns) is refused with the same reasons, or applied', async () => {
+    // 300 KB: past INCREMENTAL_PARSE_BYTES, so json/parseContentInTurns.ts parses it, not JSON.parse.
+    const many = Array.from({ length: 20_000 }, (_, i) => `{"k${i}":[1]}`).join(',');
+    expect(many.length).toBeGreaterThan(256 * 1024);
+    const at = (content: string) => patch({ 'Content-Range': 'json .x' }, content);
+    expectRefused(await at(`[${many},{"constructor":1}]`), 400, /forbidden key "constructor"/);
+    expectRefused(await at(`[${many},${'['.repeat(100)}${']'.repeat(100)}]`), 400, /nested deeper than/);
+    expectRefused(await at(`[${many},{"a":1,}]`), 400, /invalid JSON/);
+    expectRefused(await at(`[${many}`), 400, /invalid JSON/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const res = await rawRequest(
+      server.port,
+      request('PATCH', '/doc', { Version: '"big-ok"', 'Content-Range': 'json .big' }, `[${many}]`),
+    );
+    expect(res.status).toBe(200);
+    const { value } = await server.braid.get('/doc');
+    expect((value as { big: unknown }).big).toEqual(JSON.parse(`[${many}]`));
+    await rawRequest(server.port, request('PATCH', '/doc', { 'Content-Range': 'json .big' }, ''));
+    before = structuredClone(await server.braid.get('/doc'));
+  });
+
   it('an unknown range unit', async () => {
     expectRefused(await patch({ 'Content-Range': 'text [5:5]' }, ','), 400, /unknown range unit/);
   });

@@ -106,6 +106,15 @@ export class IncrementalJsonParser {
   private string(): string {
     const { text } = this;
     let pos = this.pos + 1;
+    // A long string without escapes (an 8 MiB one): found and checked natively, not a code at a time.
+    const end = text.indexOf('"', pos);
+    if (end - pos > LONG_STRING) {
+      const plain = text.slice(pos, end);
+      if (!NOT_PLAIN.test(plain)) {
+        this.pos = end + 1;
+        return plain;
+      }
+    }
     let start = pos;
     let out = '';
     for (;;) {
@@ -221,6 +230,10 @@ function setKey(object: Record<string, unknown>, key: string, value: unknown): v
     Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
   else object[key] = value;
 }
+
+const LONG_STRING = 64;
+/** What a string's text cannot hold as it is: an escape, or a control character (which must be escaped). */
+const NOT_PLAIN = /[\\\u0000-\u001f]/;
 
 const ESCAPES: (string | undefined)[] = [];
 ESCAPES[0x22] = '"';

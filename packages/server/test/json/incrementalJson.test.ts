@@ -239,6 +239,13 @@ describe('IncrementalJsonParser gives what JSON.parse gives', () => {
       deep(300),
       `${deep(300)}]`,
       `[${'1,'.repeat(5000)}1]`,
+      // Long strings (found natively unless they hold an escape or a control character).
+      `"${'z'.repeat(100)}\\n${'z'.repeat(100)}"`,
+      `"${'z'.repeat(100)}\\"${'z'.repeat(100)}"`,
+      `["${'z'.repeat(100)}\u0001", 1]`,
+      `"${'z'.repeat(100)}`,
+      `["${'z'.repeat(100)}\\"]`,
+      `{"${'k'.repeat(100)}":"${'v'.repeat(100)}"}`,
     ];
     for (const text of cases)
       for (const units of [1, 3, 1000])
