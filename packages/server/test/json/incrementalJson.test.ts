@@ -1,5 +1,6 @@
 import { BraidProtocolError } from '@braid-live/core/protocol';
 import { describe, expect, it } from 'vitest';
+import { pick, type Rng, rng as random } from '../../../core/test/random';
 import { IncrementalJsonParser, JsonSyntaxError } from '../../src/json/incrementalJson';
 import { parseContent } from '../../src/json/parseContent';
 import { INCREMENTAL_PARSE_BYTES, parseContentInTurns } from '../../src/json/parseContentInTurns';
@@ -9,19 +10,7 @@ import { LoopTurn } from '../../src/loopTurn';
 // forbidden keys, deep nesting, big strings) and random mutations of their text must give the same value, or
 // be refused by both. Seeded, bounded in count.
 
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Rand = () => number;
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+type Rand = Rng;
 const SPACE = ['', '', '', ' ', '\n', '\t', '\r\n  '];
 const NUMBERS = [
   '0',
