@@ -84,6 +84,7 @@ export class TabHub {
   private sentUnsaved = 0;
   private unsavedListeners = new Set<() => void>();
   private lastStatus?: UnsavedStatus;
+  private leaderListeners = new Set<() => void>();
   private closed = false;
   private readonly locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
 
@@ -106,6 +107,31 @@ export class TabHub {
   /** Whether this tab leads (holds the connection for every tab). */
   get isLeader(): boolean {
     return this.role !== undefined;
+  }
+
+  /** `persist.name`: the app whose tabs share this hub (TextResource names its tab channel after it). */
+  get appName(): string {
+    return this.options.name;
+  }
+
+  /** This tab's id. */
+  get tabId(): string {
+    return this.options.tab;
+  }
+
+  /** The tab that leads as far as this one knows (this tab's id when it leads), or none while it is handed over. */
+  get leader(): string | undefined {
+    return this.role || this.leaderId !== this.options.tab ? this.leaderId : undefined;
+  }
+
+  /** Called whenever `leader` changes (TextResource: one text subscription per profile, the leader's). */
+  onLeaderChange(listener: () => void): () => void {
+    this.leaderListeners.add(listener);
+    return () => this.leaderListeners.delete(listener);
+  }
+
+  private leaderChanged(): void {
+    for (const listener of [...this.leaderListeners]) listener();
   }
 
   /** Subscriptions this tab holds for every tab (when it leads). */
@@ -251,6 +277,7 @@ export class TabHub {
     this.failOutgoing((leader) => leader !== tab, 'the leader tab changed');
     for (const wake of this.waiting.splice(0)) wake();
     this.handingOver = false;
+    this.leaderChanged();
     if (!replaced) return;
     // Resources whose requests just failed are in their backoff by the next task (their failure travels by
     // microtasks): woken then, all at once, they reconnect through the new leader now, not after the backoff.
@@ -264,6 +291,7 @@ export class TabHub {
     this.leaderId = undefined;
     this.handingOver = true;
     this.failOutgoing(() => true, 'the leader tab went away');
+    this.leaderChanged();
     const next = this.role ? this.options.tab : [...this.peers].find(([, peer]) => peer.leader)?.[0];
     if (next) this.leaderIs(next);
   }
@@ -418,6 +446,7 @@ export class TabHub {
     this.role?.close();
     this.role = undefined;
     this.failOutgoing(() => true, 'the client is closed');
+    this.leaderListeners.clear();
     for (const wake of this.waiting.splice(0)) wake();
     for (const watch of this.watches.values()) watch.abort();
     for (const channel of this.outboxes.values()) channel.close();

@@ -10,6 +10,7 @@ import {
   spliceEventCount,
   type TextSplice,
 } from './splices';
+import { type SharedTextHost, TabTextLink, type TextTabHub } from './tabText';
 import { transformSplices } from './transformSplices';
 
 export type TextStatus = 'connecting' | 'live' | 'offline' | 'closed';
@@ -38,6 +39,11 @@ export interface TextResourceOptions {
   maxInFlight?: number;
   /** Heartbeats asked of the server, in seconds. Default 20. */
   heartbeatSeconds?: number;
+  /**
+   * A BraidClient with `persist`: the tabs of the profile share ONE subscription of this text, the leader tab's
+   * (see TabTextLink). Without `persist` (or BroadcastChannel), this resource subscribes on its own.
+   */
+  client?: { readonly tabs?: () => Promise<{ hub?: TextTabHub }> };
 }
 
 interface SentPut {
@@ -62,7 +68,7 @@ const CATCH_UP_WAIT_MS = 3500;
  * `hold()` / `release()` keep remote updates back (while an IME composes): they are applied after, or dropped
  * for the catch-up when a local edit was made meanwhile.
  */
-export class TextResource {
+export class TextResource implements SharedTextHost {
   readonly url: string;
   readonly peer: string;
   private current = '';
@@ -96,6 +102,11 @@ export class TextResource {
   private resolveReady!: () => void;
   private readonly fetchFn: FetchLike;
   private readonly maxInFlight: number;
+  /** With `client`: the link to the other tabs (this resource follows while another tab leads). */
+  private link: TabTextLink | undefined;
+  private following = false;
+  private connecting = false;
+  private leaderPending = false;
 
   constructor(
     url: string,
@@ -109,7 +120,20 @@ export class TextResource {
     this.readyPromise = new Promise((resolve) => {
       this.resolveReady = resolve;
     });
-    void this.connect();
+    const tabs = options.client?.tabs;
+    if (!tabs) {
+      void this.connect();
+      return;
+    }
+    this.following = true; // until the tabs know who leads
+    void tabs().then(
+      ({ hub }) => {
+        if (this.closed) return;
+        if (hub && typeof BroadcastChannel !== 'undefined') this.link = new TabTextLink(this, hub);
+        else this.lead(undefined);
+      },
+      () => this.lead(undefined),
+    );
   }
 
   /** Resolves once the text was loaded. */
@@ -141,6 +165,7 @@ export class TextResource {
 
   /** Edits applied locally and not yet acknowledged, or not yet sent. */
   get pending(): boolean {
+    if (this.link?.following) return this.link.unaccepted || this.leaderPending || this.inFlight > 0;
     return this.inFlight > 0 || this.current !== this.sentText;
   }
 
@@ -177,7 +202,8 @@ export class TextResource {
     const exact = this.current === this.sentText ? sorted : undefined;
     this.current = applySplices(this.current, sorted);
     this.emit({ text: this.current, splices: sorted, source: 'local' });
-    this.flush(exact);
+    if (this.link?.following) this.link.local(sorted);
+    else this.flush(exact);
   }
 
   /** Replaces the text (sent as the splices of a diff). */
@@ -197,16 +223,74 @@ export class TextResource {
     const queued = this.held;
     this.held = [];
     for (const update of queued) this.receive(update);
+    this.link?.released();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.link?.close();
     this.clearStuckTimer();
     this.controller?.abort();
     this.putsSettled?.();
     this.setStatus('closed');
     this.listeners.clear();
+  }
+
+  // ---- shared among tabs (TabTextLink) ----
+
+  /** @internal The text as of the last PUT sent. */
+  get unsentBase(): string {
+    return this.sentText;
+  }
+
+  /** @internal Remote changes are held back. */
+  get holding(): boolean {
+    return this.holds > 0;
+  }
+
+  /** @internal This tab leads: subscribe; what was typed since `base` (the leader's text) is carried over. */
+  lead(base: string | undefined): void {
+    if (this.closed) return;
+    // (Also when the old leader's handover comes after this tab took over, as long as the text is not loaded.)
+    if ((this.following || !this.loaded) && this.loadedOnce && base !== undefined) {
+      this.sentText = base;
+      this.loaded = false;
+    }
+    this.following = false;
+    if (!this.connecting) void this.connect();
+  }
+
+  /** @internal Another tab leads: no subscription, no new PUT. Returns the text as last sent. */
+  follow(): string {
+    this.following = true;
+    this.clearStuckTimer();
+    this.controller?.abort();
+    return this.sentText;
+  }
+
+  /** @internal The leader's text, with this tab's unaccepted splices on top (`splices`: a change, else a load). */
+  sharedText(text: string, splices: TextSplice[] | undefined, version: readonly string[]): void {
+    if (this.closed) return;
+    this.current = text;
+    this.sentText = text;
+    this.version = [...version];
+    if (splices) {
+      this.emit({ text, splices, source: 'remote' });
+      return;
+    }
+    this.loaded = true;
+    this.loadedOnce = true;
+    this.errorValue = undefined;
+    this.emit({ text, source: 'load' });
+    this.resolveReady();
+  }
+
+  /** @internal The leader's status (and whether it has edits unconfirmed by the server). */
+  sharedStatus(status: TextStatus, pending: boolean): void {
+    this.leaderPending = pending;
+    if (this.loaded) this.setStatus(status);
+    this.emitStatus();
   }
 
   // ---- sending ----
@@ -215,6 +299,7 @@ export class TextResource {
   private flush(exact?: TextSplice[]): void {
     if (
       this.closed ||
+      this.following ||
       this.putsHeld ||
       this.current === this.sentText ||
       this.inFlight >= this.maxInFlight ||
@@ -240,11 +325,15 @@ export class TextResource {
   private async send(put: SentPut): Promise<void> {
     for (;;) {
       let failure: BraidError;
+      const body = putBody(put.splices);
       try {
         const response = await this.fetchFn(this.url, {
           method: 'PUT',
           headers: this.putHeaders(put),
-          body: putBody(put.splices),
+          body,
+          // Finishes after the page is gone (a leader tab serves the other tabs' edits too), within the browser's
+          // 64 KiB for such requests.
+          keepalive: body.length < 32_768,
         });
         await response.arrayBuffer().catch(() => undefined);
         if (response.ok) break;
@@ -332,7 +421,16 @@ export class TextResource {
   // ---- receiving ----
 
   private async connect(): Promise<void> {
-    while (!this.closed) {
+    this.connecting = true;
+    try {
+      await this.subscribeLoop();
+    } finally {
+      this.connecting = false;
+    }
+  }
+
+  private async subscribeLoop(): Promise<void> {
+    while (!this.closed && !this.following) {
       const controller = new AbortController();
       this.controller = controller;
       this.setStatus('connecting');
@@ -406,7 +504,7 @@ export class TextResource {
           );
         }
       }
-      if (this.closed) return;
+      if (this.closed || this.following) return;
       this.releasePuts(); // (the subscription request failed: edits go out meanwhile, as when offline)
       this.setStatus('offline');
       await sleep(retryAfter ?? backoffDelay(this.reconnects++));
@@ -415,7 +513,7 @@ export class TextResource {
 
   /** One update: applied only when based on exactly our version with nothing unsent (else the catch-up comes). */
   private receive(update: Update): void {
-    if (this.closed) return;
+    if (this.closed || this.following) return;
     if (this.holds > 0) {
       this.held.push(update);
       return;
