@@ -299,8 +299,8 @@ describe('dashboard in a browser', { timeout: 60_000 }, () => {
 // Five tabs of the demo in one browser profile (one context: 6 HTTP/1.1 connections per origin, shared).
 // Every tab loads and shows all its resources live, an edit in one reaches the others, and the server —
 // counting from its side — holds ONE multiplexer stream for the whole profile (the leader tab's, `persist`: the
-// tabs share one connection) with one subscription per JSON resource, whatever the number of tabs; only the
-// notes (simpleton text, whose server tailors each peer's stream) stay one per tab, inside that stream.
+// tabs share one connection) with ONE subscription per resource, whatever the number of tabs — the notes (a
+// simpleton text) too: the leader tab's TextResource serves the other tabs (TabTextLink, core/src/text).
 describe('five tabs of the demo in one browser', { timeout: 180_000 }, () => {
   const TABS = 5;
   let tmp: string;
@@ -335,11 +335,11 @@ describe('five tabs of the demo in one browser', { timeout: 180_000 }, () => {
       const info = await waitAllLive(tab, 60_000);
       perTab ||= info.total;
       expect(info.total).toBe(perTab);
-      // A tab adds no stream and no JSON subscription: the leader's serve it (a tab that went on its own would
-      // show here). (+1 per tab: the notes, a text resource the status bar does not count, on the same stream.)
+      // A tab adds no stream and no subscription: the leader's serve it (a tab that went on its own would show
+      // here). (+1: the notes, a text resource the status bar does not count, on the same stream, once.)
       await eventually(
         async () => server!.stats(),
-        (s) => s.multiplexers === 1 && s.multiplexedSubscribers === perTab + i + 1,
+        (s) => s.multiplexers === 1 && s.multiplexedSubscribers === perTab + 1,
         15_000,
         `the server's streams with ${i + 1} tabs`,
       );
@@ -355,9 +355,36 @@ describe('five tabs of the demo in one browser', { timeout: 180_000 }, () => {
     // Without the shared connection: 5 streams and 5 × (perTab + 1) subscriptions.
     expect(stats).toMatchObject({
       multiplexers: 1,
-      subscribers: perTab + TABS,
-      multiplexedSubscribers: perTab + TABS,
+      subscribers: perTab + 1,
+      multiplexedSubscribers: perTab + 1,
     });
+  });
+
+  test('the notes typed in two tabs at once show the same text in all five, every character kept', async () => {
+    const before = await notes(tabs[0]).inputValue();
+    await Promise.all(
+      [tabs[1], tabs[3]].map(async (tab, i) => {
+        await notes(tab).click();
+        await tab.keyboard.press('End');
+        await tab.keyboard.type(i === 0 ? ' ab' : ' XY', { delay: 30 });
+      }),
+    );
+    const stored = await eventually(
+      async () => (await fetch(`${server!.url}api/shared/notes`)).text(),
+      (text) => text.length === before.length + 6,
+      15_000,
+      'both tabs’ notes at the server',
+    );
+    for (const char of [...'abXY']) expect(stored.split(char).length - before.split(char).length).toBe(1);
+    for (const tab of tabs)
+      await eventually(
+        () => notes(tab).inputValue(),
+        (text) => text === stored,
+        15_000,
+        'the notes in every tab',
+      );
+    // Still one subscription of the notes at the server.
+    expect((await server!.stats()).subscribers).toBe((await waitAllLive(tabs[0], 30_000)).total + 1);
   });
 
   test('an edit in one tab shows in the other four', async () => {

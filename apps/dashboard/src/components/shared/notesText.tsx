@@ -9,8 +9,10 @@ import { urls } from '../../model/resources';
  */
 export function useNotes(): BraidTextState & { version: readonly string[] | undefined } {
   // Its subscription rides the page's multiplexer stream with the JSON resources (browsers allow 6 connections
-  // per origin: one more per tab would starve a fifth tab).
-  const notes = useBraidText(urls.notes, { subscribeFetch: useBraidClient().subscriptionFetch });
+  // per origin: one more per tab would starve a fifth tab); with the client's `persist`, the tabs share ONE
+  // subscription of it, the leader tab's (`client`).
+  const client = useBraidClient();
+  const notes = useBraidText(urls.notes, { subscribeFetch: client.subscriptionFetch, client });
   return { ...notes, version: notes.text === undefined ? undefined : notes.resource?.currentVersion };
 }
 
