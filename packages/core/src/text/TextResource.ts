@@ -10,7 +10,7 @@ import {
   spliceEventCount,
   type TextSplice,
 } from './splices';
-import { type SharedTextHost, TabTextLink, type TextTabHub } from './tabText';
+import { type InheritedPut, type SharedTextHost, TabTextLink, type TextTabHub } from './tabText';
 import { transformSplices } from './transformSplices';
 
 export type TextStatus = 'connecting' | 'live' | 'offline' | 'closed';
@@ -47,6 +47,8 @@ export interface TextResourceOptions {
 }
 
 interface SentPut {
+  /** Another tab's (a closed leader's PUT, resent as it was). */
+  peer?: string;
   version: string;
   parents: string[];
   splices: TextSplice[];
@@ -107,6 +109,7 @@ export class TextResource implements SharedTextHost {
   private following = false;
   private connecting = false;
   private leaderPending = false;
+  private readonly unacked = new Set<SentPut>();
 
   constructor(
     url: string,
@@ -244,18 +247,41 @@ export class TextResource implements SharedTextHost {
     return this.sentText;
   }
 
+  /** @internal The PUTs sent and not acknowledged yet (a leader hands them over when it closes). */
+  get unacknowledged(): InheritedPut[] {
+    return [...this.unacked].map((put) => ({
+      peer: put.peer ?? this.peer,
+      version: put.version,
+      parents: put.parents,
+      splices: put.splices,
+    }));
+  }
+
+  /** @internal A closed leader's PUT, sent again as it was (the server answers a true retry 200, no change). */
+  resend(put: InheritedPut): void {
+    if (this.closed) return;
+    const sent: SentPut = { ...put, attempt: 0, generation: this.generation };
+    this.unacked.add(sent);
+    this.inFlight++;
+    void this.send(sent);
+  }
+
   /** @internal Remote changes are held back. */
   get holding(): boolean {
     return this.holds > 0;
   }
 
   /** @internal This tab leads: subscribe; what was typed since `base` (the leader's text) is carried over. */
-  lead(base: string | undefined): void {
+  lead(base: string | undefined, text?: string): void {
     if (this.closed) return;
     // (Also when the old leader's handover comes after this tab took over, as long as the text is not loaded.)
     if ((this.following || !this.loaded) && this.loadedOnce && base !== undefined) {
       this.sentText = base;
       this.loaded = false;
+      if (text !== undefined && text !== this.current) {
+        this.current = text;
+        this.emit({ text, source: 'load' });
+      }
     }
     this.following = false;
     if (!this.connecting) void this.connect();
@@ -318,6 +344,7 @@ export class TextResource implements SharedTextHost {
     };
     this.version = [put.version];
     this.sentText = this.current;
+    this.unacked.add(put);
     this.inFlight++;
     void this.send(put);
   }
@@ -346,7 +373,7 @@ export class TextResource implements SharedTextHost {
         // Refused for good (bad input, validate, digest): the server will never have it. Start over from its text.
         const retryable = [309, 408, 425, 429, 500, 502, 503, 504].includes(response.status);
         if (!retryable || put.attempt >= MAX_PUT_ATTEMPTS) {
-          this.putDone();
+          this.putDone(put);
           this.fail(failure);
           this.resync();
           return;
@@ -358,7 +385,7 @@ export class TextResource implements SharedTextHost {
           cause: error,
         });
         if (put.attempt >= MAX_PUT_ATTEMPTS) {
-          this.putDone();
+          this.putDone(put);
           this.fail(failure);
           this.resync();
           return;
@@ -367,18 +394,19 @@ export class TextResource implements SharedTextHost {
       }
       if (this.closed) return;
       if (put.generation !== this.generation) {
-        this.putDone();
+        this.putDone(put);
         return;
       }
       put.attempt++; // the same Version again: a duplicate is a no-op on the server
     }
-    this.putDone();
+    this.putDone(put);
     this.flush();
     this.emitStatus();
   }
 
   /** One PUT acknowledged, or given up. */
-  private putDone(): void {
+  private putDone(put: SentPut): void {
+    this.unacked.delete(put);
     this.inFlight--;
     if (this.inFlight === 0) this.putsSettled?.();
   }
@@ -404,7 +432,7 @@ export class TextResource implements SharedTextHost {
     const headers: Record<string, string> = {
       ...this.options.headers,
       'Merge-Type': 'simpleton',
-      Peer: this.peer,
+      Peer: put.peer ?? this.peer,
       Version: formatVersions([put.version]),
       Parents: formatVersions(put.parents),
     };

@@ -21,10 +21,14 @@ export interface SharedTextHost {
   readonly currentVersion: readonly string[];
   /** The text as last sent (a leader: what is past it is not in a PUT yet). */
   readonly unsentBase: string;
+  /** A leader's PUTs not acknowledged yet. */
+  readonly unacknowledged: InheritedPut[];
+  /** Resends a closed leader's PUT as it was (its peer, Version, Parents), before this resource's next load. */
+  resend(put: InheritedPut): void;
   /** Whether remote changes are held back (an IME composes). */
   readonly holding: boolean;
-  /** Lead: hold the subscription, send the PUTs (unsent text since `base` is carried onto the server's). */
-  lead(base: string | undefined): void;
+  /** Lead: hold the subscription, send the PUTs (what `text` has past `base` is carried onto the server's). */
+  lead(base: string | undefined, text?: string): void;
   /** Follow: no subscription, no PUTs of its own. Returns the text as last sent (what is past it is unsent). */
   follow(): string;
   /** Follower: the leader's text (with this tab's unsent splices on top) as a load, or a change. */
@@ -55,7 +59,29 @@ type TextMessage =
   | { t: 'change'; epoch: string; rev: number; splices: TextSplice[]; version: string[]; origin?: string }
   | { t: 'status'; epoch: string; status: TextStatus; pending: boolean }
   /** The leader closes: its text at `rev` past `sent` never went out; the next leader sends it. */
-  | { t: 'handover'; epoch: string; rev: number; sent: string };
+  | Handover;
+
+/**
+ * The leader closes: its PUTs still unacknowledged (resent by the next leader as they were, under their Versions:
+ * the server answers a true retry 200, nothing applied twice), its text as last put in a PUT (`sent`) and its text
+ * now (`text`, at `rev`): what lies between was never sent, and the next leader sends it with its own unsent edits.
+ */
+interface Handover {
+  t: 'handover';
+  epoch: string;
+  rev: number;
+  sent: string;
+  text: string;
+  puts: InheritedPut[];
+}
+
+/** A PUT of another tab's TextResource (the leader that closed), to be resent verbatim. */
+export interface InheritedPut {
+  peer: string;
+  version: string;
+  parents: string[];
+  splices: TextSplice[];
+}
 
 /** Leader's history kept to transform followers' edits made on an older revision (past it: they resync). */
 const HISTORY = 1000;
@@ -100,9 +126,9 @@ export class TabTextLink {
   private seq = 0;
   private queued: TextMessage[] = [];
   /** The closed leader's text as it last sent it, when this tab's base is that leader's last revision. */
-  private inherited: string | undefined;
-  /** While leading: the leader this tab followed last (its handover may come after this tab took over). */
-  private followed: { epoch: string | undefined; rev: number } | undefined;
+  private inherited: Handover | undefined;
+  /** While leading: the leader this tab followed last, its text then (its handover may come after this tab took over). */
+  private followed: { epoch: string | undefined; text: string } | undefined;
 
   constructor(
     private readonly host: SharedTextHost,
@@ -138,14 +164,16 @@ export class TabTextLink {
       this.history = [];
       this.announced = false;
       // What this tab typed and no leader accepted is carried onto the server's text by the load.
-      const base = this.synced ? (this.inherited ?? this.baseText) : undefined;
-      this.inherited = undefined;
-      this.followed = this.synced ? { epoch: this.leaderEpoch, rev: this.baseRev } : undefined;
+      const base = this.synced ? this.baseText : undefined;
+      this.followed = this.synced ? { epoch: this.leaderEpoch, text: this.baseText } : undefined;
       this.outstanding = undefined;
       this.buffer = [];
       this.synced = false;
       this.leaderEpoch = undefined;
-      this.host.lead(base);
+      const inherited = this.inherited;
+      this.inherited = undefined;
+      if (inherited) this.inherit(inherited);
+      else this.host.lead(base);
       if (this.host.isLoaded) this.announce();
     } else if (leader !== me) {
       if (this.leading) {
@@ -243,17 +271,18 @@ export class TabTextLink {
   private receive(message: TextMessage): void {
     if (this.closed) return;
     if (this.leading) {
-      if (message.t === 'handover' && !this.announced) {
-        const followed = this.followed;
-        if (followed && followed.epoch === message.epoch && followed.rev === message.rev)
-          this.host.lead(message.sent);
+      if (message.t === 'handover') {
+        if (this.followed?.epoch !== message.epoch) return;
+        this.followed = undefined; // (once)
+        if (this.announced) this.lateInherit(message);
+        else this.inherit(message);
       } else if (message.t === 'sync' && this.announced) this.post(this.state(message.from));
       else if (message.t === 'edit' && this.announced) this.applyEdit(message);
       return;
     }
     if (message.t === 'sync' || message.t === 'edit') return;
     if (message.t === 'handover') {
-      if (message.epoch === this.leaderEpoch && message.rev === this.baseRev) this.inherited = message.sent;
+      if (message.epoch === this.leaderEpoch) this.inherited = message;
       return;
     }
     if (this.host.holding) {
@@ -313,6 +342,7 @@ export class TabTextLink {
 
   /** The leader's whole text: this tab's unaccepted splices are rebased on it (and resent). */
   private resync(state: Extract<TextMessage, { t: 'state' }>): void {
+    this.inherited = undefined; // (a leader took over without it)
     let mine = this.buffer;
     if (this.outstanding) mine = composeSplices(this.outstanding.splices, mine);
     this.outstanding = undefined;
@@ -348,9 +378,33 @@ export class TabTextLink {
   }
 
   private handOver(): void {
+    if (!this.leading || !this.announced) return;
     const sent = this.host.unsentBase;
-    if (this.leading && this.announced && sent !== this.lastText)
-      this.post({ t: 'handover', epoch: this.epoch, rev: this.rev, sent });
+    const puts = this.host.unacknowledged;
+    if (sent === this.lastText && puts.length === 0) return;
+    const { epoch, rev, lastText: text } = this;
+    this.post({ t: 'handover', epoch, rev, sent, text, puts });
+  }
+
+  /**
+   * This tab leads after a leader that handed over (before this tab's text is loaded): its PUTs are resent, and
+   * what it had not sent goes with this tab's own unsent edits (rebased onto its last text).
+   */
+  private inherit(handover: Handover): void {
+    const followed = this.followed?.text ?? handover.text;
+    this.followed = undefined;
+    const mine = diffText(followed, this.host.text);
+    const text = applySplices(handover.text, transformSplices(mine, diffText(followed, handover.text), true));
+    for (const put of handover.puts) this.host.resend(put);
+    this.host.lead(handover.sent, text);
+  }
+
+  /** A handover that came after this tab's text was loaded: its PUTs resent, its unsent part applied as an edit. */
+  private lateInherit(handover: Handover): void {
+    for (const put of handover.puts) this.host.resend(put);
+    const unsent = diffText(handover.sent, handover.text);
+    if (unsent.length)
+      this.host.edit(transformSplices(unsent, diffText(handover.sent, this.host.text), true));
   }
 
   private onPageHide = (event: Event) => {

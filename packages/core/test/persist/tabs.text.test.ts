@@ -23,7 +23,7 @@ interface Tab {
   typed: string[];
 }
 
-function tab(db: string): Tab {
+function tab(db: string, textFetch?: typeof fetch): Tab {
   const client = new BraidClient({
     baseUrl: server!.base,
     persist: { name: db },
@@ -33,6 +33,7 @@ function tab(db: string): Tab {
   const text = new TextResource(`${server!.base}/notes`, {
     client,
     subscribeFetch: client.subscriptionFetch,
+    fetch: textFetch,
   });
   closers.push(
     () => text.close(),
@@ -117,5 +118,41 @@ describe('a text shared by the tabs of one profile', () => {
     for (const char of leader.typed.slice(0, 21)) expect(count(stored, char)).toBe(1);
     expect([...stored].length).toBe(2 * 40 + 21);
     await waitFor(() => server!.braid.stats().subscribers === 1, 10_000, 'one text subscription again');
+  });
+
+  it('the leader tab closed while its PUTs hang: the next leader sends what it had accepted, once', {
+    timeout: 60_000,
+  }, async () => {
+    server = await startServer(() => ({ define: (braid) => void braid.text('/notes', { initial: '' }) }));
+    const db = `text-tabs-${process.pid}-${n++}`;
+    // Each tab's PUTs can be made to hang (a request the closing page takes with it).
+    const hanging = new Set<number>();
+    const fetchOf =
+      (i: number): typeof fetch =>
+      (input, init) =>
+        hanging.has(i) ? new Promise<Response>(() => {}) : fetch(input, init);
+    const tabs = [0, 1, 2].map((i) => tab(db, fetchOf(i)));
+    await Promise.all(tabs.map((t) => t.text.ready));
+    await waitFor(() => tabs.some((t) => t.client.hub?.isLeader), 10_000, 'a leader');
+    const leader = tabs.find((t) => t.client.hub?.isLeader)!;
+    const others = tabs.filter((t) => t !== leader);
+    hanging.add(tabs.indexOf(leader));
+    // More than its 10 PUTs in flight: some of what it accepted is in hanging PUTs, the rest never sent.
+    for (let round = 0; round < 15; round++) {
+      for (const t of tabs) type(t);
+      await yieldToEvents();
+    }
+    await waitFor(
+      () => [...others, leader].every((t) => t.typed.every((c) => leader.text.text.includes(c))),
+      10_000,
+      'the leader to have accepted every edit',
+    );
+    expect(await serverText()).toBe('');
+    leader.text.close();
+    leader.client.close();
+    await waitFor(() => others.some((t) => t.client.hub?.isLeader), 10_000, 'the next leader');
+    const stored = await settled(others);
+    for (const t of tabs) for (const char of t.typed) expect(count(stored, char)).toBe(1);
+    expect([...stored].length).toBe(3 * 15);
   });
 });
