@@ -96,9 +96,9 @@ const HISTORY = 1000;
  *
  * Leader changes: a follower's unaccepted splices (the set in flight to the old leader too) are kept and resent
  * to the new leader, rebased on its text. What the old leader had accepted but not yet had confirmed by the
- * server is the old leader's: its PUTs are sent with `keepalive` (they finish after the tab closed) and what it
- * had not sent yet is handed over on close (`handover`) to the next leader, which sends it with its own. A leader
- * that crashes or freezes loses what it had not sent (DESIGN.md §15, text).
+ * server is the old leader's: on close it hands over (`handover`) its unacknowledged PUTs, which the next leader
+ * resends verbatim (same Version: a retry), and what it had not sent yet, which the next leader sends with its own.
+ * A leader that crashes or freezes loses what it had not sent (DESIGN.md §15, text).
  */
 export class TabTextLink {
   private readonly channel: BroadcastChannel;
