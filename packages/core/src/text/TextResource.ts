@@ -110,6 +110,7 @@ export class TextResource implements SharedTextHost {
   private connecting = false;
   private leaderPending = false;
   private readonly unacked = new Set<SentPut>();
+  private resends: Promise<void> = Promise.resolve();
 
   constructor(
     url: string,
@@ -263,7 +264,8 @@ export class TextResource implements SharedTextHost {
     const sent: SentPut = { ...put, attempt: 0, generation: this.generation };
     this.unacked.add(sent);
     this.inFlight++;
-    void this.send(sent);
+    // One after the other: each names the one before as its parent (sent at once, most would wait on a 309).
+    this.resends = this.resends.then(() => this.send(sent));
   }
 
   /** @internal Remote changes are held back. */
