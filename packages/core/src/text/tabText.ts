@@ -56,7 +56,16 @@ type TextMessage =
       /** Sent to one follower (its edit could not be applied): the others ignore it. */
       to?: string;
     }
-  | { t: 'change'; epoch: string; rev: number; splices: TextSplice[]; version: string[]; origin?: string }
+  | {
+      t: 'change';
+      epoch: string;
+      rev: number;
+      splices: TextSplice[];
+      version: string[];
+      /** Whether the leader has edits the server has not confirmed (this one, say). */
+      pending: boolean;
+      origin?: string;
+    }
   | { t: 'status'; epoch: string; status: TextStatus; pending: boolean }
   /** The leader closes: its text at `rev` past `sent` never went out; the next leader sends it. */
   | Handover;
@@ -236,6 +245,7 @@ export class TabTextLink {
       rev: this.rev,
       splices,
       version: [...this.host.currentVersion],
+      pending: this.host.pending || this.host.text !== this.host.unsentBase,
       origin,
     });
   }
@@ -319,6 +329,7 @@ export class TabTextLink {
     }
     this.baseRev = message.rev;
     this.baseText = applySplices(this.baseText, message.splices);
+    this.host.sharedStatus(this.host.status, message.pending);
     const mine = this.outstanding && message.origin === `${this.hub.tabId}:${this.outstanding.seq}`;
     if (mine) {
       this.outstanding = undefined;
