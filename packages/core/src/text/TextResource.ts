@@ -10,7 +10,7 @@ import {
   spliceEventCount,
   type TextSplice,
 } from './splices';
-import { type InheritedPut, type SharedTextHost, TabTextLink, type TextTabHub } from './tabText';
+import { type InheritedPut, TabTextLink, type TextTabHub } from './tabText';
 import { transformSplices } from './transformSplices';
 
 export type TextStatus = 'connecting' | 'live' | 'offline' | 'closed';
@@ -70,7 +70,7 @@ const CATCH_UP_WAIT_MS = 3500;
  * `hold()` / `release()` keep remote updates back (while an IME composes): they are applied after, or dropped
  * for the catch-up when a local edit was made meanwhile.
  */
-export class TextResource implements SharedTextHost {
+export class TextResource {
   readonly url: string;
   readonly peer: string;
   private current = '';
