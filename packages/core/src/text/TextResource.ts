@@ -602,8 +602,9 @@ export class TextResource {
 
   /** The whole text from the server; unsent local edits (if any) are carried over onto it. */
   private load(text: string, version: string[]): void {
-    const unsent = this.loadedOnce ? diffText(this.sentText, this.current) : [];
-    const theirs = this.loadedOnce ? diffText(this.sentText, text) : [];
+    // (Before the first load sentText is '': what was typed before any text arrived is kept, after the server's.)
+    const unsent = diffText(this.sentText, this.current);
+    const theirs = diffText(this.sentText, text);
     // (Text semantics: what was typed survives what the server's text lacks around it.)
     const next = unsent.length ? applySplices(text, transformSplices(unsent, theirs, true)) : text;
     this.sentText = text;
