@@ -129,8 +129,6 @@ export class TabTextLink {
   /** The leader's text at `baseRev`. */
   private baseText = '';
   private synced = false;
-  /** Whether a leader's text ever reached this tab (before, all of its text is what it typed). */
-  private syncedOnce = false;
   private outstanding: { seq: number; splices: TextSplice[] } | undefined;
   /** Against baseText + outstanding. */
   private buffer: TextSplice[] = [];
@@ -194,7 +192,6 @@ export class TabTextLink {
         this.baseText = sent;
         this.buffer = diffText(sent, this.host.text);
         this.synced = true;
-        this.syncedOnce = true;
         this.leaderEpoch = undefined;
       }
       // The old leader's last changes may still be on their way (another channel than the hub's): applied until
@@ -359,17 +356,13 @@ export class TabTextLink {
     this.inherited = undefined; // (a leader took over without it)
     let mine = this.buffer;
     if (this.outstanding) mine = composeSplices(this.outstanding.splices, mine);
-    // Before the first sync, what this tab typed is all of its text (the edits made before it knew it followed
-    // never reached the buffer).
-    if (!this.syncedOnce) mine = diffText(this.baseText, this.host.text);
     this.outstanding = undefined;
-    // (Before the first sync baseText is '': what this tab typed before any text reached it is kept too.)
-    this.buffer = transformSplices(mine, diffText(this.baseText, state.text), true);
+    const theirs = this.synced ? diffText(this.baseText, state.text) : [];
+    this.buffer = this.synced ? transformSplices(mine, theirs, true) : [];
     this.baseText = state.text;
     this.baseRev = state.rev;
     this.leaderEpoch = state.epoch;
     this.synced = true;
-    this.syncedOnce = true;
     this.host.sharedText(applySplices(state.text, this.buffer), undefined, state.version);
     this.host.sharedStatus(state.status, state.pending);
     this.send();

@@ -70,24 +70,6 @@ async function settled(tabs: Tab[]): Promise<string> {
 }
 
 describe('a text shared by the tabs of one profile', () => {
-  it('edits a tab makes before the shared text reached it are kept and reach the server once', {
-    timeout: 60_000,
-  }, async () => {
-    server = await startServer(() => ({
-      define: (braid) => void braid.text('/notes', { initial: 'notes' }),
-    }));
-    const db = `text-tabs-${process.pid}-${n++}`;
-    const tabs = [tab(db), tab(db)];
-    for (const t of tabs) {
-      t.text.edit([{ start: 0, end: 0, content: 'early' }]); // before any text arrived, leader or follower
-      t.typed.push('early');
-    }
-    const stored = await settled(tabs);
-    expect([...stored].length).toBe('notes'.length + 2 * 'early'.length);
-    expect(stored.split('early').length - 1).toBe(2);
-    expect(stored).toContain('notes');
-  });
-
   it('3 tabs typing at once end equal to the server, every character kept once, over ONE text subscription', {
     timeout: 60_000,
   }, async () => {
