@@ -116,13 +116,23 @@ export function encodeVersionFrame(record: VersionRecord): Buffer {
   return encodeFrame(versionFrameJson(record));
 }
 
-/** The fields versionFrameJson writes itself, in this order. */
-const FRAME_FIELDS = new Set(['version', 'parents', 'patches', 'time', 'peer', 'digest']);
-
 function versionFrameJson(record: VersionRecord): string {
   if (!isVersionRecord(record)) throw cannotStore('version record');
-  let json = `{"type":"version","record":{"version":${JSON.stringify(record.version)},"parents":${JSON.stringify(record.parents)},"patches":[`;
-  const { patches } = record;
+  // Every field as it is (also those other kinds of resource add: a text record's events, transformed…),
+  // but the patches, whose contents' JSON is the text the write made.
+  let json = '{"type":"version","record":{';
+  let separator = '';
+  for (const [key, value] of Object.entries(record)) {
+    const valueJson = key === 'patches' ? patchesJson(record.patches) : JSON.stringify(value);
+    if (valueJson === undefined) continue;
+    json += `${separator}${JSON.stringify(key)}:${valueJson}`;
+    separator = ',';
+  }
+  return `${json}}}`;
+}
+
+function patchesJson(patches: VersionRecord['patches']): string {
+  let json = '[';
   for (let i = 0; i < patches.length; i++) {
     const patch = patches[i];
     json += `${i > 0 ? ',' : ''}{"range":${JSON.stringify(patch.range)}`;
@@ -134,16 +144,7 @@ function versionFrameJson(record: VersionRecord): string {
     }
     json += '}';
   }
-  json += `],"time":${record.time}`;
-  if (record.peer !== undefined) json += `,"peer":${JSON.stringify(record.peer)}`;
-  if (record.digest !== undefined) json += `,"digest":${JSON.stringify(record.digest)}`;
-  // Fields other kinds of resource add to their records (a text record's events, transformed…) go as they are.
-  for (const key of Object.keys(record)) {
-    if (FRAME_FIELDS.has(key)) continue;
-    const value = JSON.stringify((record as unknown as Record<string, unknown>)[key]);
-    if (value !== undefined) json += `,${JSON.stringify(key)}:${value}`;
-  }
-  return `${json}}}`;
+  return `${json}]`;
 }
 
 function cannotStore(what: string): TypeError {
