@@ -12,8 +12,7 @@ import { BraidProtocolError, FORBIDDEN_KEYS } from '@braid-live/core/protocol';
  */
 export function parseContent(bytes: Uint8Array, maxDepth: number): { value: unknown; text: string } {
   if (bytes.length === 0) return { value: undefined, text: '' };
-  if (!isUtf8(bytes)) throw new BraidProtocolError('bad-json', 'content is not valid UTF-8');
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const text = contentText(bytes);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -25,6 +24,12 @@ export function parseContent(bytes: Uint8Array, maxDepth: number): { value: unkn
   if (keysSafe && !hasMoreBrackets(text, maxDepth)) return { value, text };
   checkNode(value, 0, maxDepth, keysSafe);
   return { value, text };
+}
+
+/** The text of a content's bytes, refused (as core's parseJsonContent does) when they are not UTF-8. */
+export function contentText(bytes: Uint8Array): string {
+  if (!isUtf8(bytes)) throw new BraidProtocolError('bad-json', 'content is not valid UTF-8');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 /**

@@ -1,8 +1,7 @@
-import { isUtf8 } from 'node:buffer';
 import { BraidProtocolError, FORBIDDEN_KEYS } from '@braid-live/core/protocol';
 import type { LoopTurn } from '../loopTurn';
 import { IncrementalJsonParser, JsonSyntaxError } from './incrementalJson';
-import { parseContent } from './parseContent';
+import { contentText, parseContent } from './parseContent';
 
 /**
  * Contents at least this big are parsed in turns (JSON.parse of 256 KiB of tiny objects is ~3 ms; of the
@@ -24,8 +23,7 @@ export async function parseContentInTurns(
   turn: LoopTurn,
 ): Promise<{ value: unknown; text: string }> {
   if (bytes.length < INCREMENTAL_PARSE_BYTES) return parseContent(bytes, maxDepth);
-  if (!isUtf8(bytes)) throw new BraidProtocolError('bad-json', 'content is not valid UTF-8');
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const text = contentText(bytes);
   await turn.pause();
   const parser = new IncrementalJsonParser(text, maxDepth);
   try {
