@@ -1,4 +1,4 @@
-import { createUpdateParser } from '../protocol/parseUpdateStream';
+import { createUpdateParser, type UpdateParser } from '../protocol/parseUpdateStream';
 import type { Update } from '../protocol/types';
 import { parseHeartbeats } from '../protocol/versions';
 import { systemTimers, type Timers } from './machine/timers';
@@ -7,13 +7,15 @@ import { systemTimers, type Timers } from './machine/timers';
  * Reads a subscription response body through the update parser until it ends. When the server echoed
  * `Heartbeats: N`, silence longer than 1.2·N+3 s counts as a dead connection (it aborts and throws).
  * `onUpdate` may return a promise: the updates after it (and further reads) wait until it settles; a
- * rejection ends the read with that error.
+ * rejection ends the read with that error. `onChunk` runs after each chunk's updates (it may ask the parser
+ * whether it stands between updates).
  */
 export async function readSubscription(
   response: Response,
   onUpdate: (update: Update) => void | Promise<void>,
   abort: () => void,
   timers: Timers = systemTimers,
+  onChunk?: (parser: UpdateParser) => void,
 ): Promise<void> {
   const heartbeat = parseHeartbeats(response.headers.get('heartbeats') ?? '');
   const silenceMs = heartbeat ? (1.2 * heartbeat + 3) * 1000 : 0;
@@ -50,6 +52,7 @@ export async function readSubscription(
         if (waiting) await waiting;
       }
       if (failed) throw failure;
+      onChunk?.(parser);
     }
     parser.end();
   } catch (error) {

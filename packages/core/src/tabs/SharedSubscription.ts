@@ -1,12 +1,6 @@
+import { readSubscription } from '../client/readSubscription';
 import type { FetchLike } from '../client/types';
-import {
-  applyJsonPatches,
-  createUpdateParser,
-  type JsonPatch,
-  parseHeartbeats,
-  parseJsonContent,
-  type Update,
-} from '../protocol/index';
+import { applyJsonPatches, type JsonPatch, parseJsonContent, type Update } from '../protocol/index';
 import { frameUpdate } from './frame';
 import { reason } from './messages';
 
@@ -146,38 +140,24 @@ export class SharedSubscription {
   }
 
   /** Reads the server's stream: every update goes to the state and to the readers; silence past heartbeats kills it. */
-  private async read(response: Response): Promise<void> {
-    const seconds = parseHeartbeats(this.heartbeats ?? '');
-    const silenceMs = seconds ? (1.2 * seconds + 3) * 1000 : 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      if (silenceMs) timer = setTimeout(() => this.upstream.abort(), silenceMs);
-    };
+  private read(response: Response): Promise<void> {
     let first = true;
     let updates = 0;
-    const parser = createUpdateParser((update) => {
-      updates++;
-      this.receive(update, first);
-      first = false;
-    });
-    const reader = response.body!.getReader();
-    arm();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        arm();
-        updates = 0;
-        parser.push(value);
+    return readSubscription(
+      response,
+      (update) => {
+        updates++;
+        this.receive(update, first);
+        first = false;
+      },
+      () => this.upstream.abort(),
+      undefined,
+      (parser) => {
         // Bytes without an update (a heartbeat, or part of one): the readers hear that the server is there.
         if (updates === 0 && parser.betweenUpdates()) this.send(HEARTBEAT);
-      }
-      parser.end();
-    } finally {
-      clearTimeout(timer);
-      reader.cancel().catch(() => {});
-    }
+        updates = 0;
+      },
+    );
   }
 
   private receive(update: Update, first: boolean): void {
