@@ -1,3 +1,4 @@
+import { concatBytes } from '../concatBytes';
 import { formatVersions, type Update } from '../protocol/index';
 
 const encoder = new TextEncoder();
@@ -28,12 +29,5 @@ export function frameUpdate(
     const body = update.body ?? new Uint8Array(0);
     pieces.push(`${head}Content-Length: ${body.length}\r\n\r\n`, body, '\r\n\r\n');
   }
-  const parts = pieces.map((p) => (typeof p === 'string' ? encoder.encode(p) : p));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(pieces.map((p) => (typeof p === 'string' ? encoder.encode(p) : p)));
 }

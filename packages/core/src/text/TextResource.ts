@@ -1,5 +1,6 @@
 import { BraidError, backoffDelay, type FetchLike, parseRetryAfter } from '../client/index';
 import { readSubscription } from '../client/readSubscription';
+import { concatBytes } from '../concatBytes';
 import { codePointLength } from '../protocol/codePoints';
 import { formatVersions, type Update } from '../protocol/index';
 import {
@@ -670,13 +671,7 @@ function putBody(splices: readonly TextSplice[]): Uint8Array<ArrayBuffer> {
       encoder.encode('\r\n\r\n'),
     );
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
