@@ -130,11 +130,14 @@ async function contentOrBadRequest(content: Uint8Array, limits: BraidLimits, tur
 }
 
 /** The patch, with its content's JSON remembered when the text sent is exactly it (json/contentJson.ts). */
-function contentPatch(range: string, { value, text }: { value: unknown; text: string }): JsonPatch {
+function contentPatch(
+  range: string,
+  { value, text, canonical }: { value: unknown; text: string; canonical?: boolean },
+): JsonPatch {
   const patch: JsonPatch = { range };
   if (value === undefined) return patch;
   patch.content = value;
-  if (isCanonicalString(value, text)) rememberContentJsonText(patch, text);
+  if (canonical || isCanonicalString(value, text)) rememberContentJsonText(patch, text);
   return patch;
 }
 

@@ -1,4 +1,6 @@
 import type { JsonPatch } from '@braid-live/core/protocol';
+import type { LoopTurn } from '../loopTurn';
+import { jsonInSteps } from './jsonInSteps';
 
 /**
  * The JSON text of each patch's content, made once per write: the write's digest, its update on the wire and
@@ -19,21 +21,29 @@ export function contentJson(patch: JsonPatch): string | undefined {
   return remembered.get(keyOf(patch)) ?? JSON.stringify(patch.content);
 }
 
-/** Makes the texts of `patches` once, kept until `forget`; returns their total length (what the write weighs). */
-export function rememberContentJson(patches: readonly JsonPatch[]): number {
-  let length = 0;
+/** contentJson in steps (json/jsonInSteps.ts): what a caller that can pause between pieces uses. */
+export function* contentJsonInSteps(patch: JsonPatch): Generator<undefined, string | undefined> {
+  if (patch.content === undefined) return undefined;
+  return remembered.get(keyOf(patch)) ?? (yield* jsonInSteps(patch.content));
+}
+
+/**
+ * Makes the texts of `patches` once, kept until `forget`, giving the loop back between pieces of a big one
+ * (a content sent as JSON.stringify wrote it is remembered as sent already, by the parse).
+ */
+export async function rememberContentJson(patches: readonly JsonPatch[], turn: LoopTurn): Promise<void> {
   for (const patch of patches) {
     if (patch.content === undefined) continue;
     const key = keyOf(patch);
-    let json = remembered.get(key);
-    if (json === undefined) {
-      json = JSON.stringify(patch.content);
-      if (json === undefined) continue;
-      remembered.set(key, json);
+    if (remembered.has(key)) continue;
+    const steps = jsonInSteps(patch.content);
+    let next = steps.next();
+    while (!next.done) {
+      await turn.pause();
+      next = steps.next();
     }
-    length += json.length;
+    if (next.value !== undefined) remembered.set(key, next.value);
   }
-  return length;
 }
 
 /** Remembers `json` as the JSON of `patch.content` (it must be exactly JSON.stringify's), until `forget`. */

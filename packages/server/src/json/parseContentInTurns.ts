@@ -15,13 +15,14 @@ const UNITS_PER_STEP = 2048;
 /**
  * parseContent (same value, same refusals and reasons), in turns that give the loop back for a big content:
  * the parse, then (only when the text held a forbidden key or nesting that deep) the same walk as
- * parseContent's, in the same order, so the first problem found is the one reported.
+ * parseContent's, in the same order, so the first problem found is the one reported. `canonical`: the text is
+ * exactly JSON.stringify of the value (the parser's judgement, see IncrementalJsonParser.canonical).
  */
 export async function parseContentInTurns(
   bytes: Uint8Array,
   maxDepth: number,
   turn: LoopTurn,
-): Promise<{ value: unknown; text: string }> {
+): Promise<{ value: unknown; text: string; canonical?: boolean }> {
   if (bytes.length < INCREMENTAL_PARSE_BYTES) return parseContent(bytes, maxDepth);
   const text = contentText(bytes);
   await turn.pause();
@@ -33,7 +34,7 @@ export async function parseContentInTurns(
     throw new BraidProtocolError('bad-json', `invalid JSON: ${e.message.slice(0, 120)}`);
   }
   if (parser.suspect) await checkInTurns(parser.value, maxDepth, turn);
-  return { value: parser.value, text };
+  return { value: parser.value, text, canonical: parser.canonical };
 }
 
 interface Walk {

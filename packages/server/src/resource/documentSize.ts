@@ -26,6 +26,11 @@ export function jsonSizeOf(value: unknown): number {
   }
 }
 
+/** The measure of a container, if it has one (only containers that held 32 values or more when measured). */
+export function measuredJsonSize(container: object): number | undefined {
+  return measured.get(container);
+}
+
 /**
  * Containers whose measure visited fewer values than this are not cached: measuring them again costs about
  * as little as looking them up, and a cache entry per small object (200,000 list items) made measuring a new

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JsonPatch } from '@braid-live/core/protocol';
 import { describe, expect, it } from 'vitest';
 import { forgetContentJson, rememberContentJson, rememberContentJsonText } from '../json/contentJson';
+import { LoopTurn } from '../loopTurn';
 import { writeDigest } from './knownVersions';
 
 /** The digest as DESIGN.md defines it (and as stored in logs): the JSON of the whole shape, hashed. */
@@ -23,10 +24,10 @@ describe('writeDigest', () => {
     ],
   ];
 
-  it('is the defined digest, whether or not the contents’ JSON was made beforehand', () => {
+  it('is the defined digest, whether or not the contents’ JSON was made beforehand', async () => {
     for (const [parents, patches] of cases) {
       expect(writeDigest(parents, patches)).toBe(definedDigest(parents, patches));
-      rememberContentJson(patches);
+      await rememberContentJson(patches, new LoopTurn());
       expect(writeDigest(parents, patches)).toBe(definedDigest(parents, patches));
       forgetContentJson(patches);
     }

@@ -254,7 +254,7 @@ export class ServerResource extends StoredResourceBase {
       // The same Version with the same Parents and patches is the same write: a retry after a lost response
       // changes nothing. Anything else under a taken Version would be dropped silently if answered 200.
       if (proposal.version !== undefined && history.known.has(proposal.version)) {
-        rememberContentJson(proposal.patches);
+        await rememberContentJson(proposal.patches, turn);
         if (history.known.isRetry(proposal.version, digestOf()))
           return { kind: 'duplicate', version: proposal.version };
         throw new ResourceError(
@@ -277,11 +277,11 @@ export class ServerResource extends StoredResourceBase {
       if (proposal.req) await runValidate(this.options.validate, value, history.headValue, proposal.req);
       await turn.pause();
       // Accepted so far: each content's JSON, once, for the digest, the store's frame and the wire.
-      rememberContentJson(proposal.patches);
+      await rememberContentJson(proposal.patches, turn);
       if (patches !== proposal.patches) {
         texts.push(patches);
         carryContentJson(proposal.patches, patches);
-        rememberContentJson(patches);
+        await rememberContentJson(patches, turn);
       }
       await turn.pause();
       digestOf();

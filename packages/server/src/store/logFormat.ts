@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
-import { contentJson } from '../json/contentJson';
+import { contentJsonInSteps } from '../json/contentJson';
+import { jsonInSteps, jsonNow } from '../json/jsonInSteps';
 import type { LoopTurn } from '../loopTurn';
 import { isBase, isVersionRecord } from './recordShape';
 import type { StoredResource, VersionRecord } from './types';
@@ -95,13 +96,14 @@ function* logFileParts(path: string, state: StoredResource): Generator<Buffer | 
     const { version, value } = state.base;
     if (!isBase({ version })) throw cannotStore('base');
     // (undefined: JSON leaves `value` out, and it reads back as undefined.)
-    const json = JSON.stringify(value);
+    const json = yield* jsonInSteps(value);
     const valuePart = json === undefined ? '' : `,"value":${json}`;
     yield undefined;
     yield encodeFrame(`{"type":"base","version":${JSON.stringify(version)}${valuePart}}`);
   }
   for (const record of state.records) {
-    const json = versionFrameJson(record);
+    // (A big content's JSON is made again here, in steps: a write remembers it only while it is handled.)
+    const json = yield* versionFrameJson(record);
     yield undefined;
     yield encodeFrame(json);
   }
@@ -113,17 +115,17 @@ function* logFileParts(path: string, state: StoredResource): Generator<Buffer | 
  * contents' JSON is the text the write made once (json/contentJson.ts).
  */
 export function encodeVersionFrame(record: VersionRecord): Buffer {
-  return encodeFrame(versionFrameJson(record));
+  return encodeFrame(jsonNow(versionFrameJson(record)));
 }
 
-function versionFrameJson(record: VersionRecord): string {
+function* versionFrameJson(record: VersionRecord): Generator<undefined, string> {
   if (!isVersionRecord(record)) throw cannotStore('version record');
   // Every field as it is (also those other kinds of resource add: a text record's events, transformed…),
   // but the patches, whose contents' JSON is the text the write made.
   let json = '{"type":"version","record":{';
   let separator = '';
   for (const [key, value] of Object.entries(record)) {
-    const valueJson = key === 'patches' ? patchesJson(record.patches) : JSON.stringify(value);
+    const valueJson = key === 'patches' ? yield* patchesJson(record.patches) : JSON.stringify(value);
     if (valueJson === undefined) continue;
     json += `${separator}${JSON.stringify(key)}:${valueJson}`;
     separator = ',';
@@ -131,13 +133,13 @@ function versionFrameJson(record: VersionRecord): string {
   return `${json}}}`;
 }
 
-function patchesJson(patches: VersionRecord['patches']): string {
+function* patchesJson(patches: VersionRecord['patches']): Generator<undefined, string> {
   let json = '[';
   for (let i = 0; i < patches.length; i++) {
     const patch = patches[i];
     json += `${i > 0 ? ',' : ''}{"range":${JSON.stringify(patch.range)}`;
     if (patch.content !== undefined) {
-      const content = contentJson(patch);
+      const content = yield* contentJsonInSteps(patch);
       // (A value JSON cannot carry would read back as a delete.)
       if (content === undefined) throw cannotStore('version record');
       json += `,"content":${content}`;

@@ -171,6 +171,8 @@ function incremental(text: string, units: number): Outcome {
   try {
     let steps = 0;
     while (!parser.step(units)) expect(++steps).toBeLessThan(10_000_000);
+    // Sound: a text judged canonical is exactly JSON.stringify's (a write sends it as the content's JSON).
+    if (parser.canonical) expect([text, JSON.stringify(parser.value)]).toEqual([text, text]);
     return { ok: shape(parser.value) };
   } catch (e) {
     expect(e).toBeInstanceOf(JsonSyntaxError);
@@ -239,6 +241,57 @@ describe('IncrementalJsonParser gives what JSON.parse gives', () => {
     for (const text of cases)
       for (const units of [1, 3, 1000])
         expect([text, incremental(text, units)]).toEqual([text, native(text)]);
+  });
+
+  it('judges JSON.stringify text canonical (what an honest client sends), but where a key may move', () => {
+    const r = random(12);
+    let canonical = 0;
+    for (let i = 0; i < 1500; i++) {
+      const value = JSON.parse(documentText(r, 1 + Math.floor(r() * 6)));
+      const text = JSON.stringify(value);
+      const parser = new IncrementalJsonParser(text, 64);
+      while (!parser.step(pick(r, [1, 7, 100_000])));
+      // Conservative only where it must be cheap: integer-like keys (JSON.stringify orders them), keys the
+      // prototype has (a duplicate is checked by lookup), lone surrogates (written as \u escapes).
+      const mayMove = /"(?:[0-9][^"]*|__proto__|constructor)":|\\ud[89a-f]/.test(text);
+      if (!mayMove) {
+        expect([text, parser.canonical]).toEqual([text, true]);
+        canonical++;
+      }
+    }
+    expect(canonical).toBeGreaterThan(500);
+    // Texts JSON.stringify would write otherwise: never judged canonical.
+    const judged = (text: string) => {
+      const parser = new IncrementalJsonParser(text, 64);
+      while (!parser.step(100));
+      return parser.canonical;
+    };
+    for (const text of [
+      '{"a":1,"a":2}',
+      '{"a": 1}',
+      ' 1',
+      '"\\/"',
+      '"\\u0041"',
+      '"\\u001F"',
+      '"\\u000a"',
+      '-0',
+      '1.0',
+      '1E2',
+      '1e21',
+      '1e400',
+      '{"b":1,"1":2}',
+      '[1 ]',
+    ])
+      expect([text, judged(text)]).toEqual([text, false]);
+    for (const text of [
+      '{"a":1,"b":[true,null,"\\n\\u001f\\"é😀"]}',
+      '-1.5e-7',
+      '123456789012345',
+      '0',
+      '[]',
+      '{}',
+    ])
+      expect([text, judged(text)]).toEqual([text, true]);
   });
 
   it('on random documents and their mutations', () => {
