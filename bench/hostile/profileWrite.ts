@@ -72,6 +72,18 @@ const requests: Record<string, (i: number) => Promise<number>> = {
 const request = requests[row];
 if (!request) throw new Error(`row: one of ${Object.keys(requests).join(', ')}`);
 await request(1); // warm up (and loads the resource)
+// A subscriber on the written resource, as the app that wrote it has one: the update's fan-out counts too.
+const paths: Record<string, string> = {
+  thresholds: '/api/shared/thresholds',
+  splices: '/text',
+  eight: '/big/0',
+  items: '/items',
+};
+const subscriber = http.get(
+  { host: '127.0.0.1', port, path: paths[row], headers: { Subscribe: 'true' } },
+  (res) => res.resume(),
+);
+subscriber.on('error', () => {});
 const delay = monitorEventLoopDelay({ resolution: 1 });
 delay.enable();
 // Long tasks, as a 1 ms timer sees them (µs on the monotonic clock, the profile's clock too).
@@ -95,6 +107,7 @@ printProfile(
   entries,
 );
 printLongTasks(profile, gaps);
+subscriber.destroy();
 await braid.close();
 server.close();
 await rm(dir, { recursive: true, force: true });

@@ -64,7 +64,8 @@ export interface BraidLimits {
   maxResourcesPerPattern: number;
   /** Bytes of request bodies being received across the whole server (503 + Retry-After past it). */
   maxBodyBytesInFlight: number;
-  /** Compact a resource's stored log once it has grown past this many bytes since the last compaction. */
+  /** Compact a resource's stored log once it has grown past this many bytes since the last compaction (and, in a
+   * file or memory store, past what that compaction stored: compaction then costs about what was appended). */
   compactAfterBytes: number;
   /** Open multiplexers across the server (503 past it). */
   maxMultiplexers: number;

@@ -3,8 +3,33 @@
  * encoded and stored in several passes of 5–20 ms each) or a compaction (a frame per record) would otherwise
  * hold every other client for the sum of its passes. Between two passes, `pause()` lets timers, sockets and
  * other requests run once the turn has lasted SLICE_MS; small work never waits (it never gets that far).
+ *
+ * Turns that pause wait in one queue, and one of them goes on per iteration of the event loop: were each to
+ * schedule its own setImmediate, every paused turn would run its slice in the same check phase (a write being
+ * parsed, the previous one's compaction, another client's write: 3 × SLICE_MS, with nothing else between).
  */
 const SLICE_MS = 8;
+
+/** Resumes of the paused turns, oldest first; one is called per loop iteration (round robin). */
+const waiting: (() => void)[] = [];
+let resumeScheduled = false;
+
+function resumeNext(): void {
+  const resume = waiting.shift();
+  // (Scheduled before resuming: an immediate queued now runs in the next iteration, after sockets and timers.)
+  resumeScheduled = waiting.length > 0;
+  if (resumeScheduled) setImmediate(resumeNext);
+  resume?.();
+}
+
+function waitForTurn(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    waiting.push(resolve);
+    if (resumeScheduled) return;
+    resumeScheduled = true;
+    setImmediate(resumeNext);
+  });
+}
 
 export class LoopTurn {
   private started = performance.now();
@@ -22,7 +47,15 @@ export class LoopTurn {
   /** Gives the loop back when the turn is due (a macrotask: timers and I/O run), else resolves at once. */
   async pause(): Promise<void> {
     if (!this.due) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await waitForTurn();
     this.started = performance.now();
+  }
+}
+
+/** Drives `steps` (a generator that yields where it may pause) to its end, pausing `turn` at each yield. */
+export async function runInTurns<T>(steps: Generator<undefined, T>, turn: LoopTurn): Promise<T> {
+  for (let next = steps.next(); ; next = steps.next()) {
+    if (next.done) return next.value;
+    await turn.pause();
   }
 }

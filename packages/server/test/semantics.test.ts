@@ -598,6 +598,37 @@ describe('limits and lifecycle', () => {
     expect(resumed.updates).toHaveLength(1);
   });
 
+  it('compacts in proportion to what was appended, not every compactAfterBytes over a bigger history', async () => {
+    const store = memoryStore();
+    let appended = 0;
+    let compacted = 0;
+    let compactions = 0;
+    const spied = {
+      ...store,
+      append: (path: string, record: Parameters<typeof store.append>[1]) => {
+        appended += JSON.stringify(record).length;
+        return store.append(path, record);
+      },
+      compact: (path: string, state: Parameters<typeof store.compact>[1]) => {
+        compactions++;
+        compacted += JSON.stringify(state).length;
+        return store.compact(path, state);
+      },
+    };
+    // A history of 50 versions (~7 KB) is far bigger than compactAfterBytes: compacting at every 500 bytes
+    // appended would store each version ~13 times over.
+    const { port, stop, braid } = await start({
+      store: spied,
+      limits: { compactAfterBytes: 500, maxHistory: 50 },
+    });
+    for (let i = 1; i <= 200; i++)
+      await put(port, { Version: `"c${i}"` }, JSON.stringify({ i, pad: 'x'.repeat(50) }));
+    expect((await braid.get('/doc')).value).toEqual({ i: 200, pad: 'x'.repeat(50) });
+    await stop();
+    expect(compactions).toBeGreaterThan(2);
+    expect(compacted).toBeLessThan(3 * appended);
+  });
+
   it('idle pattern resources are dropped from memory past maxLoadedResources, and reload from the store', async () => {
     const { port, braid } = await start({ limits: { maxLoadedResources: 3 } }, (b) =>
       b.resource('/items/:id', { initial: (params) => ({ id: params.id, n: 0 }) }),

@@ -28,7 +28,7 @@ export async function handleRead(
     return;
   }
   if (withBody && isSubscribeRequest(header(req, 'subscribe'))) {
-    startSubscription(ctx, resource, req, res);
+    await startSubscription(ctx, resource, req, res);
     return;
   }
   addVary(res, 'Version, Parents, Subscribe');
@@ -45,6 +45,7 @@ export async function handleRead(
     sendJson(res, found.version, JSON.stringify(found.value), withBody, 'no-cache');
     return;
   }
+  await resource.prepareHeadJson();
   sendJson(res, resource.head.version, resource.headJson(), withBody, 'no-cache');
 }
 

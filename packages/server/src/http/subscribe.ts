@@ -21,20 +21,22 @@ import { send } from './respond';
  * the same). The connection is not reused afterwards, which costs nothing for a stream that lasts until one side
  * closes it.
  */
-export function startSubscription(
+export async function startSubscription(
   ctx: ServerContext,
   resource: ServerResource,
   req: IncomingRequest,
   res: Responder,
-): void {
-  // (Authorization and loading were async: the server may have closed meanwhile.)
+): Promise<void> {
+  const parentsHeader = header(req, 'parents');
+  const parents = parentsHeader === undefined ? undefined : parseVersionHeader(parentsHeader);
+  const heartbeatSeconds = heartbeatPeriod(ctx, header(req, 'heartbeats'));
+  // (Not while the subscriber waits: the snapshot it will get is made first, giving the loop back.)
+  await resource.prepareHeadJson(parents);
+  // (Authorization, loading and the snapshot were async: the server may have closed meanwhile.)
   if (ctx.closed) throw new HttpError(503, 'server is shutting down');
   if (resource.subscriberCount >= ctx.limits.maxSubscribersPerResource) {
     throw new HttpError(429, 'too many subscribers to this resource; retry later', { 'Retry-After': '10' });
   }
-  const parentsHeader = header(req, 'parents');
-  const parents = parentsHeader === undefined ? undefined : parseVersionHeader(parentsHeader);
-  const heartbeatSeconds = heartbeatPeriod(ctx, header(req, 'heartbeats'));
 
   const subscribe = header(req, 'subscribe')?.trim() || 'true';
   const headers: Record<string, string> = {

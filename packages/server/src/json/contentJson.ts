@@ -1,5 +1,5 @@
 import type { JsonPatch } from '@braid-live/core/protocol';
-import type { LoopTurn } from '../loopTurn';
+import { type LoopTurn, runInTurns } from '../loopTurn';
 import { jsonInSteps } from './jsonInSteps';
 
 /**
@@ -36,13 +36,8 @@ export async function rememberContentJson(patches: readonly JsonPatch[], turn: L
     if (patch.content === undefined) continue;
     const key = keyOf(patch);
     if (remembered.has(key)) continue;
-    const steps = jsonInSteps(patch.content);
-    let next = steps.next();
-    while (!next.done) {
-      await turn.pause();
-      next = steps.next();
-    }
-    if (next.value !== undefined) remembered.set(key, next.value);
+    const json = await runInTurns(jsonInSteps(patch.content), turn);
+    if (json !== undefined) remembered.set(key, json);
   }
 }
 

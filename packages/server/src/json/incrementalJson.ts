@@ -1,4 +1,5 @@
 import { FORBIDDEN_KEYS } from '@braid-live/core/protocol';
+import { rememberJsonSize } from '../resource/documentSize';
 
 /**
  * A JSON parser that works in bounded steps, for the big contents of a write (JSON.parse of 4 MiB of tiny
@@ -20,6 +21,10 @@ export class IncrementalJsonParser {
   canonical = true;
   value: unknown;
   private pos = 0;
+  /** Values parsed so far, and what escapes added to the text so far (the measure of a container is its
+   * text's length less its escapes: resource/documentSize.ts counts a string by its length). */
+  private values = 0;
+  private escapeChars = 0;
   private readonly stack: Frame[] = [];
   private done = false;
 
@@ -37,19 +42,35 @@ export class IncrementalJsonParser {
       // A value starts here.
       let value: unknown;
       let c = this.skipSpace();
+      this.values++;
       if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
         if (stack.length >= this.maxDepth) this.suspect = true;
-        this.pos++;
+        const start = this.pos++;
         const isArray = c === 0x5b;
         c = this.skipSpace();
         if (c === (isArray ? 0x5d : 0x7d)) {
           this.pos++;
           value = isArray ? [] : {};
-        } else if (isArray) {
-          stack.push({ array: [], object: undefined, key: '' });
-          continue;
         } else {
-          stack.push({ array: undefined, object: {}, key: this.key() });
+          const frame: Frame = isArray
+            ? {
+                array: [],
+                object: undefined,
+                key: '',
+                start,
+                values: this.values,
+                escapeChars: this.escapeChars,
+              }
+            : {
+                array: undefined,
+                object: {},
+                key: '',
+                start,
+                values: this.values,
+                escapeChars: this.escapeChars,
+              };
+          stack.push(frame);
+          if (!isArray) frame.key = this.key();
           continue;
         }
       } else if (c === 0x22 /* " */) value = this.string();
@@ -90,6 +111,14 @@ export class IncrementalJsonParser {
         this.pos++;
         stack.pop();
         value = frame.array ?? frame.object;
+        // Measured as it is parsed (a canonical text is the JSON it measures), so that the write's budget and
+        // the document's size need not walk a big new content again (200,000 items: 15–20 ms in one piece).
+        if (this.canonical)
+          rememberJsonSize(
+            value as object,
+            this.pos - frame.start - (this.escapeChars - frame.escapeChars),
+            this.values - frame.values,
+          );
       }
       if (--units <= 0) return false;
     }
@@ -121,6 +150,7 @@ export class IncrementalJsonParser {
 
   private string(): string {
     const { text } = this;
+    const opening = this.pos;
     let pos = this.pos + 1;
     // A long string without escapes (an 8 MiB one): found and checked natively, not a code at a time.
     const end = text.indexOf('"', pos);
@@ -175,6 +205,7 @@ export class IncrementalJsonParser {
     }
     this.pos = pos + 1;
     const value = out + text.slice(start, pos);
+    if (out !== '') this.escapeChars += this.pos - opening - 2 - value.length;
     // A lone surrogate is written \u escaped by JSON.stringify (text decoded from UTF-8 has none as it is).
     if (this.canonical && !isWellFormed(value)) this.canonical = false;
     return value;
@@ -255,6 +286,10 @@ interface Frame {
   object: Record<string, unknown> | undefined;
   /** The key whose value is parsed next (objects). */
   key: string;
+  /** Where its text starts, and the parser's counts there (its measure is made of the differences). */
+  start: number;
+  values: number;
+  escapeChars: number;
 }
 
 /** As JSON.parse: an own data property, also for `__proto__` (an assignment would set the prototype). */

@@ -32,6 +32,14 @@ export function measuredJsonSize(container: object): number | undefined {
 }
 
 /**
+ * Takes `size` as the measure of `container` (which must be what jsonSizeOf would give), made by whoever built
+ * it (the parse of a write's canonical text knows it from the text), if it holds `values` values or more.
+ */
+export function rememberJsonSize(container: object, size: number, values: number): void {
+  if (values >= CACHE_MIN_VISITS) measured.set(container, size);
+}
+
+/**
  * Containers whose measure visited fewer values than this are not cached: measuring them again costs about
  * as little as looking them up, and a cache entry per small object (200,000 list items) made measuring a new
  * document several times slower (a WeakMap entry each). A container holding a big subtree is cached itself.

@@ -1,6 +1,7 @@
 import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
 import { carryContentJson, forgetContentJson, rememberContentJson } from '../json/contentJson';
-import { LoopTurn } from '../loopTurn';
+import { jsonInSteps } from '../json/jsonInSteps';
+import { LoopTurn, runInTurns } from '../loopTurn';
 import type { ServerContext } from '../serverContext';
 import type { StoredResource, VersionRecord } from '../store/types';
 import type { SubscriptionSink } from '../subscriptions/sink';
@@ -58,6 +59,7 @@ export class ServerResource extends StoredResourceBase {
   private readonly pages = new HistoryPages();
   /** The head as JSON, made once per version (GET, HEAD, snapshots, resume budget). */
   private headJsonCache?: { seq: number; json: string; wire?: Uint8Array };
+  private headJsonMaking?: { seq: number; made: Promise<void> };
 
   constructor(
     path: string,
@@ -88,6 +90,38 @@ export class ServerResource extends StoredResourceBase {
 
   headJson(): string {
     return this.headCache().json;
+  }
+
+  /**
+   * Makes the head's JSON, if a read of the head will need it and it is not made yet, in steps that give the
+   * loop back (JSON.stringify of a 2.8 MB document holds it 25–40 ms in one piece). A GET, or a subscription
+   * (with `parents` when it resumes: then only if its catch-up would be replaced by a snapshot), awaits this
+   * and then answers synchronously. Concurrent reads share one making.
+   */
+  async prepareHeadJson(parents?: string[]): Promise<void> {
+    // (A few tries: writes may move the head while it is made; a read then makes the rest at once.)
+    for (let tries = 0; tries < 3; tries++) {
+      const seq = this.history.headSeq;
+      if (this.headJsonCache?.seq === seq) return;
+      if (parents?.length) {
+        const from = this.history.locate(parents);
+        if (from !== undefined && (from === seq || this.catchUpParts(from) !== undefined)) return;
+      }
+      if (this.headJsonMaking?.seq !== seq) this.headJsonMaking = { seq, made: this.makeHeadJson(seq) };
+      await this.headJsonMaking.made;
+    }
+  }
+
+  private async makeHeadJson(seq: number): Promise<void> {
+    try {
+      const json = await runInTurns(jsonInSteps(this.history.headValue), new LoopTurn());
+      if (json !== undefined && this.history.headSeq === seq && this.headJsonCache?.seq !== seq) {
+        this.headJsonCache = { seq, json };
+        this.reportResident();
+      }
+    } finally {
+      if (this.headJsonMaking?.seq === seq) this.headJsonMaking = undefined;
+    }
   }
 
   /** The value at a version the client names (GET with `Version`), or undefined if it is not in memory. */
@@ -306,6 +340,7 @@ export class ServerResource extends StoredResourceBase {
       this.compactIfDue(() => ({
         root: this.history.root,
         records: () => this.history.versions.map(toRecord),
+        bytes: jsonSizeOf(this.history.root.value) + this.history.wireBytes,
       }));
       return { kind: 'applied', entry };
     }
@@ -369,16 +404,22 @@ export class ServerResource extends StoredResourceBase {
    * while a short resume stays "only the versions after Parents" even when patches outweigh a tiny document.
    */
   private catchUpWire(from: number): Uint8Array {
-    const budget = Math.max(this.headCache().json.length, CATCH_UP_FLOOR_BYTES);
+    const parts = this.catchUpParts(from);
+    if (parts === undefined) return this.snapshotWire();
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  /** The updates after `from`, or undefined when they outweigh the snapshot (estimated: jsonSizeOf, cached). */
+  private catchUpParts(from: number): Uint8Array[] | undefined {
+    const budget = Math.max(jsonSizeOf(this.history.headValue), CATCH_UP_FLOOR_BYTES);
     const parts: Uint8Array[] = [];
     let total = 0;
     for (const entry of this.history.after(from)) {
-      const bytes = entry.wire;
-      total += bytes.length;
-      if (total > budget) return this.snapshotWire();
-      parts.push(bytes);
+      total += entry.wire.length;
+      if (total > budget) return undefined;
+      parts.push(entry.wire);
     }
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
+    return parts;
   }
 }
 

@@ -26,6 +26,8 @@ export abstract class StoredResourceBase {
   private resident = 0;
   private detached = false;
   private compactionQueued = false;
+  /** About how many bytes the last compaction stored (its records and root), as the caller estimated. */
+  private compactedBytes = 0;
 
   constructor(
     readonly path: string,
@@ -252,20 +254,28 @@ export abstract class StoredResourceBase {
    * Compaction runs in the write queue (no append interleaves with it), after the write that made it due:
    * a shared log gets a snapshot at the root (it trims what the snapshot covers), a store of our own the root
    * and the versions after it.
+   *
+   * Due once the log has grown past compactAfterBytes and past what the last compaction stored (`bytes`, when
+   * the caller can tell it cheaply): a compaction rewrites the whole history kept, so with big versions (2.8 MB
+   * each, a history of tens of MB) compacting every compactAfterBytes would cost the writes many times over;
+   * this way it costs about as much as what was appended since (as Redis's AOF rewrite at 100% growth).
    */
   protected compactIfDue(
     state: () => {
       root: { seq: number; version: string[]; value: unknown };
       records: () => VersionRecord[];
+      bytes?: number;
     },
   ): void {
-    if (this.compactionQueued || this.ctx.store.logSize(this.path) <= this.ctx.limits.compactAfterBytes)
-      return;
+    const threshold = Math.max(this.ctx.limits.compactAfterBytes, this.compactedBytes);
+    if (this.compactionQueued || this.ctx.store.logSize(this.path) <= threshold) return;
     this.compactionQueued = true;
     void this.queue.run(async () => {
       try {
-        const { root, records } = state();
+        const { root, records, bytes } = state();
         const shared = this.ctx.store.shared;
+        // (A shared log keeps its bound: its snapshot holds the root only, and Redis memory is what it bounds.)
+        this.compactedBytes = shared ? 0 : (bytes ?? 0);
         if (shared) await shared.snapshot(this.path, root);
         else
           await this.ctx.store.compact(this.path, {

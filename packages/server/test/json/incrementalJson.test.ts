@@ -5,6 +5,7 @@ import { IncrementalJsonParser, JsonSyntaxError } from '../../src/json/increment
 import { parseContent } from '../../src/json/parseContent';
 import { INCREMENTAL_PARSE_BYTES, parseContentInTurns } from '../../src/json/parseContentInTurns';
 import { LoopTurn } from '../../src/loopTurn';
+import { jsonSizeOf, measuredJsonSize } from '../../src/resource/documentSize';
 
 // The incremental parser against JSON.parse: random documents (numbers, escapes, surrogates, duplicate and
 // forbidden keys, deep nesting, big strings) and random mutations of their text must give the same value, or
@@ -292,6 +293,46 @@ describe('IncrementalJsonParser gives what JSON.parse gives', () => {
       '{}',
     ])
       expect([text, judged(text)]).toEqual([text, true]);
+  });
+
+  it('measures the big containers of a canonical text as it parses them, as jsonSizeOf would', () => {
+    const r = random(13);
+    let measured = 0;
+    const check = (value: unknown): void => {
+      if (typeof value !== 'object' || value === null) return;
+      const size = measuredJsonSize(value);
+      // (A structured clone is a new object, measured afresh.)
+      if (size !== undefined) {
+        expect(size).toBe(jsonSizeOf(structuredClone(value)));
+        measured++;
+      }
+      for (const item of Object.values(value)) check(item);
+    };
+    // Values JSON.stringify writes back as parsed (no integer-like key, no lone surrogate), with escapes.
+    const text = () =>
+      Array.from({ length: Math.floor(r() * 4) }, () => pick(r, CHARS.slice(0, 15))).join('');
+    const item = (depth: number): unknown => {
+      const n = r();
+      if (depth > 2 || n < 0.3) return pick(r, [text(), 1.5, -3, true, null, 1e21]);
+      if (n < 0.6) return Array.from({ length: Math.floor(r() * 6) }, () => item(depth + 1));
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(r() * 6) }, (_, k) => [`${text()}k${k}`, item(depth + 1)]),
+      );
+    };
+    for (let i = 0; i < 300; i++) {
+      const items = Array.from({ length: 40 }, () => item(0));
+      const text = JSON.stringify({ items, more: { list: items.slice(0, 35) } });
+      const parser = new IncrementalJsonParser(text, 64);
+      while (!parser.step(pick(r, [1, 7, 100_000])));
+      if (parser.canonical) expect(measuredJsonSize(parser.value as object)).toBeDefined();
+      check(parser.value);
+    }
+    expect(measured).toBeGreaterThan(300);
+    // Text that is not what JSON.stringify writes is not taken as a measure.
+    const spaced = new IncrementalJsonParser(`[${'1, '.repeat(100)}1]`, 64);
+    while (!spaced.step(100));
+    expect(measuredJsonSize(spaced.value as object)).toBeUndefined();
+    expect(jsonSizeOf(spaced.value)).toBe(JSON.stringify(spaced.value).length);
   });
 
   it('on random documents and their mutations', () => {
