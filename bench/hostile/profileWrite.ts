@@ -14,7 +14,7 @@ import { type CpuProfile, summarizeCpuProfiles } from '../lib/cpuProfile';
 import { printProfile } from '../lib/printProfile';
 import { IN_PROCESS_PROFILER_FRAMES, profileInProcess } from '../lib/profileInProcess';
 import { ROOT_DIR } from '../lib/results';
-import { bigString, hostileThresholds, items, splicePatches } from './workload';
+import { bigObject, bigString, hostileThresholds, items, keyPatches, splicePatches } from './workload';
 
 const [row = 'thresholds', repeatsArg = '10'] = process.argv.slice(2);
 const repeats = Number(repeatsArg);
@@ -26,6 +26,7 @@ defineSharedResources(braid);
 braid.resource('/big/:id', { initial: { s: '' } });
 braid.resource('/items', { initial: { items: items(200_000) } });
 braid.resource('/text', { initial: { s: bigString(1_000_000) } });
+braid.resource('/keys', { initial: bigObject(20_000) });
 const server = http.createServer(braid.handler);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const port = (server.address() as { port: number }).port;
@@ -63,9 +64,11 @@ const all = [true, false].map((done) =>
 );
 const thresholds = prepare('/api/shared/thresholds', hostileThresholds());
 const splices = prepare('/text', splicePatches('.s', 1000, 1_000_000));
+const keys = prepare('/keys', keyPatches('', 1000, true));
 const requests: Record<string, (i: number) => Promise<number>> = {
   thresholds,
   splices,
+  keys,
   eight,
   items: (i) => all[i & 1](),
 };
@@ -76,6 +79,7 @@ await request(1); // warm up (and loads the resource)
 const paths: Record<string, string> = {
   thresholds: '/api/shared/thresholds',
   splices: '/text',
+  keys: '/keys',
   eight: '/big/0',
   items: '/items',
 };

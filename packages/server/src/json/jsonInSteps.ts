@@ -59,22 +59,37 @@ function* containerJson(container: object): Generator<undefined, string> {
     }
     return `[${parts.join(',')}]`;
   }
+  // Members without a measure are small: runs of them go to JSON.stringify as one object (a null-prototype one,
+  // so that a `__proto__` key is a member; Object.keys lists integer-like keys first, so a run keeps the order).
   const record = container as Record<string, unknown>;
+  let run: Record<string, unknown> = Object.create(null);
+  let runLength = 0;
+  const flush = () => {
+    const json = JSON.stringify(run);
+    if (json.length > 2) parts.push(json.slice(1, -1));
+    pending += json.length;
+    run = Object.create(null);
+    runLength = 0;
+  };
   for (const key of Object.keys(record)) {
     const item = record[key];
     const size = typeof item === 'object' && item !== null ? measuredJsonSize(item) : undefined;
-    const json =
-      size !== undefined && size > STEP_BYTES && isSplittable(item)
-        ? yield* containerJson(item)
-        : JSON.stringify(item);
-    if (json === undefined) continue; // (left out, as JSON.stringify leaves it out)
-    parts.push(`${JSON.stringify(key)}:${json}`);
-    pending += json.length;
+    if (size === undefined) {
+      run[key] = item;
+      if (++runLength >= ITEMS_PER_SLICE) flush();
+    } else {
+      if (runLength > 0) flush();
+      const json =
+        size > STEP_BYTES && isSplittable(item) ? yield* containerJson(item) : JSON.stringify(item);
+      if (json !== undefined) parts.push(`${JSON.stringify(key)}:${json}`); // (left out, as JSON.stringify does)
+      pending += size;
+    }
     if (pending >= STEP_BYTES) {
       pending = 0;
       yield;
     }
   }
+  if (runLength > 0) flush();
   return `{${parts.join(',')}}`;
 }
 

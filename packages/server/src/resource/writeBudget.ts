@@ -110,9 +110,8 @@ export function checkDocumentSize(next: unknown, limits: BraidLimits): number {
 /** What copying a container costs: its slots, each weighted by kind (SLOT_WORK). */
 function widthOf(container: object): number {
   if (Array.isArray(container)) return container.length * SLOT_WORK.array;
-  let keys = 0;
-  for (const _ in container) keys++;
-  return keys * SLOT_WORK.object;
+  // (Object.keys: several times quicker than counting with for-in on a wide object; no inherited keys.)
+  return Object.keys(container).length * SLOT_WORK.object;
 }
 
 function child(container: object, segment: string | number): unknown {
