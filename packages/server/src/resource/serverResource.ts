@@ -255,7 +255,7 @@ export class ServerResource extends StoredResourceBase {
   /** The initial value and its version: `initialVersion`, or an id made from the path and the value. */
   private initialState(): { version: string[]; value: unknown } {
     const value = initialValue(this.options, this.params, this.path);
-    const id = this.options.initialVersion ?? initialVersionId(this.path, JSON.stringify(value));
+    const id = this.options.initialVersion ?? knownInitialId(this.path, value);
     return { version: [id], value };
   }
 
@@ -424,6 +424,25 @@ export class ServerResource extends StoredResourceBase {
 }
 
 const CATCH_UP_FLOOR_BYTES = 256 * 1024;
+
+/**
+ * Initial version ids by initial value (immutable, as every value here) and path: a resource evicted and loaded
+ * again with the same constant initial value does not stringify and hash it again (200,000 items: ~60 ms).
+ */
+const initialIds = new WeakMap<object, Map<string, string>>();
+
+function knownInitialId(path: string, value: unknown): string {
+  if (typeof value !== 'object' || value === null) return initialVersionId(path, JSON.stringify(value));
+  let byPath = initialIds.get(value);
+  if (!byPath) initialIds.set(value, (byPath = new Map()));
+  let id = byPath.get(path);
+  if (id === undefined) {
+    id = initialVersionId(path, JSON.stringify(value));
+    // (Bounded: a pattern's constant initial value is shared by every path under it.)
+    if (byPath.size < 1024) byPath.set(path, id);
+  }
+  return id;
+}
 
 function initialValue(options: ResourceOptions, params: Record<string, string>, path: string): unknown {
   const { initial } = options;
