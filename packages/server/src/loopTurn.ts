@@ -59,3 +59,11 @@ export async function runInTurns<T>(steps: Generator<undefined, T>, turn: LoopTu
     await turn.pause();
   }
 }
+
+/** Drives `steps` to its end at once (for a caller that cannot pause). */
+export function runNow<T>(steps: Generator<undefined, T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}

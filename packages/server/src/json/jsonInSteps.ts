@@ -14,14 +14,6 @@ export function* jsonInSteps(value: unknown): Generator<undefined, string | unde
   return yield* containerJson(value);
 }
 
-/** Drives jsonInSteps to the end at once (for a caller that cannot pause). */
-export function jsonNow<T>(steps: Generator<undefined, T>): T {
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-  }
-}
-
 const STEP_BYTES = 64 * 1024;
 /** Small array items joined into one JSON.stringify of a slice (each has fewer than 32 values). */
 const ITEMS_PER_SLICE = 1024;

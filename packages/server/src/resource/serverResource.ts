@@ -1,7 +1,7 @@
 import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
 import { carryContentJson, forgetContentJson, rememberContentJson } from '../json/contentJson';
 import { jsonInSteps } from '../json/jsonInSteps';
-import { LoopTurn, runInTurns } from '../loopTurn';
+import { LoopTurn, runInTurns, runNow } from '../loopTurn';
 import type { ServerContext } from '../serverContext';
 import type { StoredResource, VersionRecord } from '../store/types';
 import type { SubscriptionSink } from '../subscriptions/sink';
@@ -200,12 +200,14 @@ export class ServerResource extends StoredResourceBase {
       await checkInitialValue(this.path, schema, initialValue(this.options, this.params, this.path));
     const stored = await this.loadStored();
     if (stored) this.noteStored();
-    this.history = this.historyOf(stored);
+    // (In turns: replaying a stored history of big versions makes the wire bytes of each.)
+    this.history = await runInTurns(this.historyInSteps(stored), new LoopTurn());
     this.reportResident();
     this.followShared();
   }
 
-  private historyOf(stored: StoredResource | undefined): History {
+  /** The history `stored` holds, replayed onto the root; yields between records. */
+  private *historyInSteps(stored: StoredResource | undefined): Generator<undefined, History> {
     const initial = this.initialState();
     const base = stored?.base;
     // A base with the empty version was stored before the initial state had an id: it is the initial state.
@@ -225,6 +227,7 @@ export class ServerResource extends StoredResourceBase {
     for (const record of stored?.records ?? []) {
       value = applyJsonPatches(value, record.patches);
       history.push({ ...record, value, wire: versionUpdateBytes(record) });
+      yield;
     }
     return history;
   }
@@ -244,7 +247,7 @@ export class ServerResource extends StoredResourceBase {
   }
 
   protected restart(stored: StoredResource | undefined): void {
-    this.history = this.historyOf(stored);
+    this.history = runNow(this.historyInSteps(stored));
     this.headJsonCache = undefined;
   }
 

@@ -1,7 +1,9 @@
 import { crc32 } from 'node:zlib';
 import { contentJsonInSteps } from '../json/contentJson';
-import { jsonInSteps, jsonNow } from '../json/jsonInSteps';
-import type { LoopTurn } from '../loopTurn';
+import { IncrementalJsonParser } from '../json/incrementalJson';
+import { jsonInSteps } from '../json/jsonInSteps';
+import { INCREMENTAL_PARSE_BYTES } from '../json/parseContentInTurns';
+import { type LoopTurn, runInTurns, runNow } from '../loopTurn';
 import { isBase, isVersionRecord } from './recordShape';
 import type { StoredResource, VersionRecord } from './types';
 
@@ -115,7 +117,7 @@ function* logFileParts(path: string, state: StoredResource): Generator<Buffer | 
  * contents' JSON is the text the write made once (json/contentJson.ts).
  */
 export function encodeVersionFrame(record: VersionRecord): Buffer {
-  return encodeFrame(jsonNow(versionFrameJson(record)));
+  return encodeFrame(runNow(versionFrameJson(record)));
 }
 
 function* versionFrameJson(record: VersionRecord): Generator<undefined, string> {
@@ -166,6 +168,18 @@ function encodeFrame(json: string): Buffer {
 
 /** Decodes a whole log file for `path`; see the format notes above for what stops decoding. */
 export function decodeLogFile(bytes: Buffer, path: string): DecodedLog {
+  return runNow(decodeLogFileInSteps(bytes, path));
+}
+
+/**
+ * decodeLogFile in turns that give the loop back between frames and inside a big one (loading a history of
+ * 2.8 MB versions is a JSON.parse of tens of ms per frame).
+ */
+export function decodeLogFileInTurns(bytes: Buffer, path: string, turn: LoopTurn): Promise<DecodedLog> {
+  return runInTurns(decodeLogFileInSteps(bytes, path), turn);
+}
+
+function* decodeLogFileInSteps(bytes: Buffer, path: string): Generator<undefined, DecodedLog> {
   if (bytes.length < FILE_PREFIX_BYTES || !bytes.subarray(0, FILE_MAGIC.length).equals(FILE_MAGIC)) {
     throw new LogHeaderError(`not a braid-live log (bad magic) for ${JSON.stringify(path)}`);
   }
@@ -174,7 +188,7 @@ export function decodeLogFile(bytes: Buffer, path: string): DecodedLog {
     throw new LogHeaderError(`unsupported log format version ${format} for ${JSON.stringify(path)}`);
   }
   const frames = new FrameReader(bytes, FILE_PREFIX_BYTES);
-  const header = frames.next();
+  const header = yield* frames.next();
   if (!header.ok || header.payload.type !== 'log' || !isCount(header.payload.compactedRecords)) {
     throw new LogHeaderError(`bad log header frame for ${JSON.stringify(path)}`);
   }
@@ -189,7 +203,8 @@ export function decodeLogFile(bytes: Buffer, path: string): DecodedLog {
   const log: DecodedLog = { records: [], goodBytes: frames.offset, appendedBytes: 0 };
   while (frames.offset < bytes.length) {
     const start = frames.offset;
-    const frame = frames.next();
+    yield;
+    const frame = yield* frames.next();
     if (!frame.ok) return { ...log, stoppedBecause: `${frame.reason} at byte ${start}` };
     const { payload } = frame;
     const type = String(payload.type);
@@ -214,6 +229,16 @@ function isCount(value: unknown): value is number {
 // biome-ignore lint/suspicious/noExplicitAny: internal (not exported): a parsed frame, each field checked where it is read
 type FrameResult = { ok: true; payload: Record<string, any> } | { ok: false; reason: string };
 
+/** JSON.parse(text), in steps for a big text (the incremental parser gives exactly what JSON.parse gives). */
+function* parseJsonInSteps(text: string): Generator<undefined, unknown> {
+  if (text.length < INCREMENTAL_PARSE_BYTES) return JSON.parse(text);
+  const parser = new IncrementalJsonParser(text, Number.POSITIVE_INFINITY);
+  while (!parser.step(PARSE_UNITS_PER_STEP)) yield;
+  return parser.value;
+}
+
+const PARSE_UNITS_PER_STEP = 2048;
+
 /** Reads frames one by one; `offset` only moves past frames that are whole, checksummed JSON objects. */
 class FrameReader {
   constructor(
@@ -221,7 +246,7 @@ class FrameReader {
     public offset: number,
   ) {}
 
-  next(): FrameResult {
+  *next(): Generator<undefined, FrameResult> {
     const { bytes, offset } = this;
     if (bytes.length - offset < FRAME_HEADER_BYTES) return { ok: false, reason: 'torn frame header' };
     const length = bytes.readUInt32LE(offset);
@@ -233,8 +258,9 @@ class FrameReader {
     if (crc32(payloadBytes) !== bytes.readUInt32LE(offset + 4)) return { ok: false, reason: 'CRC mismatch' };
     let payload: unknown;
     try {
-      payload = JSON.parse(payloadBytes.toString('utf8'));
-    } catch {
+      payload = yield* parseJsonInSteps(payloadBytes.toString('utf8'));
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
       return { ok: false, reason: 'payload is not JSON' };
     }
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
+import { LoopTurn } from '../loopTurn';
 import { replaceFileAtomically, type Syncer, writeFully } from './durableFiles';
-import { decodeLogFile, encodeLogFile } from './logFormat';
+import { decodeLogFileInTurns, encodeLogFile } from './logFormat';
 import type { FileHolder, OpenFiles } from './openFiles';
 import type { StoreFileHandle } from './storeFs';
 import type { StoredResource } from './types';
@@ -74,7 +75,8 @@ export class ResourceLog implements FileHolder {
     }
     try {
       const bytes = await handle.readFile();
-      const { goodBytes, appendedBytes, base, records, stoppedBecause } = decodeLogFile(bytes, this.path);
+      const decoded = await decodeLogFileInTurns(bytes, this.path, new LoopTurn());
+      const { goodBytes, appendedBytes, base, records, stoppedBecause } = decoded;
       if (bytes.length > goodBytes) {
         await handle.truncate(goodBytes);
         // Make the cut durable now: otherwise a crash could bring the bad tail back behind later appends.
@@ -174,7 +176,9 @@ export class ResourceLog implements FileHolder {
     try {
       const bytes = await handle.readFile();
       const kept =
-        bytes.length >= this.size ? decodeLogFile(bytes.subarray(0, this.size), this.path) : undefined;
+        bytes.length >= this.size
+          ? await decodeLogFileInTurns(bytes.subarray(0, this.size), this.path, new LoopTurn())
+          : undefined;
       if (!kept || kept.goodBytes !== this.size) {
         throw new Error(
           `the acknowledged part of the log of ${JSON.stringify(this.path)} no longer reads back (${bytes.length} bytes on disk, ${this.size} acknowledged)`,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pick, rng } from '../../../core/test/random';
-import { jsonInSteps, jsonNow } from '../../src/json/jsonInSteps';
+import { jsonInSteps } from '../../src/json/jsonInSteps';
+import { runNow } from '../../src/loopTurn';
 import { jsonSizeOf } from '../../src/resource/documentSize';
 
 /** Drives the steps, counting the places it offered to pause. */
@@ -65,7 +66,7 @@ describe('jsonInSteps', () => {
     const { json, pauses } = inSteps(value);
     expect(json).toBe(JSON.stringify(value));
     expect(pauses).toBeGreaterThan(0);
-    expect(jsonNow(jsonInSteps(undefined))).toBeUndefined();
+    expect(runNow(jsonInSteps(undefined))).toBeUndefined();
   });
 
   it('pauses in proportion to the size: 200,000 small items in many pieces, a small value in none', () => {
