@@ -14,6 +14,9 @@ export interface Measured {
   ms: number;
   /** Longest event-loop delay in the server process while it was handled. */
   maxDelayMs: number;
+  /** Longest GC pause in the server meanwhile (part of the loop delay), and its kind. */
+  maxGcMs: number;
+  gcKind: string;
   /** Longest gap between two updates the honest subscriber received meanwhile. */
   tickGapMs: number;
   rssBeforeMiB: number;
@@ -24,6 +27,8 @@ export interface Measured {
 interface Read {
   type: 'read';
   maxDelayMs: number;
+  maxGcMs: number;
+  gcKind: string;
   rssMiB: number;
   openFiles: number;
 }
@@ -83,6 +88,8 @@ export class HostileServer {
       answer,
       ms: to - from,
       maxDelayMs: after.maxDelayMs,
+      maxGcMs: after.maxGcMs,
+      gcKind: after.gcKind,
       tickGapMs: this.longestGap(from, to),
       rssBeforeMiB: before.rssMiB,
       rssAfterMiB: after.rssMiB,

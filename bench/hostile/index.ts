@@ -197,12 +197,23 @@ async function main(): Promise<void> {
   printTable(
     `hostile: longest server event-loop delay while each request is handled (target ≤ ${MAX_DELAY_MS} ms; ` +
       `honest subscriber's longest gap between ${TICK_MS} ms ticks ≤ ${MAX_GAP_MS} ms)`,
-    ['what', 'answer', 'time', 'loop delay', 'subscriber gap', 'plain: answer', 'plain: delay', 'target'],
+    [
+      'what',
+      'answer',
+      'time',
+      'loop delay',
+      'longest GC in it',
+      'subscriber gap',
+      'plain: answer',
+      'plain: delay',
+      'target',
+    ],
     rows.map((r) => [
       r.name,
       r.hostile.answer,
       fmtMs(r.hostile.ms),
       fmtMs(r.hostile.maxDelayMs),
+      r.hostile.maxGcMs > 0 ? `${fmtMs(r.hostile.maxGcMs)} ${r.hostile.gcKind}` : '',
       fmtMs(r.hostile.tickGapMs),
       r.baseline.answer,
       fmtMs(r.baseline.maxDelayMs),

@@ -65,10 +65,14 @@ const all = [true, false].map((done) =>
 const thresholds = prepare('/api/shared/thresholds', hostileThresholds());
 const splices = prepare('/text', splicePatches('.s', 1000, 1_000_000));
 const keys = prepare('/keys', keyPatches('', 1000, true));
+const largest = Array.from({ length: 16 }, (_, i) =>
+  prepare(`/big/l${i}`, [{ range: '.s', content: 'l'.repeat(4 * MiB - 64 * 1024) }]),
+);
 const requests: Record<string, (i: number) => Promise<number>> = {
   thresholds,
   splices,
   keys,
+  largest: (i) => largest[i % largest.length](),
   eight,
   items: (i) => all[i & 1](),
 };
@@ -80,6 +84,7 @@ const paths: Record<string, string> = {
   thresholds: '/api/shared/thresholds',
   splices: '/text',
   keys: '/keys',
+  largest: '/big/l1',
   eight: '/big/0',
   items: '/items',
 };

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createBraidServer, fileStore, memoryStore } from '@braid-live/server';
 import { defineSharedResources } from '../../apps/dashboard/server/sharedResources';
 import { bigObject, bigString, items, TICK_MS } from './workload';
@@ -73,16 +73,34 @@ async function main(): Promise<void> {
 
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
+  // The longest GC pause since the reset (a part of the loop delay no code of ours runs in), and its kind.
+  let gc = { ms: 0, kind: '' };
+  const GC_KINDS: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+  };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry.detail as { kind?: number } | undefined)?.kind ?? -1;
+      if (entry.duration > gc.ms) gc = { ms: entry.duration, kind: GC_KINDS[kind] ?? 'other' };
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const reply = (message: unknown) => process.send?.(message);
 
   process.on('message', async (message: Message) => {
     if (message.type === 'reset') {
       delay.reset();
+      gc = { ms: 0, kind: '' };
       reply({ type: 'reset' });
     } else if (message.type === 'read') {
       reply({
         type: 'read',
         maxDelayMs: delay.max / 1e6,
+        maxGcMs: gc.ms,
+        gcKind: gc.kind,
         rssMiB: process.memoryUsage().rss / 2 ** 20,
         openFiles: readdirSync('/proc/self/fd').length,
       });
@@ -100,6 +118,7 @@ async function main(): Promise<void> {
     } else if (message.type === 'exit') {
       ticking = false;
       delay.disable();
+      gcObserver.disconnect();
       await Promise.all([braid.close(), ticks.close()]);
       server.closeAllConnections();
       server.close();
