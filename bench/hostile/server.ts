@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   };
   const gcObserver = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const kind = (entry.detail as { kind?: number } | undefined)?.kind ?? -1;
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind ?? -1;
       if (entry.duration > gc.ms) gc = { ms: entry.duration, kind: GC_KINDS[kind] ?? 'other' };
     }
   });
