@@ -3,7 +3,7 @@ import type { JsonPatch } from '@braid-live/core/protocol';
 import { describe, expect, it } from 'vitest';
 import { forgetContentJson, rememberContentJson, rememberContentJsonText } from '../json/contentJson';
 import { LoopTurn } from '../loopTurn';
-import { writeDigest } from './knownVersions';
+import { writeDigest, writeDigestInSteps } from './knownVersions';
 
 /** The digest as DESIGN.md defines it (and as stored in logs): the JSON of the whole shape, hashed. */
 function definedDigest(parents: string[] | undefined, patches: JsonPatch[]): string {
@@ -38,5 +38,18 @@ describe('writeDigest', () => {
     rememberContentJsonText(patch, JSON.stringify(patch.content));
     expect(writeDigest(['p'], [patch])).toBe(definedDigest(['p'], [patch]));
     forgetContentJson([patch]);
+  });
+
+  it('hashes a long content in slices, never between the halves of a surrogate pair: the same digest', () => {
+    // 😀 is two UTF-16 units; at every offset some slice boundary falls inside one unless it is avoided.
+    for (const offset of [0, 1]) {
+      const patch: JsonPatch = { range: '.s', content: `${'a'.repeat(offset)}${'😀'.repeat(1_600_000)}` };
+      const steps = writeDigestInSteps(['p'], [patch]);
+      let pauses = 0;
+      let next = steps.next();
+      for (; !next.done; next = steps.next()) pauses++;
+      expect(pauses).toBeGreaterThan(2);
+      expect(next.value).toBe(definedDigest(['p'], [patch]));
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JsonPatch } from '@braid-live/core/protocol';
 import { contentJson } from '../json/contentJson';
+import { runNow } from '../loopTurn';
 
 /** The digest of a state that no write made (the initial value): any write claiming its id is not a retry. */
 export const NOT_A_WRITE = '(not a write)';
@@ -12,21 +13,40 @@ export const NOT_A_WRITE = '(not a write)';
  * it has the same digest; a different write under the same Version has another one.
  */
 export function writeDigest(parents: readonly string[] | undefined, patches: readonly JsonPatch[]): string {
+  return runNow(writeDigestInSteps(parents, patches));
+}
+
+/** writeDigest in steps: a long content's JSON is hashed a slice at a time (SHA-256 of 4 MiB: ~10 ms). */
+export function* writeDigestInSteps(
+  parents: readonly string[] | undefined,
+  patches: readonly JsonPatch[],
+): Generator<undefined, string> {
   // The same bytes as JSON.stringify of the shape above, with each content's JSON made once per write
   // (contentJson.ts) instead of again here: a big content is stringified once, not once per use.
   const hash = createHash('sha256').update(`[${JSON.stringify(parents ?? null)},[`);
   for (let i = 0; i < patches.length; i++) {
     const patch = patches[i];
     const range = `${i > 0 ? ',' : ''}[${JSON.stringify(patch.range)}`;
-    if (patch.content === undefined) hash.update(`${range}]`);
-    else
-      hash
-        .update(`${range},`)
-        .update(contentJson(patch) ?? 'null')
-        .update(']');
+    if (patch.content === undefined) {
+      hash.update(`${range}]`);
+      continue;
+    }
+    hash.update(`${range},`);
+    const json = contentJson(patch) ?? 'null';
+    for (let at = 0; at < json.length; ) {
+      let end = Math.min(at + HASH_SLICE, json.length);
+      // (Never between the halves of a surrogate pair: each half alone would be hashed as U+FFFD.)
+      if (end < json.length && (json.charCodeAt(end - 1) & 0xfc00) === 0xd800) end--;
+      hash.update(at === 0 && end === json.length ? json : json.slice(at, end));
+      at = end;
+      if (at < json.length) yield;
+    }
+    hash.update(']');
   }
   return hash.update(']]').digest('base64url').slice(0, 22);
 }
+
+const HASH_SLICE = 1024 * 1024;
 
 /**
  * A bounded map of version id → the digest of the write that made it, oldest evicted first. It answers "have

@@ -11,7 +11,7 @@ import type { HistoryEntry, NativeRequest, ResourceChange, ResourceOptions } fro
 import { jsonSizeOf } from './documentSize';
 import { History, type VersionEntry } from './history';
 import { type HistoryPage, type HistoryPageRequest, HistoryPages, historyEntryOf } from './historyPages';
-import { writeDigest } from './knownVersions';
+import { writeDigest, writeDigestInSteps } from './knownVersions';
 import type { PatternQuota } from './patternQuota';
 import { rebaseWrite } from './rebaseWrite';
 import type { ResidentMemory } from './residentMemory';
@@ -292,6 +292,7 @@ export class ServerResource extends StoredResourceBase {
       // changes nothing. Anything else under a taken Version would be dropped silently if answered 200.
       if (proposal.version !== undefined && history.known.has(proposal.version)) {
         await rememberContentJson(proposal.patches, turn);
+        digest ??= await runInTurns(writeDigestInSteps(proposal.parents, proposal.patches), turn);
         if (history.known.isRetry(proposal.version, digestOf()))
           return { kind: 'duplicate', version: proposal.version };
         throw new ResourceError(
@@ -321,7 +322,7 @@ export class ServerResource extends StoredResourceBase {
         await rememberContentJson(patches, turn);
       }
       await turn.pause();
-      digestOf();
+      digest ??= await runInTurns(writeDigestInSteps(proposal.parents, proposal.patches), turn);
       await turn.pause();
       // (Another write cannot have moved the head meanwhile: writes run one at a time in the queue.)
 
