@@ -28,9 +28,34 @@ export function parseContent(bytes: Uint8Array, maxDepth: number): { value: unkn
 
 /** The text of a content's bytes, refused (as core's parseJsonContent does) when they are not UTF-8. */
 export function contentText(bytes: Uint8Array): string {
-  if (!isUtf8(bytes)) throw new BraidProtocolError('bad-json', 'content is not valid UTF-8');
+  if (!isUtf8(bytes)) throw notUtf8();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
+
+/**
+ * contentText in steps of DECODE_SLICE bytes: checking and decoding 4 MiB that is not ASCII is 35–45 ms in one
+ * piece here. A streaming decoder keeps a character split between two slices whole, and `ignoreBOM` keeps a
+ * BOM in the text (where JSON refuses it) instead of dropping it.
+ */
+export function* contentTextInSteps(bytes: Uint8Array): Generator<undefined, string> {
+  if (bytes.length <= DECODE_SLICE) return contentText(bytes);
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  let text = '';
+  try {
+    for (let at = 0; at < bytes.length; at += DECODE_SLICE) {
+      text += decoder.decode(bytes.subarray(at, at + DECODE_SLICE), { stream: true });
+      yield;
+    }
+    return text + decoder.decode();
+  } catch (error) {
+    if (error instanceof TypeError) throw notUtf8();
+    throw error;
+  }
+}
+
+const DECODE_SLICE = 1024 * 1024;
+
+const notUtf8 = () => new BraidProtocolError('bad-json', 'content is not valid UTF-8');
 
 /**
  * Whether `text`, the JSON a string value was parsed from, is exactly what JSON.stringify gives for it: a

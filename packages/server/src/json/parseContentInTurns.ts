@@ -1,7 +1,7 @@
 import { BraidProtocolError, FORBIDDEN_KEYS } from '@braid-live/core/protocol';
-import type { LoopTurn } from '../loopTurn';
+import { type LoopTurn, runInTurns } from '../loopTurn';
 import { IncrementalJsonParser, JsonSyntaxError } from './incrementalJson';
-import { contentText, parseContent } from './parseContent';
+import { contentTextInSteps, parseContent } from './parseContent';
 
 /**
  * Contents at least this big are parsed in turns (JSON.parse of 256 KiB of tiny objects is ~3 ms; of the
@@ -24,7 +24,7 @@ export async function parseContentInTurns(
   turn: LoopTurn,
 ): Promise<{ value: unknown; text: string; canonical?: boolean }> {
   if (bytes.length < INCREMENTAL_PARSE_BYTES) return parseContent(bytes, maxDepth);
-  const text = contentText(bytes);
+  const text = await runInTurns(contentTextInSteps(bytes), turn);
   await turn.pause();
   const parser = new IncrementalJsonParser(text, maxDepth);
   try {

@@ -429,6 +429,29 @@ describe('parseContentInTurns', () => {
     expect(turn.pauses).toBeGreaterThan(50);
   });
 
+  it('decodes a big content that is not ASCII in slices, as parseContent does (split characters, bad UTF-8, BOM)', async () => {
+    // 1-, 2-, 3- and 4-byte characters: 1 MiB slice boundaries fall inside every kind somewhere.
+    const text = JSON.stringify({ s: 'é€😀a'.repeat(300_000), t: ['ü', '日本', '🎉'] });
+    const turn = new CountingTurn();
+    const parsed = await parseContentInTurns(bytes(text), 64, turn);
+    expect(parsed.value).toEqual(JSON.parse(text));
+    expect(parsed.text === text).toBe(true);
+    expect(turn.pauses).toBeGreaterThan(3);
+    // A byte that is not UTF-8 deep in a slice past the first: refused as parseContent refuses it.
+    const broken = bytes(text);
+    broken[2.5 * 1024 * 1024 + 5] = 0xff;
+    expect(await outcomeOf(() => parseContentInTurns(broken, 64, new LoopTurn()))).toEqual(
+      await outcomeOf(async () => parseContent(broken, 64)),
+    );
+    await expect(parseContentInTurns(broken, 64, new LoopTurn())).rejects.toThrow(/not valid UTF-8/);
+    // A BOM is kept in the text, so the JSON is refused (as JSON.parse refuses it), not silently accepted.
+    const withBom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes(text)]);
+    const bomOutcome = await outcomeOf(() => parseContentInTurns(withBom, 64, new LoopTurn()));
+    expect(bomOutcome).toEqual(await outcomeOf(async () => parseContent(withBom, 64)));
+    expect(bomOutcome).toEqual({ code: 'bad-json' });
+    await expect(parseContentInTurns(withBom, 64, new LoopTurn())).rejects.toThrow(/invalid JSON/);
+  });
+
   it('leaves small contents to JSON.parse (no turn given back)', async () => {
     const turn = new CountingTurn();
     expect((await parseContentInTurns(bytes('{"a":[1,2]}'), 64, turn)).value).toEqual({ a: [1, 2] });
