@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { countLoopIterations } from './helpers/loopTurns';
 import { RawSubscriber } from './helpers/rawSubscriber';
 import { type RunningBraid, startBraid } from './helpers/server';
 
@@ -20,19 +21,13 @@ afterAll(() => server.stop());
 async function iterationsWhileHandled<T>(
   work: () => Promise<T>,
 ): Promise<{ result: T; iterations: number[] }> {
-  let iteration = 0;
-  let ticking = true;
-  const tick = () => {
-    iteration++;
-    if (ticking) setImmediate(tick);
-  };
-  setImmediate(tick);
+  const loop = countLoopIterations();
   const iterations: number[] = [];
   const onRequest = (_req: unknown, res: { writeHead: (...args: unknown[]) => unknown }) => {
-    const received = iteration;
+    const received = loop.count;
     const writeHead = res.writeHead;
     res.writeHead = function (this: unknown, ...args: unknown[]) {
-      iterations.push(iteration - received);
+      iterations.push(loop.count - received);
       return writeHead.apply(this, args);
     };
   };
@@ -40,7 +35,7 @@ async function iterationsWhileHandled<T>(
   try {
     return { result: await work(), iterations };
   } finally {
-    ticking = false;
+    loop.stop();
     server.http.off('request', onRequest);
   }
 }

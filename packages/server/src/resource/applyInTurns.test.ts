@@ -1,16 +1,7 @@
 import { resolveJsonPatches } from '@braid-live/core/protocol';
 import { describe, expect, it } from 'vitest';
-import { LoopTurn } from '../loopTurn';
+import { CountingTurn } from '../../test/helpers/loopTurns';
 import { applyPatchesInTurns } from './applyInTurns';
-
-/** A turn always due: every pause gives the loop back (counted). */
-class CountingTurn extends LoopTurn {
-  pauses = 0;
-  override async pause(): Promise<void> {
-    this.pauses++;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-}
 
 describe('applyPatchesInTurns', () => {
   const doc = { s: 'x'.repeat(10_000), list: [1, 2, 3], o: { a: 1 } };

@@ -11,7 +11,7 @@ import type { HistoryEntry, NativeRequest, ResourceChange, ResourceOptions } fro
 import { jsonSizeOf } from './documentSize';
 import { History, type VersionEntry } from './history';
 import { type HistoryPage, type HistoryPageRequest, HistoryPages, historyEntryOf } from './historyPages';
-import { writeDigest, writeDigestInSteps } from './knownVersions';
+import { writeDigestInSteps } from './knownVersions';
 import type { PatternQuota } from './patternQuota';
 import { rebaseWrite } from './rebaseWrite';
 import type { ResidentMemory } from './residentMemory';
@@ -280,10 +280,8 @@ export class ServerResource extends StoredResourceBase {
     const turn = new LoopTurn();
     // Made when first needed: a retry check, or an accepted write's record (a refused write never hashes).
     let digest: string | undefined;
-    const digestOf = () => {
-      digest ??= writeDigest(proposal.parents, proposal.patches);
-      return digest;
-    };
+    const digestOf = async () =>
+      (digest ??= await runInTurns(writeDigestInSteps(proposal.parents, proposal.patches), turn));
     // On a shared log, a write that lost the race to another node rebases onto the versions it missed and
     // tries again (appendShared.ts bounds the attempts); on a store of our own, the first attempt is the last.
     for (let attempt = 1; ; attempt++) {
@@ -292,8 +290,7 @@ export class ServerResource extends StoredResourceBase {
       // changes nothing. Anything else under a taken Version would be dropped silently if answered 200.
       if (proposal.version !== undefined && history.known.has(proposal.version)) {
         await rememberContentJson(proposal.patches, turn);
-        digest ??= await runInTurns(writeDigestInSteps(proposal.parents, proposal.patches), turn);
-        if (history.known.isRetry(proposal.version, digestOf()))
+        if (history.known.isRetry(proposal.version, await digestOf()))
           return { kind: 'duplicate', version: proposal.version };
         throw new ResourceError(
           'version-taken',
@@ -322,7 +319,7 @@ export class ServerResource extends StoredResourceBase {
         await rememberContentJson(patches, turn);
       }
       await turn.pause();
-      digest ??= await runInTurns(writeDigestInSteps(proposal.parents, proposal.patches), turn);
+      const recordDigest = await digestOf();
       await turn.pause();
       // (Another write cannot have moved the head meanwhile: writes run one at a time in the queue.)
 
@@ -331,10 +328,10 @@ export class ServerResource extends StoredResourceBase {
         parents: history.headVersion,
         patches,
         time: Date.now(),
-        digest: digestOf(),
+        digest: recordDigest,
       };
       if (proposal.peer !== undefined) record.peer = proposal.peer;
-      const stored = await this.storeVersion(record, history.headSeq, digestOf(), attempt);
+      const stored = await this.storeVersion(record, history.headSeq, recordDigest, attempt);
       if (stored === 'duplicate') return { kind: 'duplicate', version: record.version };
       if (stored === 'moved') continue;
       turn.restart(); // (the store's fsync gave the loop back)

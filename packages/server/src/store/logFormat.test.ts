@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LoopTurn } from '../loopTurn';
+import { CountingTurn } from '../../test/helpers/loopTurns';
 import { decodeLogFile, decodeLogFileInTurns, encodeLogFile } from './logFormat';
 import { sampleRecords } from './testRecords';
-
-/** A turn always due: every pause gives the loop back (counted). */
-class CountingTurn extends LoopTurn {
-  pauses = 0;
-  override async pause(): Promise<void> {
-    this.pauses++;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-}
 
 describe('decodeLogFileInTurns', () => {
   it('decodes what decodeLogFile decodes, pausing between frames and inside a big one', async () => {

@@ -6,6 +6,7 @@ import { parseContent } from '../../src/json/parseContent';
 import { INCREMENTAL_PARSE_BYTES, parseContentInTurns } from '../../src/json/parseContentInTurns';
 import { LoopTurn } from '../../src/loopTurn';
 import { jsonSizeOf, measuredJsonSize } from '../../src/resource/documentSize';
+import { CountingTurn } from '../helpers/loopTurns';
 
 // The incremental parser against JSON.parse: random documents (numbers, escapes, surrogates, duplicate and
 // forbidden keys, deep nesting, big strings) and random mutations of their text must give the same value, or
@@ -354,18 +355,6 @@ describe('IncrementalJsonParser gives what JSON.parse gives', () => {
     expect(refused).toBeLessThan(6000);
   });
 });
-
-/** A turn always due: every pause gives the loop back (counted). */
-class CountingTurn extends LoopTurn {
-  pauses = 0;
-  override get due(): boolean {
-    return true;
-  }
-  override async pause(): Promise<void> {
-    this.pauses++;
-    await super.pause();
-  }
-}
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
