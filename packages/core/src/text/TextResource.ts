@@ -233,8 +233,8 @@ export class TextResource {
 
   close(): void {
     if (this.closed) return;
+    this.link?.close(); // (first: a leader's handover sends what is unsent, which a closed resource would not)
     this.closed = true;
-    this.link?.close();
     this.clearStuckTimer();
     this.controller?.abort();
     this.putsSettled?.();
@@ -335,7 +335,22 @@ export class TextResource {
       !this.loaded
     )
       return;
-    const splices = exact ?? diffText(this.sentText, this.current);
+    this.put(exact ?? diffText(this.sentText, this.current));
+  }
+
+  /**
+   * @internal A leader that closes: what it has not sent goes out now as one PUT, past the in-flight limit, so that
+   * it has a Version; the next leader resends it as it is (however many tabs take over at once, the server applies
+   * it once). Only while loaded: between loads the version may be one the server refused, and the handover's
+   * text carries what is unsent instead.
+   */
+  sealUnsent(): void {
+    if (this.closed || this.following || this.putsHeld || this.current === this.sentText || !this.loaded)
+      return;
+    this.put(diffText(this.sentText, this.current));
+  }
+
+  private put(splices: TextSplice[]): void {
     const events = spliceEventCount(splices);
     this.counter += events;
     const put: SentPut = {

@@ -25,6 +25,8 @@ export interface SharedTextHost {
   readonly unacknowledged: InheritedPut[];
   /** Resends a closed leader's PUT as it was (its peer, Version, Parents), before this resource's next load. */
   resend(put: InheritedPut): void;
+  /** A closing leader: what is unsent goes out now as one PUT (listed in `unacknowledged`). */
+  sealUnsent(): void;
   /** Whether remote changes are held back (an IME composes). */
   readonly holding: boolean;
   /** Lead: hold the subscription, send the PUTs (what `text` has past `base` is carried onto the server's). */
@@ -136,8 +138,18 @@ export class TabTextLink {
   private queued: TextMessage[] = [];
   /** The closed leader's text as it last sent it, when this tab's base is that leader's last revision. */
   private inherited: Handover | undefined;
-  /** While leading: the leader this tab followed last, its text then (its handover may come after this tab took over). */
-  private followed: { epoch: string | undefined; text: string } | undefined;
+  /**
+   * While leading: the leader this tab followed last and its text then (its handover may come after this tab took
+   * over), with the edit this tab had in flight to it: that leader's change that accepted it may come after too.
+   */
+  private followed:
+    | {
+        epoch: string | undefined;
+        rev: number;
+        text: string;
+        outstanding?: { seq: number; splices: TextSplice[] };
+      }
+    | undefined;
 
   constructor(
     private readonly host: SharedTextHost,
@@ -174,14 +186,16 @@ export class TabTextLink {
       this.announced = false;
       // What this tab typed and no leader accepted is carried onto the server's text by the load.
       const base = this.synced ? this.baseText : undefined;
-      this.followed = this.synced ? { epoch: this.leaderEpoch, text: this.baseText } : undefined;
+      this.followed = this.synced
+        ? { epoch: this.leaderEpoch, rev: this.baseRev, text: this.baseText, outstanding: this.outstanding }
+        : undefined;
       this.outstanding = undefined;
       this.buffer = [];
       this.synced = false;
       this.leaderEpoch = undefined;
       const inherited = this.inherited;
       this.inherited = undefined;
-      if (inherited) this.inherit(inherited);
+      if (inherited) this.inherit(inherited, this.followed?.text);
       else this.host.lead(base);
       if (this.host.isLoaded) this.announce();
     } else if (leader !== me) {
@@ -281,11 +295,13 @@ export class TabTextLink {
   private receive(message: TextMessage): void {
     if (this.closed) return;
     if (this.leading) {
-      if (message.t === 'handover') {
-        if (this.followed?.epoch !== message.epoch) return;
+      if (message.t === 'change' && message.epoch === this.followed?.epoch) this.lateChange(message);
+      else if (message.t === 'handover') {
+        const followed = this.followed;
+        if (followed?.epoch !== message.epoch) return;
         this.followed = undefined; // (once)
         if (this.announced) this.lateInherit(message);
-        else this.inherit(message);
+        else this.inherit(message, followed.text);
       } else if (message.t === 'sync' && this.announced) this.post(this.state(message.from));
       else if (message.t === 'edit' && this.announced) this.applyEdit(message);
       return;
@@ -390,6 +406,9 @@ export class TabTextLink {
 
   private handOver(): void {
     if (!this.leading || !this.announced) return;
+    // Sent under a Version of its own: when two tabs take over at once (a moment of two leaders), both resend it and
+    // the server applies it once; as unsent text, each would send it as its own edit.
+    this.host.sealUnsent();
     const sent = this.host.unsentBase;
     const puts = this.host.unacknowledged;
     if (sent === this.lastText && puts.length === 0) return;
@@ -398,11 +417,28 @@ export class TabTextLink {
   }
 
   /**
+   * The leader this tab followed, after this tab took over (another channel than the hub's: its last changes may
+   * come late). Its change that accepted this tab's edit in flight makes that edit its own (in its PUTs, its
+   * handover): no longer carried by this tab. Other changes are the server's business now.
+   */
+  private lateChange(change: Extract<TextMessage, { t: 'change' }>): void {
+    const followed = this.followed!;
+    if (change.rev !== followed.rev + 1) return;
+    followed.rev = change.rev;
+    const outstanding = followed.outstanding;
+    if (!outstanding || change.origin !== `${this.hub.tabId}:${outstanding.seq}`) return;
+    // This tab's text is followed.text + outstanding + what it typed since: its base moves past the edit.
+    followed.text = applySplices(followed.text, outstanding.splices);
+    followed.outstanding = undefined;
+    if (!this.announced) this.host.lead(followed.text);
+  }
+
+  /**
    * This tab leads after a leader that handed over (before this tab's text is loaded): its PUTs are resent, and
    * what it had not sent goes with this tab's own unsent edits (rebased onto its last text).
    */
-  private inherit(handover: Handover): void {
-    const followed = this.followed?.text ?? handover.text;
+  private inherit(handover: Handover, followedText: string | undefined): void {
+    const followed = followedText ?? handover.text;
     this.followed = undefined;
     const mine = diffText(followed, this.host.text);
     const text = applySplices(handover.text, transformSplices(mine, diffText(followed, handover.text), true));
