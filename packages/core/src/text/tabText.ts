@@ -373,8 +373,11 @@ export class TabTextLink {
     let mine = this.buffer;
     if (this.outstanding) mine = composeSplices(this.outstanding.splices, mine);
     this.outstanding = undefined;
-    const theirs = this.synced ? diffText(this.baseText, state.text) : [];
-    this.buffer = this.synced ? transformSplices(mine, theirs, true) : [];
+    // Before the first text came, this tab's text is what it typed onto '' (its resource's text as last sent),
+    // also before this link existed: carried onto the leader's text, as a load carries it (TextResource.load).
+    const base = this.synced ? this.baseText : this.host.unsentBase;
+    if (!this.synced) mine = diffText(base, this.host.text);
+    this.buffer = transformSplices(mine, diffText(base, state.text), true);
     this.baseText = state.text;
     this.baseRev = state.rev;
     this.leaderEpoch = state.epoch;

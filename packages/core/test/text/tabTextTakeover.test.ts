@@ -43,19 +43,22 @@ interface Tab {
 /** Tabs of one app, led by the first, loaded; each tab's requests hang while its index is in `hanging`. */
 async function openTabs(count: number, hanging: Set<number>): Promise<Tab[]> {
   const name = `takeover-${process.pid}-${app++}`;
-  const tabs = Array.from({ length: count }, (_, i): Tab => {
-    const id = `tab-${i}`;
-    const hub = new TestHub(name, id);
-    hub.leader = 'tab-0';
-    const text = new TextResource(`${server!.base}/notes`, {
-      client: { tabs: async () => ({ hub }) },
-      fetch: (input, init) => (hanging.has(i) ? new Promise<Response>(() => {}) : fetch(input, init)),
-    });
-    closers.push(() => text.close());
-    return { id, hub, text, typed: [] };
-  });
+  const tabs = Array.from({ length: count }, (_, i) => openTab(name, i, hanging));
   await Promise.all(tabs.map((t) => t.text.ready));
   return tabs;
+}
+
+/** Tab `tab-<i>` of app `name`, led by tab-0 (not loaded yet). */
+function openTab(name: string, i: number, hanging = new Set<number>()): Tab {
+  const id = `tab-${i}`;
+  const hub = new TestHub(name, id);
+  hub.leader = 'tab-0';
+  const text = new TextResource(`${server!.base}/notes`, {
+    client: { tabs: async () => ({ hub }) },
+    fetch: (input, init) => (hanging.has(i) ? new Promise<Response>(() => {}) : fetch(input, init)),
+  });
+  closers.push(() => text.close());
+  return { id, hub, text, typed: [] };
 }
 
 let nextChar = 0xe000;
@@ -141,5 +144,27 @@ describe('a shared text when the leader tab changes', () => {
     const stored = await settled([a]);
     for (const char of a.typed) expect(count(stored, char)).toBe(1);
     expect([...stored].length).toBe(5 + 2);
+  });
+
+  it('a follower’s edits made before the leader’s text reached it are carried onto that text: kept, once', {
+    timeout: 30_000,
+  }, async () => {
+    server = await startServer(() => ({
+      define: (braid) => void braid.text('/notes', { initial: 'notes' }),
+    }));
+    const name = `takeover-${process.pid}-${app++}`;
+    const leader = openTab(name, 0);
+    await leader.text.ready;
+    const follower = openTab(name, 1);
+    type(follower); // before its link to the other tabs exists
+    await Promise.resolve();
+    await Promise.resolve();
+    type(follower); // its link exists, the leader's text has not come
+    await follower.text.ready;
+    type(follower);
+    const stored = await settled([leader, follower]);
+    expect(stored.replace(/[^a-z]/g, '')).toBe('notes');
+    for (const char of follower.typed) expect(count(stored, char)).toBe(1);
+    expect([...stored].length).toBe(5 + 3);
   });
 });
