@@ -86,18 +86,22 @@ export function serializeUpdate(update: UpdateInput): Uint8Array<ArrayBuffer> {
   const patches = update.patches;
   if (!patches) {
     const body = contentPiece(update.body ?? '');
-    return assemble([`${head}Content-Length: ${pieceLength(body)}\r\n\r\n`, body, '\r\n\r\n']);
+    const length = pieceLength(body);
+    return new WireBytes()
+      .add(`${head}Content-Length: ${length}\r\n\r\n`)
+      .add(body, length)
+      .add('\r\n\r\n')
+      .bytes();
   }
-  if (patches.length === 0) return assemble([`${head}Patches: 0\r\n\r\n`]);
-  const pieces: (string | Uint8Array)[] = [];
+  const out = new WireBytes();
   let text = `${head}Patches: ${patches.length}\r\n\r\n`;
   for (const patch of patches) {
     const content = contentPiece(patch.content);
-    pieces.push(text + patchHead(patch, pieceLength(content), 'serializeUpdate'), content);
+    const length = pieceLength(content);
+    out.add(text + patchHead(patch, length, 'serializeUpdate')).add(content, length);
     text = '\r\n\r\n';
   }
-  pieces.push(text);
-  return assemble(pieces);
+  return out.add(text).bytes();
 }
 
 /**
@@ -139,15 +143,16 @@ export function serializeWrite(write: WriteInput): WriteRequest {
   headers.Patches = String(patches.length);
   if (!hasContentType) headers['Content-Type'] = `application/http-patches; count=${patches.length}`;
   // Each patch: its headers, blank line, content, CRLF; a blank line between patches (the reference layout).
-  const pieces: (string | Uint8Array)[] = [];
+  const out = new WireBytes();
   let sep = '';
   for (const patch of patches) {
     const content = contentPiece(patch.content);
-    pieces.push(sep + patchHead(patch, pieceLength(content), 'serializeWrite'), content);
+    const length = pieceLength(content);
+    out.add(sep + patchHead(patch, length, 'serializeWrite')).add(content, length);
     sep = '\r\n\r\n';
   }
-  if (patches.length > 0) pieces.push('\r\n');
-  return { headers, body: assemble(pieces) };
+  if (patches.length > 0) out.add('\r\n');
+  return { headers, body: out.bytes() };
 }
 
 /**
@@ -220,15 +225,20 @@ function hasHeaders(patch: PatchInput): boolean {
 }
 
 /**
- * Content as a piece for assemble(): a short string stays a string (sized in JS, encoded straight into the
- * output); a long one is encoded natively first (sizing 100 KB in JS costs 10x more than TextEncoder does).
+ * Content as a piece for WireBytes: a string stays a string, encoded straight into the output (encoding it first
+ * cost a second pass and a copy: 22 ms for 4 MiB against 4 ms, measured on Node 20).
  */
 function contentPiece(content: WireContent): string | Uint8Array {
-  return typeof content === 'string' && content.length <= 1024 ? content : contentBytes(content);
+  return typeof content === 'string' ? content : contentBytes(content);
 }
 
+/**
+ * A piece's size in UTF-8. A long string is first tested for non-ASCII natively: an ASCII one (the usual JSON)
+ * is its length (2 ms for 4 MiB, against 5 ms for sizing it in JS).
+ */
 function pieceLength(piece: string | Uint8Array): number {
-  return typeof piece === 'string' ? utf8Length(piece) : piece.length;
+  if (typeof piece !== 'string') return piece.length;
+  return piece.length > 1024 && !NON_ASCII.test(piece) ? piece.length : utf8Length(piece);
 }
 
 function contentBytes(content: WireContent): Uint8Array {
@@ -258,18 +268,27 @@ function utf8Length(s: string): number {
   return n;
 }
 
-/** Concatenates text (as UTF-8) and bytes into one exactly-sized allocation. */
-function assemble(pieces: readonly (string | Uint8Array)[]): Uint8Array<ArrayBuffer> {
-  let total = 0;
-  for (const piece of pieces) total += pieceLength(piece);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const piece of pieces) {
-    if (typeof piece === 'string') at += encoder.encodeInto(piece, out.subarray(at)).written;
-    else {
-      out.set(piece, at);
-      at += piece.length;
-    }
+/** Text (as UTF-8) and bytes, sized as they are added, written into one exactly-sized allocation. */
+class WireBytes {
+  private readonly pieces: (string | Uint8Array)[] = [];
+  private total = 0;
+
+  add(piece: string | Uint8Array, length = pieceLength(piece)): this {
+    this.pieces.push(piece);
+    this.total += length;
+    return this;
   }
-  return out;
+
+  bytes(): Uint8Array<ArrayBuffer> {
+    const out = new Uint8Array(this.total);
+    let at = 0;
+    for (const piece of this.pieces) {
+      if (typeof piece === 'string') at += encoder.encodeInto(piece, out.subarray(at)).written;
+      else {
+        out.set(piece, at);
+        at += piece.length;
+      }
+    }
+    return out;
+  }
 }

@@ -331,11 +331,15 @@ export class ServerResource extends StoredResourceBase {
         digest: recordDigest,
       };
       if (proposal.peer !== undefined) record.peer = proposal.peer;
+      // The wire bytes in a turn of their own, before the store (they follow from the record alone): after the
+      // fsync, nothing may come between the stored version and the history that serves it.
+      const wire = versionUpdateBytes(record);
+      await turn.pause();
       const stored = await this.storeVersion(record, history.headSeq, recordDigest, attempt);
       if (stored === 'duplicate') return { kind: 'duplicate', version: record.version };
       if (stored === 'moved') continue;
       turn.restart(); // (the store's fsync gave the loop back)
-      const entry = history.push({ ...record, value, wire: versionUpdateBytes(record) });
+      const entry = history.push({ ...record, value, wire });
       this.reportResident();
       this.publish(entry);
       this.compactIfDue(() => ({

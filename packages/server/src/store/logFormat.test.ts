@@ -1,6 +1,7 @@
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CountingTurn } from '../../test/helpers/loopTurns';
-import { decodeLogFile, decodeLogFileInTurns, encodeLogFile } from './logFormat';
+import { decodeLogFile, decodeLogFileInTurns, encodeLogFile, encodeVersionFrame } from './logFormat';
 import { sampleRecords } from './testRecords';
 
 describe('decodeLogFileInTurns', () => {
@@ -25,5 +26,26 @@ describe('decodeLogFileInTurns', () => {
     expect(decoded).toStrictEqual(decodeLogFile(damaged, '/doc'));
     expect(decoded.stoppedBecause).toMatch(/CRC mismatch/);
     expect(decoded.records).toHaveLength(2);
+  });
+});
+
+describe('encodeVersionFrame', () => {
+  it('writes a big content in slices that never split a surrogate pair: the frame is the whole JSON, its CRC the whole one', () => {
+    // A pair straddles each 1 Mi-character slice boundary (the 'x' shifts the pairs by one unit).
+    const text = `x${'é😀'.repeat(700_000)}`;
+    const record = {
+      ...sampleRecords(1)[0],
+      patches: [
+        { range: '.s', content: text },
+        { range: '.n', content: 1 },
+      ],
+    };
+    const frame = encodeVersionFrame(record);
+    const json = JSON.stringify({ type: 'version', record });
+    const payload = Buffer.from(json, 'utf8');
+    expect(frame.readUInt32LE(0)).toBe(payload.length);
+    expect(frame.readUInt32LE(4)).toBe(crc32(payload));
+    expect(frame.subarray(8).equals(payload)).toBe(true);
+    expect(JSON.parse(frame.subarray(8).toString('utf8')).record).toStrictEqual(record);
   });
 });

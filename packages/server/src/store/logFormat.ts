@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { contentJsonInSteps } from '../json/contentJson';
 import { IncrementalJsonParser } from '../json/incrementalJson';
-import { jsonInSteps } from '../json/jsonInSteps';
+import { JsonPieces, jsonPiecesInSteps } from '../json/jsonInSteps';
 import { INCREMENTAL_PARSE_BYTES } from '../json/parseContentInTurns';
 import { type LoopTurn, runInTurns, runNow } from '../loopTurn';
 import { isBase, isVersionRecord } from './recordShape';
@@ -73,7 +73,10 @@ export async function encodeLogFileInTurns(
     pendingBytes = 0;
   };
   for (const frame of logFileParts(path, state)) {
-    if (frame) {
+    if (frame && frame.length >= PART_BYTES) {
+      flush();
+      parts.push(frame); // (as it is: joining it to small frames was a copy of MiBs in one piece)
+    } else if (frame) {
       pending.push(frame);
       pendingBytes += frame.length;
       if (pendingBytes >= PART_BYTES) flush();
@@ -98,16 +101,16 @@ function* logFileParts(path: string, state: StoredResource): Generator<Buffer | 
     const { version, value } = state.base;
     if (!isBase({ version })) throw cannotStore('base');
     // (undefined: JSON leaves `value` out, and it reads back as undefined.)
-    const json = yield* jsonInSteps(value);
-    const valuePart = json === undefined ? '' : `,"value":${json}`;
+    const json = yield* jsonPiecesInSteps(value);
+    const head = `{"type":"base","version":${JSON.stringify(version)}`;
     yield undefined;
-    yield encodeFrame(`{"type":"base","version":${JSON.stringify(version)}${valuePart}}`);
+    yield yield* encodeFrameInSteps(json === undefined ? [`${head}}`] : [`${head},"value":`, ...json, '}']);
   }
   for (const record of state.records) {
     // (A big content's JSON is made again here, in steps: a write remembers it only while it is handled.)
-    const json = yield* versionFrameJson(record);
+    const pieces = yield* versionFramePieces(record);
     yield undefined;
-    yield encodeFrame(json);
+    yield yield* encodeFrameInSteps(pieces);
   }
 }
 
@@ -117,54 +120,89 @@ function* logFileParts(path: string, state: StoredResource): Generator<Buffer | 
  * contents' JSON is the text the write made once (json/contentJson.ts).
  */
 export function encodeVersionFrame(record: VersionRecord): Buffer {
-  return encodeFrame(runNow(versionFrameJson(record)));
+  return runNow(encodeFrameInSteps(runNow(versionFramePieces(record))));
 }
 
-function* versionFrameJson(record: VersionRecord): Generator<undefined, string> {
+/**
+ * A version frame's JSON as pieces in order: the small parts joined, each big content's JSON the string it is
+ * (never concatenated into one: that string was copied once to be flattened and again to be encoded, ~25 ms
+ * each for 4 MiB here).
+ */
+function* versionFramePieces(record: VersionRecord): Generator<undefined, string[]> {
   if (!isVersionRecord(record)) throw cannotStore('version record');
   // Every field as it is (also those other kinds of resource add: a text record's events, transformed…),
   // but the patches, whose contents' JSON is the text the write made.
-  let json = '{"type":"version","record":{';
+  const pieces = new JsonPieces('{"type":"version","record":{');
   let separator = '';
   for (const [key, value] of Object.entries(record)) {
-    const valueJson = key === 'patches' ? yield* patchesJson(record.patches) : JSON.stringify(value);
-    if (valueJson === undefined) continue;
-    json += `${separator}${JSON.stringify(key)}:${valueJson}`;
+    if (key === 'patches') {
+      pieces.add(`${separator}"patches":[`);
+      yield* addPatches(record.patches, pieces);
+      pieces.add(']');
+    } else {
+      const valueJson = JSON.stringify(value);
+      if (valueJson === undefined) continue;
+      pieces.add(`${separator}${JSON.stringify(key)}:${valueJson}`);
+    }
     separator = ',';
   }
-  return `${json}}}`;
+  pieces.add('}}');
+  return pieces.done();
 }
 
-function* patchesJson(patches: VersionRecord['patches']): Generator<undefined, string> {
-  let json = '[';
+function* addPatches(patches: VersionRecord['patches'], pieces: JsonPieces): Generator<undefined, void> {
   for (let i = 0; i < patches.length; i++) {
     const patch = patches[i];
-    json += `${i > 0 ? ',' : ''}{"range":${JSON.stringify(patch.range)}`;
+    pieces.add(`${i > 0 ? ',' : ''}{"range":${JSON.stringify(patch.range)}`);
     if (patch.content !== undefined) {
       const content = yield* contentJsonInSteps(patch);
       // (A value JSON cannot carry would read back as a delete.)
       if (content === undefined) throw cannotStore('version record');
-      json += `,"content":${content}`;
+      pieces.add(',"content":');
+      pieces.add(content);
     }
-    json += '}';
+    pieces.add('}');
   }
-  return `${json}]`;
 }
 
 function cannotStore(what: string): TypeError {
   return new TypeError(`cannot store this ${what}: it does not survive JSON with a valid shape`);
 }
 
-/** The frame of `json`, encoded straight into it (one pass over the text, no second copy). */
+/** The frame of `json`. */
 function encodeFrame(json: string): Buffer {
-  const length = Buffer.byteLength(json, 'utf8');
+  return runNow(encodeFrameInSteps([json]));
+}
+
+/**
+ * The frame of the JSON text `pieces` (in order), encoded straight into it: each piece is written where it goes,
+ * a long one in slices of WRITE_SLICE_CHARS (a step each; a surrogate pair is never split), and the CRC is
+ * carried from slice to slice.
+ */
+function* encodeFrameInSteps(pieces: readonly string[]): Generator<undefined, Buffer> {
+  let length = 0;
+  for (const piece of pieces) length += Buffer.byteLength(piece, 'utf8');
   if (length > MAX_PAYLOAD_BYTES) throw new RangeError(`store record too large (${length} bytes)`);
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
-  frame.write(json, FRAME_HEADER_BYTES, 'utf8');
+  let at = FRAME_HEADER_BYTES;
+  let crc = 0;
+  for (const piece of pieces) {
+    for (let from = 0; from < piece.length; ) {
+      let to = Math.min(piece.length, from + WRITE_SLICE_CHARS);
+      if (to < piece.length && (piece.charCodeAt(to - 1) & 0xfc00) === 0xd800) to--;
+      const written = frame.write(to - from === piece.length ? piece : piece.slice(from, to), at, 'utf8');
+      crc = crc32(frame.subarray(at, at + written), crc);
+      at += written;
+      from = to;
+      if (from < piece.length) yield;
+    }
+  }
   frame.writeUInt32LE(length, 0);
-  frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER_BYTES)), 4);
+  frame.writeUInt32LE(crc, 4);
   return frame;
 }
+
+const WRITE_SLICE_CHARS = 1024 * 1024;
 
 /** Decodes a whole log file for `path`; see the format notes above for what stops decoding. */
 export function decodeLogFile(bytes: Buffer, path: string): DecodedLog {

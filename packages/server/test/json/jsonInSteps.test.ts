@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pick, rng } from '../../../core/test/random';
-import { jsonInSteps } from '../../src/json/jsonInSteps';
+import { jsonInSteps, jsonPiecesInSteps } from '../../src/json/jsonInSteps';
 import { runNow } from '../../src/loopTurn';
 import { jsonSizeOf } from '../../src/resource/documentSize';
 
@@ -79,5 +79,21 @@ describe('jsonInSteps', () => {
     expect(inSteps({ a: [1, 2, 3] }).pauses).toBe(0);
     // One long string is one piece (native, a copy).
     expect(inSteps('z'.repeat(1 << 20)).pauses).toBe(0);
+  });
+});
+
+describe('jsonPiecesInSteps', () => {
+  it('gives JSON.stringify in pieces: the small ones joined, a big one as it is (not copied into a joined text)', () => {
+    const big = 'b'.repeat(300_000);
+    const value = { small: Array.from({ length: 5000 }, (_, i) => ({ i })), big, list: [big, 1], end: true };
+    jsonSizeOf(value);
+    const pieces = runNow(jsonPiecesInSteps(value))!;
+    expect(pieces.join('')).toBe(JSON.stringify(value));
+    expect(pieces.length).toBeGreaterThan(1);
+    // The run of small members that holds the big string is one piece of its own (JSON.stringify's text).
+    const bigPieces = pieces.filter((p) => p.length >= 2 * 300_000);
+    expect(bigPieces).toHaveLength(1);
+    expect(bigPieces[0]).toBe(JSON.stringify({ big, list: [big, 1], end: true }).slice(1, -1));
+    expect(runNow(jsonPiecesInSteps(undefined))).toBeUndefined();
   });
 });
