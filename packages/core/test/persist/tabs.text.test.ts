@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BraidClient } from '../../src/client/index';
 import { TextResource } from '../../src/text/index';
 import { startServer, type TestServer, waitFor } from '../client/harness';
+import { count, notesText, settledNotes, type, yieldToEvents } from '../text/typists';
 
 let server: TestServer | undefined;
 const closers: (() => void)[] = [];
@@ -42,32 +43,8 @@ function tab(db: string, textFetch?: typeof fetch): Tab {
   return { client, text, typed: [] };
 }
 
-/** Unique characters: each tab types its own letters, numbered (private-use code points, one per keystroke). */
-let nextChar = 0xe000;
-function type(t: Tab): void {
-  const char = String.fromCodePoint(nextChar++);
-  t.typed.push(char);
-  const length = [...t.text.text].length;
-  const at = Math.floor(Math.random() * (length + 1));
-  t.text.edit([{ start: at, end: at, content: char }]);
-}
-
-const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
-const serverText = async () => (await fetch(`${server!.base}/notes`)).text();
-const count = (text: string, char: string) => [...text].filter((c) => c === char).length;
-
-async function settled(tabs: Tab[]): Promise<string> {
-  let stored = '';
-  await waitFor(
-    async () => {
-      stored = await serverText();
-      return tabs.every((t) => t.text.text === stored && !t.text.pending);
-    },
-    20_000,
-    'every tab to show the server’s text, nothing pending',
-  );
-  return stored;
-}
+const serverText = () => notesText(server!.base);
+const settled = (tabs: Tab[]) => settledNotes(server!.base, tabs);
 
 describe('a text shared by the tabs of one profile', () => {
   it('3 tabs typing at once end equal to the server, every character kept once, over ONE text subscription', {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TextResource } from '../../src/text/index';
 import type { TextTabHub } from '../../src/text/tabText';
 import { startServer, type TestServer, waitFor } from '../client/harness';
+import { count, notesText, settledNotes, type, yieldToEvents } from './typists';
 
 let server: TestServer | undefined;
 const closers: (() => void)[] = [];
@@ -61,30 +62,8 @@ function openTab(name: string, i: number, hanging = new Set<number>()): Tab {
   return { id, hub, text, typed: [] };
 }
 
-let nextChar = 0xe000;
-function type(t: Tab): void {
-  const char = String.fromCodePoint(nextChar++);
-  t.typed.push(char);
-  const at = Math.floor(Math.random() * ([...t.text.text].length + 1));
-  t.text.edit([{ start: at, end: at, content: char }]);
-}
-
-const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
-const serverText = async () => (await fetch(`${server!.base}/notes`)).text();
-const count = (text: string, char: string) => [...text].filter((c) => c === char).length;
-
-async function settled(tabs: Tab[]): Promise<string> {
-  let stored = '';
-  await waitFor(
-    async () => {
-      stored = await serverText();
-      return tabs.every((t) => t.text.text === stored && !t.text.pending);
-    },
-    20_000,
-    'every tab to show the server’s text, nothing pending',
-  );
-  return stored;
-}
+const serverText = () => notesText(server!.base);
+const settled = (tabs: Tab[]) => settledNotes(server!.base, tabs);
 
 describe('a shared text when the leader tab changes', () => {
   it('two tabs take over at once from a leader that closed with PUTs hanging and text unsent: each character once', {
