@@ -27,6 +27,9 @@ braid.resource('/big/:id', { initial: { s: '' } });
 braid.resource('/items', { initial: { items: items(200_000) } });
 braid.resource('/text', { initial: { s: bigString(1_000_000) } });
 braid.resource('/keys', { initial: bigObject(20_000) });
+braid.resource('/many/:id', { initial: { n: 0 } });
+braid.resource('/doc64', { initial: { s: '' } });
+braid.resource('/huge/:id', { initial: { s: '' } });
 const server = http.createServer(braid.handler);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const port = (server.address() as { port: number }).port;
@@ -68,7 +71,15 @@ const keys = prepare('/keys', keyPatches('', 1000, true));
 const largest = Array.from({ length: 16 }, (_, i) =>
   prepare(`/big/l${i}`, [{ range: '.s', content: 'l'.repeat(4 * MiB - 64 * 1024) }]),
 );
+// The 413 row as the bench sends it, after the 300-PUT row has filled the pattern /many/:id.
+const appendEight = prepare('/doc64', [{ range: '.s[-0:-0]', content: 'e'.repeat(8 * MiB) }]);
+const writeNine = Array.from({ length: 12 }, (_, i) =>
+  prepare(`/huge/${i}`, [{ range: '.s', content: 'n'.repeat(9 * MiB) }]),
+);
+if (row === 'refused')
+  for (let i = 0; i < 300; i++) await prepare(`/many/${i}`, [{ range: '.n', content: i }])();
 const requests: Record<string, (i: number) => Promise<number>> = {
+  refused: (i) => (i % 20 < 8 ? appendEight() : writeNine[(i % 20) - 8]()),
   thresholds,
   splices,
   keys,
@@ -81,6 +92,7 @@ if (!request) throw new Error(`row: one of ${Object.keys(requests).join(', ')}`)
 await request(1); // warm up (and loads the resource)
 // A subscriber on the written resource, as the app that wrote it has one: the update's fan-out counts too.
 const paths: Record<string, string> = {
+  refused: '/doc64',
   thresholds: '/api/shared/thresholds',
   splices: '/text',
   keys: '/keys',
@@ -124,20 +136,34 @@ await rm(dir, { recursive: true, force: true });
 /** Each task that held the loop longer than LONG_TASK_MS (the longest first), and where its time went. */
 function printLongTasks(profile: CpuProfile, gaps: { from: number; to: number }[]): void {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, CpuProfile['nodes'][number]>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.set(child, n);
+  const frameName = (node: CpuProfile['nodes'][number] | undefined) => {
+    const frame = node?.callFrame;
+    return `${frame?.functionName || '(anonymous)'} ${frame?.url.split('/').slice(-2).join('/')}:${frame?.lineNumber}`;
+  };
   const at: number[] = [];
   let t = profile.startTime;
   for (const d of profile.timeDeltas) at.push((t += d));
   console.log(`tasks longer than ${LONG_TASK_MS} ms: ${gaps.length}`);
   for (const gap of [...gaps].sort((a, b) => b.to - b.from - (a.to - a.from)).slice(0, 6)) {
     const self = new Map<string, number>();
+    const within = new Map<string, number>();
     for (let i = 0; i < profile.samples.length; i++) {
       if (at[i] < gap.from || at[i] > gap.to) continue;
-      const frame = byId.get(profile.samples[i])?.callFrame;
-      const key = `${frame?.functionName || '(anonymous)'} ${frame?.url.split('/').slice(-2).join('/')}:${frame?.lineNumber}`;
-      self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+      const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+      const node = byId.get(profile.samples[i]);
+      self.set(frameName(node), (self.get(frameName(node)) ?? 0) + ms);
+      // Inclusive: every function on the sample's stack, once.
+      const seen = new Set<string>();
+      for (let n = node; n; n = parentOf.get(n.id)) seen.add(frameName(n));
+      for (const key of seen) within.set(key, (within.get(key) ?? 0) + ms);
     }
     console.log(`  ${((gap.to - gap.from) / 1000).toFixed(1)} ms:`);
     for (const [key, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 8))
       console.log(`    ${ms.toFixed(1).padStart(6)} ms  ${key}`);
+    if (process.env.PROFILE_STACKS)
+      for (const [key, ms] of [...within].sort((a, b) => b[1] - a[1]).slice(0, 24))
+        console.log(`    ${ms.toFixed(1).padStart(6)} ms  within ${key}`);
   }
 }

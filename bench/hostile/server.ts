@@ -4,7 +4,7 @@
  * tick written every TICK_MS to /tick for the honest subscriber. Talks to the bench over IPC; exits when told,
  * or when the bench goes away.
  */
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -89,9 +89,22 @@ async function main(): Promise<void> {
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   const reply = (message: unknown) => process.send?.(message);
+  // Under HOSTILE_PROF: when each measure began and every long task (a 1 ms timer's gaps), on the profile's
+  // clock (µs), for reading the profile row by row.
+  const marks = { resets: [] as number[], gaps: [] as { from: number; to: number }[] };
+  const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+  let lastTick = nowUs();
+  const gapTimer = process.env.HOSTILE_PROF
+    ? setInterval(() => {
+        const now = nowUs();
+        if (now - lastTick > 15_000) marks.gaps.push({ from: lastTick, to: now });
+        lastTick = now;
+      }, 1)
+    : undefined;
 
   process.on('message', async (message: Message) => {
     if (message.type === 'reset') {
+      marks.resets.push(nowUs());
       delay.reset();
       gc = { ms: 0, kind: '' };
       reply({ type: 'reset' });
@@ -117,6 +130,7 @@ async function main(): Promise<void> {
       reply({ type: 'history' });
     } else if (message.type === 'exit') {
       ticking = false;
+      clearInterval(gapTimer);
       delay.disable();
       gcObserver.disconnect();
       await Promise.all([braid.close(), ticks.close()]);
@@ -125,6 +139,11 @@ async function main(): Promise<void> {
       await rm(dir, { recursive: true, force: true });
       process.exit(0);
     }
+  });
+  process.on('exit', () => {
+    if (!process.env.HOSTILE_PROF) return;
+    mkdirSync(process.env.HOSTILE_PROF, { recursive: true });
+    writeFileSync(join(process.env.HOSTILE_PROF, `marks.${process.pid}.json`), JSON.stringify(marks));
   });
   process.on('disconnect', () => process.exit(0));
   reply({ type: 'ready', port, pid: process.pid });

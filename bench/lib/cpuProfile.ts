@@ -13,6 +13,7 @@ export interface ProfileEntry {
 export interface CpuProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 export interface CpuProfile {
   nodes: CpuProfileNode[];

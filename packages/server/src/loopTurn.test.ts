@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { countLoopIterations } from '../test/helpers/loopTurns';
 import { LoopTurn } from './loopTurn';
@@ -25,6 +26,26 @@ describe('LoopTurn', () => {
     expect(resumed.map(([turn]) => turn)).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2]);
     const at = resumed.map(([, iteration]) => iteration);
     expect(new Set(at).size).toBe(at.length);
+  });
+
+  it('a turn begun in an I/O callback lets due timers run before its next slice', async () => {
+    const order: string[] = [];
+    await new Promise<void>((done) => {
+      // An fs callback runs in the poll phase, where a plain immediate would run before any timer.
+      readFile(__filename, async () => {
+        const turn = new DueTurn();
+        setTimeout(() => order.push('timer'), 0);
+        // (The timer is due once a millisecond has passed.)
+        for (const start = performance.now(); performance.now() - start < 2; );
+        await turn.pause();
+        order.push('slice');
+        // Resumed from the queue, the next pause takes the next iteration's check phase as before.
+        await turn.pause();
+        order.push('slice');
+        done();
+      });
+    });
+    expect(order).toEqual(['timer', 'slice', 'slice']);
   });
 
   it('does not wait when the turn is not due', async () => {

@@ -41,6 +41,7 @@ export {
   parsePatchesBody,
   serializeUpdate,
   serializeWrite,
+  snapshotFraming,
   type UpdateInput,
   type WireContent,
   type WriteInput,

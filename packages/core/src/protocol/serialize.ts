@@ -71,30 +71,18 @@ const encoder = new TextEncoder();
  * Patches and an update-level Content-Length are never written together.
  */
 export function serializeUpdate(update: UpdateInput): Uint8Array<ArrayBuffer> {
-  const status = update.status ?? 200;
-  if (!Number.isInteger(status) || status < 100 || status > 599) {
-    throw new TypeError(`serializeUpdate: bad status ${status}`);
-  }
   if (update.body !== undefined && update.patches !== undefined) {
     throw new TypeError('serializeUpdate: an update has either body or patches, not both');
   }
-  let head = `HTTP ${status} ${REASONS[status] ?? 'Unknown'}\r\n`;
-  if (update.version?.length) head += `Version: ${formatVersions(update.version)}\r\n`;
-  if (update.parents?.length) head += `Parents: ${formatVersions(update.parents)}\r\n`;
-  head += extraHeaderLines(update.headers, 'serializeUpdate');
-
   const patches = update.patches;
   if (!patches) {
     const body = contentPiece(update.body ?? '');
     const length = pieceLength(body);
-    return new WireBytes()
-      .add(`${head}Content-Length: ${length}\r\n\r\n`)
-      .add(body, length)
-      .add('\r\n\r\n')
-      .bytes();
+    const { head, tail } = snapshotFraming(update, length);
+    return new WireBytes().add(head).add(body, length).add(tail).bytes();
   }
   const out = new WireBytes();
-  let text = `${head}Patches: ${patches.length}\r\n\r\n`;
+  let text = `${updateHead(update)}Patches: ${patches.length}\r\n\r\n`;
   for (const patch of patches) {
     const content = contentPiece(patch.content);
     const length = pieceLength(content);
@@ -102,6 +90,30 @@ export function serializeUpdate(update: UpdateInput): Uint8Array<ArrayBuffer> {
     text = '\r\n\r\n';
   }
   return out.add(text).bytes();
+}
+
+/**
+ * The text around a snapshot body of `bodyLength` bytes in serializeUpdate's layout (`head` ends with the blank
+ * line after Content-Length, `tail` follows the body): for a server that writes a big body into the same
+ * buffer itself, in steps, rather than have it copied.
+ */
+export function snapshotFraming(
+  update: Omit<UpdateInput, 'body' | 'patches'>,
+  bodyLength: number,
+): { head: string; tail: string } {
+  return { head: `${updateHead(update)}Content-Length: ${bodyLength}\r\n\r\n`, tail: '\r\n\r\n' };
+}
+
+/** The status line, Version, Parents and extra headers of an update. */
+function updateHead(update: Omit<UpdateInput, 'body' | 'patches'>): string {
+  const status = update.status ?? 200;
+  if (!Number.isInteger(status) || status < 100 || status > 599) {
+    throw new TypeError(`serializeUpdate: bad status ${status}`);
+  }
+  let head = `HTTP ${status} ${REASONS[status] ?? 'Unknown'}\r\n`;
+  if (update.version?.length) head += `Version: ${formatVersions(update.version)}\r\n`;
+  if (update.parents?.length) head += `Parents: ${formatVersions(update.parents)}\r\n`;
+  return head + extraHeaderLines(update.headers, 'serializeUpdate');
 }
 
 /**

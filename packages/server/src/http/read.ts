@@ -1,5 +1,7 @@
 import { formatVersions, isSubscribeRequest, parseVersions } from '@braid-live/core/protocol';
 import { HttpError, parseOrBadRequest } from '../errors';
+import { jsonBytesInSteps } from '../json/jsonInSteps';
+import { LoopTurn, runInTurns } from '../loopTurn';
 import type { ServerResource } from '../resource/serverResource';
 import type { ServerContext } from '../serverContext';
 import type { IncomingRequest, Responder } from './exchange';
@@ -42,14 +44,22 @@ export async function handleRead(
         `version ${formatVersions(wanted)} is not in the server's history (gone, or never existed)`,
       );
     }
-    sendJson(res, found.version, JSON.stringify(found.value), withBody, 'no-cache');
+    // (An old version is not cached: its JSON is made for this read, in turns, as the head's is.)
+    const json = await runInTurns(jsonBytesInSteps(found.value), new LoopTurn());
+    sendJson(res, found.version, json, withBody, 'no-cache');
     return;
   }
-  await resource.prepareHeadJson();
-  sendJson(res, resource.head.version, resource.headJson(), withBody, 'no-cache');
+  await resource.prepareHeadBytes();
+  sendJson(res, resource.head.version, resource.headBody(), withBody, 'no-cache');
 }
 
-function sendJson(res: Responder, version: string[], json: string, withBody: boolean, cacheControl: string) {
+function sendJson(
+  res: Responder,
+  version: string[],
+  json: Uint8Array | undefined,
+  withBody: boolean,
+  cacheControl: string,
+) {
   const headers: Record<string, string> = {
     'Content-Type': 'application/json',
     'Cache-Control': cacheControl,

@@ -31,7 +31,7 @@ export async function startSubscription(
   const parents = parentsHeader === undefined ? undefined : parseVersionHeader(parentsHeader);
   const heartbeatSeconds = heartbeatPeriod(ctx, header(req, 'heartbeats'));
   // (Not while the subscriber waits: the snapshot it will get is made first, giving the loop back.)
-  await resource.prepareHeadJson(parents);
+  await resource.prepareHeadBytes(parents);
   // (Authorization, loading and the snapshot were async: the server may have closed meanwhile.)
   if (ctx.closed) throw new HttpError(503, 'server is shutting down');
   if (resource.subscriberCount >= ctx.limits.maxSubscribersPerResource) {

@@ -1,12 +1,12 @@
 import { applyJsonPatches, type JsonPatch } from '@braid-live/core/protocol';
 import { carryContentJson, forgetContentJson, rememberContentJson } from '../json/contentJson';
-import { jsonInSteps } from '../json/jsonInSteps';
+import { jsonPiecesInSteps } from '../json/jsonInSteps';
 import { LoopTurn, runInTurns, runNow } from '../loopTurn';
 import type { ServerContext } from '../serverContext';
 import type { StoredResource, VersionRecord } from '../store/types';
 import type { SubscriptionSink } from '../subscriptions/sink';
 import { SubscriberSet } from '../subscriptions/subscriberSet';
-import { snapshotUpdateBytes, versionUpdateBytes } from '../subscriptions/updateBytes';
+import { snapshotUpdateInSteps, versionUpdateBytes } from '../subscriptions/updateBytes';
 import type { HistoryEntry, NativeRequest, ResourceChange, ResourceOptions } from '../types';
 import { jsonSizeOf } from './documentSize';
 import { History, type VersionEntry } from './history';
@@ -58,8 +58,9 @@ export class ServerResource extends StoredResourceBase {
   private readonly subscribers = new SubscriberSet();
   private readonly pages = new HistoryPages();
   /** The head as JSON, made once per version (GET, HEAD, snapshots, resume budget). */
-  private headJsonCache?: { seq: number; json: string; wire?: Uint8Array };
-  private headJsonMaking?: { seq: number; made: Promise<void> };
+  /** The head as a subscription's first update (`wire`) and as a GET's body (`body`, a view into it). */
+  private headBytesCache?: { seq: number; wire: Buffer; body: Buffer };
+  private headBytesMaking?: { seq: number; made: Promise<void> };
 
   constructor(
     path: string,
@@ -88,40 +89,48 @@ export class ServerResource extends StoredResourceBase {
     return { version: this.history.headVersion, value: this.history.headValue };
   }
 
-  headJson(): string {
-    return this.headCache().json;
+  /** The head's JSON as UTF-8 (a GET's body). */
+  headBody(): Uint8Array {
+    return this.headCache().body;
   }
 
   /**
-   * Makes the head's JSON, if a read of the head will need it and it is not made yet, in steps that give the
-   * loop back (JSON.stringify of a 2.8 MB document holds it 25–40 ms in one piece). A GET, or a subscription
-   * (with `parents` when it resumes: then only if its catch-up would be replaced by a snapshot), awaits this
-   * and then answers synchronously. Concurrent reads share one making.
+   * Makes the head's bytes, if a read of the head will need them and they are not made yet, in steps that give
+   * the loop back (JSON.stringify of a 2.8 MB document holds it 25–40 ms in one piece, encoding it as much
+   * again). A GET, or a subscription (with `parents` when it resumes: then only if its catch-up would be
+   * replaced by a snapshot), awaits this and then answers synchronously. Concurrent reads share one making.
    */
-  async prepareHeadJson(parents?: string[]): Promise<void> {
+  async prepareHeadBytes(parents?: string[]): Promise<void> {
     // (A few tries: writes may move the head while it is made; a read then makes the rest at once.)
     for (let tries = 0; tries < 3; tries++) {
       const seq = this.history.headSeq;
-      if (this.headJsonCache?.seq === seq) return;
+      if (this.headBytesCache?.seq === seq) return;
       if (parents?.length) {
         const from = this.history.locate(parents);
         if (from !== undefined && (from === seq || this.catchUpParts(from) !== undefined)) return;
       }
-      if (this.headJsonMaking?.seq !== seq) this.headJsonMaking = { seq, made: this.makeHeadJson(seq) };
-      await this.headJsonMaking.made;
+      if (this.headBytesMaking?.seq !== seq) this.headBytesMaking = { seq, made: this.makeHeadBytes(seq) };
+      await this.headBytesMaking.made;
     }
   }
 
-  private async makeHeadJson(seq: number): Promise<void> {
+  private async makeHeadBytes(seq: number): Promise<void> {
     try {
-      const json = await runInTurns(jsonInSteps(this.history.headValue), new LoopTurn());
-      if (json !== undefined && this.history.headSeq === seq && this.headJsonCache?.seq !== seq) {
-        this.headJsonCache = { seq, json };
+      const made = await runInTurns(this.headBytesInSteps(), new LoopTurn());
+      if (this.history.headSeq === seq && this.headBytesCache?.seq !== seq) {
+        this.headBytesCache = { seq, ...made };
         this.reportResident();
       }
     } finally {
-      if (this.headJsonMaking?.seq === seq) this.headJsonMaking = undefined;
+      if (this.headBytesMaking?.seq === seq) this.headBytesMaking = undefined;
     }
+  }
+
+  /** (Version and value are read once, at the start: a write meanwhile makes the result stale, not wrong.) */
+  private *headBytesInSteps(): Generator<undefined, { wire: Buffer; body: Buffer }> {
+    const version = this.history.headVersion;
+    const json = (yield* jsonPiecesInSteps(this.history.headValue)) ?? [];
+    return yield* snapshotUpdateInSteps(version, json);
   }
 
   /** The value at a version the client names (GET with `Version`), or undefined if it is not in memory. */
@@ -248,7 +257,7 @@ export class ServerResource extends StoredResourceBase {
 
   protected restart(stored: StoredResource | undefined): void {
     this.history = runNow(this.historyInSteps(stored));
-    this.headJsonCache = undefined;
+    this.headBytesCache = undefined;
   }
 
   protected closeStreams(): void {
@@ -371,22 +380,17 @@ export class ServerResource extends StoredResourceBase {
     for (const listener of this.listeners) this.notify(listener, change);
   }
 
-  private headCache(): { seq: number; json: string; wire?: Uint8Array } {
+  private headCache(): { seq: number; wire: Buffer; body: Buffer } {
     const seq = this.history.headSeq;
-    if (this.headJsonCache?.seq !== seq) {
-      this.headJsonCache = { seq, json: JSON.stringify(this.history.headValue) };
+    if (this.headBytesCache?.seq !== seq) {
+      this.headBytesCache = { seq, ...runNow(this.headBytesInSteps()) };
       this.reportResident();
     }
-    return this.headJsonCache;
+    return this.headBytesCache;
   }
 
   private snapshotWire(): Uint8Array {
-    const cache = this.headCache();
-    if (!cache.wire) {
-      cache.wire = snapshotUpdateBytes(this.history.headVersion, cache.json);
-      this.reportResident();
-    }
-    return cache.wire;
+    return this.headCache().wire;
   }
 
   /**
@@ -398,8 +402,8 @@ export class ServerResource extends StoredResourceBase {
     const history = this.history;
     let bytes = jsonSizeOf(history.headValue) + 2 * history.wireBytes;
     if (history.versions.length > 0) bytes += jsonSizeOf(history.root.value);
-    const cache = this.headJsonCache;
-    if (cache?.seq === history.headSeq) bytes += cache.json.length + (cache.wire?.length ?? 0);
+    const cache = this.headBytesCache;
+    if (cache?.seq === history.headSeq) bytes += cache.wire.length;
     return bytes;
   }
 

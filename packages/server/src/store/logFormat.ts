@@ -3,6 +3,7 @@ import { contentJsonInSteps } from '../json/contentJson';
 import { IncrementalJsonParser } from '../json/incrementalJson';
 import { JsonPieces, jsonPiecesInSteps } from '../json/jsonInSteps';
 import { INCREMENTAL_PARSE_BYTES } from '../json/parseContentInTurns';
+import { utf8InSteps } from '../json/utf8InSteps';
 import { type LoopTurn, runInTurns, runNow } from '../loopTurn';
 import { isBase, isVersionRecord } from './recordShape';
 import type { StoredResource, VersionRecord } from './types';
@@ -175,34 +176,25 @@ function encodeFrame(json: string): Buffer {
 }
 
 /**
- * The frame of the JSON text `pieces` (in order), encoded straight into it: each piece is written where it goes,
- * a long one in slices of WRITE_SLICE_CHARS (a step each; a surrogate pair is never split), and the CRC is
+ * The frame of the JSON text `pieces` (in order), encoded straight into it in steps (utf8InSteps), the CRC
  * carried from slice to slice.
  */
 function* encodeFrameInSteps(pieces: readonly string[]): Generator<undefined, Buffer> {
-  let length = 0;
-  for (const piece of pieces) length += Buffer.byteLength(piece, 'utf8');
-  if (length > MAX_PAYLOAD_BYTES) throw new RangeError(`store record too large (${length} bytes)`);
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
-  let at = FRAME_HEADER_BYTES;
   let crc = 0;
-  for (const piece of pieces) {
-    for (let from = 0; from < piece.length; ) {
-      let to = Math.min(piece.length, from + WRITE_SLICE_CHARS);
-      if (to < piece.length && (piece.charCodeAt(to - 1) & 0xfc00) === 0xd800) to--;
-      const written = frame.write(to - from === piece.length ? piece : piece.slice(from, to), at, 'utf8');
-      crc = crc32(frame.subarray(at, at + written), crc);
-      at += written;
-      from = to;
-      if (from < piece.length) yield;
-    }
-  }
-  frame.writeUInt32LE(length, 0);
-  frame.writeUInt32LE(crc, 4);
-  return frame;
+  const { bytes, body } = yield* utf8InSteps(pieces, frameHeaderRoom, '', (slice) => {
+    crc = crc32(slice, crc);
+  });
+  bytes.writeUInt32LE(body.length, 0);
+  bytes.writeUInt32LE(crc, 4);
+  return bytes;
 }
 
-const WRITE_SLICE_CHARS = 1024 * 1024;
+/** Room for a frame's header (written once the CRC is known), if the payload is not too large. */
+function frameHeaderRoom(payloadBytes: number): string {
+  if (payloadBytes > MAX_PAYLOAD_BYTES)
+    throw new RangeError(`store record too large (${payloadBytes} bytes)`);
+  return ' '.repeat(FRAME_HEADER_BYTES);
+}
 
 /** Decodes a whole log file for `path`; see the format notes above for what stops decoding. */
 export function decodeLogFile(bytes: Buffer, path: string): DecodedLog {

@@ -1,5 +1,6 @@
-import { type JsonPatch, type PatchInput, serializeUpdate } from '@braid-live/core/protocol';
+import { type JsonPatch, type PatchInput, serializeUpdate, snapshotFraming } from '@braid-live/core/protocol';
 import { contentJson } from '../json/contentJson';
+import { utf8InSteps } from '../json/utf8InSteps';
 import type { VersionRecord } from '../store/types';
 
 const EMPTY_HEADERS: Record<string, string> = {};
@@ -29,9 +30,17 @@ export function versionUpdateBytes(record: VersionRecord): Uint8Array {
       });
 }
 
-/** The whole document at a version, as the first update of a subscription. */
-export function snapshotUpdateBytes(version: string[], json: string): Uint8Array {
-  return serializeUpdate({ version, headers: EMPTY_HEADERS, body: json });
+/**
+ * The whole document at a version (its JSON as pieces, jsonPiecesInSteps), as the first update of a
+ * subscription, made in steps; `body` is the JSON's bytes within it (what a GET answers: the same memory).
+ */
+export function* snapshotUpdateInSteps(
+  version: string[],
+  json: readonly string[],
+): Generator<undefined, { wire: Buffer; body: Buffer }> {
+  const framing = (length: number) => snapshotFraming({ version, headers: EMPTY_HEADERS }, length);
+  const { bytes, body } = yield* utf8InSteps(json, (length) => framing(length).head, framing(0).tail);
+  return { wire: bytes, body };
 }
 
 function toWirePatch(patch: JsonPatch): PatchInput {
