@@ -41,7 +41,16 @@ interface Row {
 async function main(): Promise<void> {
   const server = await HostileServer.start(join(BENCH_DIR, 'hostile', 'server.ts'));
   const rows: Row[] = [];
+  // HOSTILE_ROWS=<regex>: only the rows whose name matches (to look at one row; the setup still runs).
+  const only = process.env.HOSTILE_ROWS ? new RegExp(process.env.HOSTILE_ROWS) : undefined;
+  const none: Measured = {
+    answer: 'skipped',
+    ...{ ms: 0, maxDelayMs: 0, maxGcMs: 0, gcKind: '', tickGapMs: 0 },
+    ...{ rssBeforeMiB: 0, rssAfterMiB: 0, openFiles: 0 },
+  };
+  const skipped: Row = { name: '', hostile: none, baseline: none };
   const row = async (name: string, hostile: () => Promise<string>, baseline: () => Promise<string>) => {
+    if (only && !only.test(name)) return { ...skipped, name };
     const measured: Row = {
       name,
       hostile: await server.measure(hostile),
@@ -126,10 +135,14 @@ async function main(): Promise<void> {
     );
     largestRow.note = `RSS ${largestRow.hostile.rssBeforeMiB.toFixed(0)} → ${largestRow.hostile.rssAfterMiB.toFixed(0)} MiB`;
 
-    const fault = await server.ask<{ injected: boolean }>({ type: 'fault' }, 'fault');
+    const faultName = 'one injected ENOSPC on fsync, then the next write';
+    const fault =
+      only?.test(faultName) === false
+        ? { injected: false }
+        : await server.ask<{ injected: boolean }>({ type: 'fault' }, 'fault');
     if (fault.injected) {
       const faultRow = await row(
-        'one injected ENOSPC on fsync, then the next write',
+        faultName,
         async () => {
           const first = await server.put('/enospc', [{ range: '.items[-0:-0]', content: [1] }]);
           const next = await server.put('/enospc', [{ range: '.items[-0:-0]', content: [2] }]);

@@ -211,6 +211,44 @@ describe('writes', () => {
     expect((await braid.get('/doc')).value).toEqual({});
   });
 
+  it('a body arriving in many pieces is applied whole: chunked, and with a Content-Length', async () => {
+    const { port, braid } = await start();
+    // 300 KB of JSON with two-byte characters, sent in 1000-byte writes (a piece may end inside a character).
+    const title = 'é-'.repeat(100_000);
+    const body = Buffer.from(JSON.stringify(title));
+    for (const chunked of [true, false]) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          {
+            method: 'PUT',
+            host: '127.0.0.1',
+            port,
+            path: '/doc',
+            headers: {
+              'Content-Range': 'json .title',
+              ...(chunked ? {} : { 'Content-Length': String(body.length) }),
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        void (async () => {
+          for (let at = 0; at < body.length; at += 1000) {
+            req.write(body.subarray(at, at + 1000));
+            if (at % 50_000 === 0) await sleep(1);
+          }
+          req.end();
+        })();
+      });
+      expect(status).toBe(200);
+      expect(((await braid.get('/doc')).value as { title: string }).title).toBe(title);
+      await braid.patch('/doc', (d: { title: string }) => void (d.title = ''));
+    }
+  });
+
   it('a patch that does not apply to its own Parents is a 400, and nothing changes', async () => {
     const { port, braid } = await start();
     const res = await rawRequest(

@@ -29,7 +29,7 @@ export function readNodeBody(
   if (busy) return Promise.reject(busy);
 
   return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const body = new BodyBuffer(Number.isSafeInteger(declared) && declared! >= 0 ? declared : undefined);
     let received = 0;
     let settled = false;
 
@@ -46,14 +46,14 @@ export function readNodeBody(
       if (error) reject(error);
       // Fewer bytes than declared, and yet the stream ended: someone else took the rest.
       else if (declared !== undefined && received !== declared) reject(bodyShort(received, declared));
-      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
+      else resolve(body.bytes());
     };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
       if (received > limits.maxBytes) return finish(bodyTooLarge(limits.maxBytes, 'more'));
       const busy = reservation.cover(received);
       if (busy) return finish(busy);
-      chunks.push(chunk);
+      body.add(chunk);
     };
     const onEnd = () => finish(undefined);
     const onGone = () => finish(bodyEndedEarly());
@@ -82,3 +82,34 @@ function consumedBy(req: BraidRequest): string | undefined {
   if (req.readableEnded) return 'the request stream had already ended';
   return undefined;
 }
+
+/**
+ * A body's bytes, copied into place as they arrive: into one buffer of the declared Content-Length (its memory
+ * is reserved against the bodies in flight already, and only touched as it is written), else into one that
+ * doubles. Joining the chunks at the end instead was a copy of the whole body in one piece (4 MiB: 10–20 ms
+ * here, the loop held).
+ */
+class BodyBuffer {
+  private buffer: Buffer;
+  private length = 0;
+
+  constructor(declared: number | undefined) {
+    this.buffer = Buffer.allocUnsafe(declared ?? INITIAL_CHUNKED_BYTES);
+  }
+
+  add(chunk: Buffer): void {
+    if (this.length + chunk.length > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.length + chunk.length));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    chunk.copy(this.buffer, this.length);
+    this.length += chunk.length;
+  }
+
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+}
+
+const INITIAL_CHUNKED_BYTES = 64 * 1024;

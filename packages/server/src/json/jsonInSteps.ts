@@ -41,7 +41,10 @@ export function* jsonBytesInSteps(value: unknown): Generator<undefined, Buffer |
   return (yield* utf8InSteps(pieces)).bytes;
 }
 
-/** JSON text in pieces: small ones joined as they come, a big one kept as its own piece. */
+/**
+ * JSON text in pieces: small ones joined as they come into pieces of about BIG_PIECE_CHARS (not into one rope of
+ * the whole text, which the first reader would flatten in one piece), a big one kept as its own piece.
+ */
 export class JsonPieces {
   private readonly pieces: string[] = [];
   constructor(private text = '') {}
@@ -49,6 +52,10 @@ export class JsonPieces {
   add(json: string): void {
     if (json.length < BIG_PIECE_CHARS) {
       this.text += json;
+      if (this.text.length >= BIG_PIECE_CHARS) {
+        this.pieces.push(this.text);
+        this.text = '';
+      }
       return;
     }
     if (this.text) this.pieces.push(this.text);

@@ -11,8 +11,17 @@ export function* utf8InSteps(
   tail = '',
   onBody?: (bytes: Buffer) => void,
 ): Generator<undefined, { bytes: Buffer; body: Buffer }> {
+  // (Counted in steps too: counting flattens a piece that is a rope, and reads every char of it.)
   let bodyLength = 0;
-  for (const piece of pieces) bodyLength += Buffer.byteLength(piece, 'utf8');
+  let counted = 0;
+  for (const piece of pieces) {
+    bodyLength += Buffer.byteLength(piece, 'utf8');
+    counted += piece.length;
+    if (counted >= SLICE_CHARS) {
+      counted = 0;
+      yield;
+    }
+  }
   const headText = head(bodyLength);
   const bodyStart = Buffer.byteLength(headText, 'utf8');
   const bytes = Buffer.allocUnsafe(bodyStart + bodyLength + Buffer.byteLength(tail, 'utf8'));

@@ -97,6 +97,15 @@ describe('jsonPiecesInSteps', () => {
     expect(runNow(jsonPiecesInSteps(undefined))).toBeUndefined();
   });
 
+  it('joins small pieces into pieces of about 64 KiB, not into one text (a rope its reader would flatten)', () => {
+    const items = Array.from({ length: 200_000 }, () => ({ done: false }));
+    jsonSizeOf({ items });
+    const pieces = runNow(jsonPiecesInSteps({ items }))!;
+    expect(pieces.join('')).toBe(JSON.stringify({ items }));
+    expect(pieces.length).toBeGreaterThan(30);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(2 * 64 * 1024);
+  });
+
   it('slices a long string without changing its escapes: a pair at a slice edge, lone surrogates, quotes', () => {
     const edge = 256 * 1024;
     // A pair straddles the first slice edge; lone surrogates, quotes and control characters elsewhere.
