@@ -1,10 +1,13 @@
 // Issue 10 point 1 (every state has a version, the initial one included) and point 2's server half (a retry is
 // told from another write under a taken Version, across restarts too), through HTTP on 127.0.0.1.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fileStore, memoryStore } from '../src/index';
+import { runNow } from '../src/loopTurn';
+import { initialVersionIdInSteps } from '../src/resource/versionIds';
 import type { BraidServerOptions } from '../src/types';
 import { rawRequest, request } from './helpers/rawHttp';
 import { RawSubscriber } from './helpers/rawSubscriber';
@@ -131,5 +134,29 @@ describe('a retry is told from another write under a taken Version', () => {
     expect(other.text).toMatch(/^version taken/);
     expect((await second.braid.get('/doc')).value).toEqual({ n: 1, list: [] });
     expect(await second.braid.history('/doc')).toHaveLength(1);
+  });
+});
+
+describe('the initial version id of a big initial value', () => {
+  it('is SHA-256 over the path and the JSON, made and hashed in steps', () => {
+    const value = {
+      items: Array.from({ length: 50_000 }, (_, i) => ({ i, s: 'é😀' })),
+      long: `${'a'.repeat(300_000)}😀\ud800`,
+    };
+    const expected = `init-${createHash('sha256')
+      .update('/big')
+      .update('\0')
+      .update(JSON.stringify(value))
+      .digest('base64url')
+      .slice(0, 16)}`;
+    const steps = initialVersionIdInSteps('/big', value);
+    let pauses = 0;
+    let next = steps.next();
+    for (; !next.done; next = steps.next()) pauses++;
+    expect(next.value).toBe(expected);
+    expect(pauses).toBeGreaterThan(5);
+    expect(runNow(initialVersionIdInSteps('/n', 5))).toBe(
+      `init-${createHash('sha256').update('/n').update('\0').update('5').digest('base64url').slice(0, 16)}`,
+    );
   });
 });

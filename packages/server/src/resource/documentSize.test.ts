@@ -1,6 +1,7 @@
 import { applyJsonPatches } from '@braid-live/core/protocol';
 import { describe, expect, it } from 'vitest';
-import { jsonSizeOf } from './documentSize';
+import { runNow } from '../loopTurn';
+import { jsonSizeInSteps, jsonSizeOf, measuredJsonSize } from './documentSize';
 import { estimateWriteCost, SLOT_WORK } from './writeBudget';
 
 describe('jsonSizeOf', () => {
@@ -76,5 +77,38 @@ describe('estimateWriteCost', () => {
     const cost = estimateWriteCost([{ range: '.deep', content: { x: 'abc' } }], head);
     expect(cost.bytes).toBe('.deep'.length + JSON.stringify({ x: 'abc' }).length);
     expect(cost.patches).toBe(1);
+  });
+});
+
+describe('jsonSizeInSteps', () => {
+  /** Drives the steps, counting the places it offered to pause. */
+  const inSteps = (value: unknown) => {
+    const steps = jsonSizeInSteps(value);
+    let pauses = 0;
+    for (let next = steps.next(); ; next = steps.next()) {
+      if (next.done) return { size: next.value, pauses };
+      pauses++;
+    }
+  };
+
+  it('measures what jsonSizeOf measures, in steps for a big value, and remembers it', () => {
+    const make = () => ({
+      items: Array.from({ length: 100_000 }, (_, i) => ({ done: i % 2 === 0, tags: ['a', i] })),
+      numbers: Array.from({ length: 50_000 }, (_, i) => i * 1.5),
+      wide: Object.fromEntries(Array.from({ length: 40_000 }, (_, i) => [`k${i}`, i])),
+      nested: [[Array.from({ length: 30_000 }, () => 'x')]],
+      skipped: undefined,
+    });
+    const value = make();
+    const { size, pauses } = inSteps(value);
+    expect(size).toBe(jsonSizeOf(make()));
+    expect(size).toBe(JSON.stringify(value).length);
+    expect(pauses).toBeGreaterThan(10);
+    // Remembered: measuring again is a lookup, the big members too.
+    expect(measuredJsonSize(value)).toBe(size);
+    expect(measuredJsonSize(value.items)).toBe(JSON.stringify(value.items).length);
+    expect(inSteps(value).pauses).toBe(0);
+    expect(runNow(jsonSizeInSteps([1, 'a', null]))).toBe(JSON.stringify([1, 'a', null]).length);
+    expect(runNow(jsonSizeInSteps('abc'))).toBe(5);
   });
 });

@@ -75,6 +75,50 @@ function containerSize(container: object): number {
   return size;
 }
 
+/**
+ * jsonSizeOf in steps, for a value nobody measured yet (an app's big initial value, on its first load: 200,000
+ * items took ~50 ms in one piece): the members of a big container are measured one by one, each wide array
+ * among them in steps of its own, with a yield every STEP_VALUES values. It remembers what jsonSizeOf would,
+ * so the measures that follow are cached. (An object member is measured in one piece: its width is not known
+ * before its keys are listed.)
+ */
+export function* jsonSizeInSteps(value: unknown): Generator<undefined, number> {
+  if (typeof value !== 'object' || value === null) return jsonSizeOf(value);
+  const cached = measured.get(value);
+  if (cached !== undefined) return cached;
+  const before = visits;
+  let size = 2;
+  let members = 0;
+  // Work since the last yield: the members here, and the values their measures visited.
+  let stepStart = visits;
+  let stepMembers = 0;
+  const sizeOf = (item: unknown) =>
+    Array.isArray(item) && item.length >= WIDE_ARRAY ? undefined : jsonSizeOf(item);
+  const keys = Array.isArray(value) ? undefined : Object.keys(value);
+  const count = keys ? keys.length : (value as unknown[]).length;
+  for (let i = 0; i < count; i++) {
+    const key = keys?.[i];
+    const item = key === undefined ? (value as unknown[])[i] : (value as Record<string, unknown>)[key];
+    if (key !== undefined && item === undefined) continue;
+    const itemSize = sizeOf(item) ?? (yield* jsonSizeInSteps(item));
+    size += key === undefined ? itemSize : key.length + 3 + itemSize; // "key":
+    members++;
+    if (++stepMembers + visits - stepStart >= STEP_VALUES) {
+      stepMembers = 0;
+      stepStart = visits;
+      yield;
+    }
+  }
+  if (members > 1) size += members - 1;
+  visits += members + 1;
+  if (visits - before >= CACHE_MIN_VISITS) measured.set(value, size);
+  return size;
+}
+
+/** Values measured between two yields of jsonSizeInSteps (~1 ms here). */
+const STEP_VALUES = 16 * 1024;
+const WIDE_ARRAY = 256;
+
 /** `String(n).length` without making the string for integers (a document of numbers has many). */
 function numberSize(n: number): number {
   if (!Number.isFinite(n)) return 4; // null
