@@ -26,15 +26,22 @@ export function* utf8InSteps(
   const bodyStart = Buffer.byteLength(headText, 'utf8');
   const bytes = Buffer.allocUnsafe(bodyStart + bodyLength + Buffer.byteLength(tail, 'utf8'));
   let at = bytes.write(headText, 0, 'utf8');
+  // Chars written since the last yield: many small pieces count as one long one.
+  let sinceYield = 0;
   for (const piece of pieces) {
     for (let from = 0; from < piece.length; ) {
-      let to = Math.min(piece.length, from + SLICE_CHARS);
+      if (sinceYield >= SLICE_CHARS) {
+        sinceYield = 0;
+        yield;
+      }
+      let to = Math.min(piece.length, from + SLICE_CHARS - sinceYield);
       if (to < piece.length && (piece.charCodeAt(to - 1) & 0xfc00) === 0xd800) to--;
+      if (to <= from) to = Math.min(piece.length, from + 2); // (a pair alone at a slice end: written whole)
       const written = bytes.write(to - from === piece.length ? piece : piece.slice(from, to), at, 'utf8');
       onBody?.(bytes.subarray(at, at + written));
       at += written;
+      sinceYield += to - from;
       from = to;
-      if (from < piece.length) yield;
     }
   }
   bytes.write(tail, at, 'utf8');

@@ -26,4 +26,12 @@ describe('utf8InSteps', () => {
     // Once counting the long piece's bytes, twice between its three slices.
     expect(pauses).toBe(3);
   });
+
+  it('gives the loop back within a run of small pieces too, without splitting a pair', () => {
+    // 64 pieces of 64 Ki chars (4 Mi chars), each ending in a pair where a slice may end.
+    const pieces = Array.from({ length: 64 }, (_, i) => `${String(i % 10).repeat(64 * 1024 - 2)}😀`);
+    const { body, pauses } = run(pieces, () => '', '');
+    expect(body.toString('utf8')).toBe(pieces.join(''));
+    expect(pauses).toBeGreaterThanOrEqual(6);
+  });
 });
