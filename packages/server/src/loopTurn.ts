@@ -43,7 +43,12 @@ function waitForTurn(afterIo: boolean): Promise<void> {
 }
 
 export class LoopTurn {
-  private started = performance.now();
+  private started: number;
+
+  /** `due`: the turn gives the loop back at its first pause (its caller's own turn may just have run long). */
+  constructor(due = false) {
+    this.started = due ? Number.NEGATIVE_INFINITY : performance.now();
+  }
   /** Whether the turn goes on from a resume of the queue (in the check phase), not from I/O. */
   private resumedByQueue = false;
 

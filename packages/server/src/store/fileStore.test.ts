@@ -46,6 +46,48 @@ describe('fileStore round trip', () => {
     expect(reopened.logSize('/api/doc')).toBe(frameBytes(records));
   });
 
+  it('a big record (encoded in turns) keeps its place: appends and a compaction around it keep their order', async () => {
+    const big: VersionRecord = {
+      ...sampleRecord(4),
+      version: 'big',
+      patches: [{ range: '.s', content: `${'b'.repeat(3 * 1024 * 1024)}🌍` }],
+    };
+    const store = openStore();
+    const before = store.append('/api/doc', sampleRecord(0));
+    const appended = store.append('/api/doc', big);
+    const after = store.append('/api/doc', sampleRecord(1));
+    // Called after the three appends: it replaces them; the append after it follows it.
+    const compacted = store.compact('/api/doc', { records: [sampleRecord(0), big, sampleRecord(1)] });
+    const last = store.append('/api/doc', sampleRecord(2));
+    await Promise.all([before, appended, after, compacted, last]);
+    await store.close();
+
+    const loaded = await openStore().load('/api/doc');
+    expect(loaded!.records.map((r) => r.version)).toEqual(['v-0', 'big', 'v-1', 'v-2']);
+    expect(loaded!.records[1]).toStrictEqual(big);
+  });
+
+  it('a big record that cannot be stored fails alone', async () => {
+    const store = openStore();
+    // (Its first patch is encoded in turns; the second cannot be: JSON has no BigInt.)
+    const bad = {
+      ...sampleRecord(4),
+      version: 'bad',
+      patches: [
+        { range: '.s', content: 'b'.repeat(2 * 1024 * 1024) },
+        { range: '.f', content: 1n },
+      ],
+    } as unknown as VersionRecord;
+    const results = await Promise.allSettled([
+      store.append('/api/doc', sampleRecord(0)),
+      store.append('/api/doc', bad),
+      store.append('/api/doc', sampleRecord(1)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    await store.close();
+    expect((await openStore().load('/api/doc'))!.records.map((r) => r.version)).toEqual(['v-0', 'v-1']);
+  });
+
   it('keeps the fields another kind of resource adds to its records (a text record: events, transformed), appended and compacted', async () => {
     const text = { ...sampleRecord(1), events: 3, transformed: true } as VersionRecord;
     const store = openStore();

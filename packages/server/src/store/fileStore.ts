@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { LoopTurn } from '../loopTurn';
+import { LoopTurn, runInTurns } from '../loopTurn';
 import { CommitQueue } from './commitQueue';
 import { ensureDirectory, removeTempFiles, Syncer } from './durableFiles';
-import { encodeLogFileInTurns, encodeVersionFrame } from './logFormat';
+import { encodeLogFileInTurns, versionFrameInSteps } from './logFormat';
 import { OpenFiles } from './openFiles';
 import { resourceFileName } from './resourceFileName';
 import { type LogRepair, ResourceLog } from './resourceLog';
@@ -77,7 +77,10 @@ export function fileStore(dir: string, options: FileStoreOptions = {}): FileStor
   const syncer = new Syncer(options.fsync ?? true, options.fs ?? nodeStoreFs);
   const onRepair = options.onRepair ?? warnRepair;
   const openFiles = new OpenFiles(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES);
-  const resources = new Map<string, { log: ResourceLog; queue: CommitQueue<Buffer> }>();
+  const resources = new Map<
+    string,
+    { log: ResourceLog; queue: CommitQueue<Buffer>; writeFrames: (frames: Buffer[]) => Promise<void> }
+  >();
   /** Logs of released paths, closing (close() waits for them). */
   const releasing = new Set<Promise<void>>();
   const counts = { appends: 0, batches: 0, largestBatch: 0, compactions: 0 };
@@ -91,14 +94,14 @@ export function fileStore(dir: string, options: FileStoreOptions = {}): FileStor
     let entry = resources.get(path);
     if (!entry) {
       const log = new ResourceLog(root, resourceFileName(path), path, syncer, openFiles, onRepair);
-      const queue = new CommitQueue<Buffer>(async (frames) => {
+      const writeFrames = async (frames: Buffer[]) => {
         await ready;
         await log.append(frames);
         counts.appends += frames.length;
         counts.batches++;
         counts.largestBatch = Math.max(counts.largestBatch, frames.length);
-      });
-      entry = { log, queue };
+      };
+      entry = { log, queue: new CommitQueue<Buffer>(writeFrames), writeFrames };
       resources.set(path, entry);
     }
     return entry;
@@ -123,8 +126,17 @@ export function fileStore(dir: string, options: FileStoreOptions = {}): FileStor
     append(path: string, record: VersionRecord): Promise<void> {
       try {
         checkOpen(path);
+        const { queue, writeFrames } = resource(path);
         // Encoded now, in the caller's turn: a record that cannot be stored fails alone, not its batch.
-        return resource(path).queue.append(encodeVersionFrame(record));
+        const steps = versionFrameInSteps(record);
+        const first = steps.next();
+        if (first.done) return queue.append(first.value);
+        // A big record (its frame would hold the loop): encoded in turns, from now on, and written in its own
+        // place in the queue (alone: its failure is its own too).
+        const turn = new LoopTurn(true);
+        const frame = turn.pause().then(() => runInTurns(steps, turn));
+        frame.catch(() => {}); // (reported by the append)
+        return queue.exclusive(async () => writeFrames([await frame]));
       } catch (error) {
         return Promise.reject(error);
       }

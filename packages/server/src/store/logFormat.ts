@@ -121,7 +121,15 @@ function* logFileParts(path: string, state: StoredResource): Generator<Buffer | 
  * contents' JSON is the text the write made once (json/contentJson.ts).
  */
 export function encodeVersionFrame(record: VersionRecord): Buffer {
-  return runNow(encodeFrameInSteps(runNow(versionFramePieces(record))));
+  return runNow(versionFrameInSteps(record));
+}
+
+/**
+ * encodeVersionFrame in steps: a big record's frame (4 MiB: 15–20 ms) is written a slice at a time. Its first
+ * step checks the record, so a record that cannot be stored throws before the first yield.
+ */
+export function* versionFrameInSteps(record: VersionRecord): Generator<undefined, Buffer> {
+  return yield* encodeFrameInSteps(yield* versionFramePieces(record));
 }
 
 /**
