@@ -26,8 +26,27 @@ export class MultiplexedSink implements SubscriptionSink {
     this.mux.writeFrame(this.id, Buffer.from(`${head}\r\n`, 'latin1'), true);
   }
 
-  writeInitial(bytes: Uint8Array): void {
-    if (!this.isClosed) this.mux.writeFrame(this.id, bytes, true);
+  writeInitial(bytes: Uint8Array | readonly Uint8Array[]): void {
+    if (this.isClosed) return;
+    if (bytes instanceof Uint8Array) {
+      this.mux.writeFrame(this.id, bytes, true);
+      return;
+    }
+    // Small parts joined into frames of up to FRAME_JOIN_BYTES (a catch-up of many small versions is not a
+    // frame each); a big part is a frame of its own, not copied.
+    let run: Uint8Array[] = [];
+    let runBytes = 0;
+    const flush = () => {
+      if (run.length > 0) this.mux.writeFrame(this.id, run.length === 1 ? run[0] : Buffer.concat(run), true);
+      run = [];
+      runBytes = 0;
+    };
+    for (const part of bytes) {
+      if (runBytes + part.length > FRAME_JOIN_BYTES) flush();
+      run.push(part);
+      runBytes += part.length;
+    }
+    flush();
   }
 
   write(bytes: Uint8Array): boolean {
@@ -55,3 +74,5 @@ export class MultiplexedSink implements SubscriptionSink {
     for (const listener of this.listeners.splice(0)) listener();
   }
 }
+
+const FRAME_JOIN_BYTES = 64 * 1024;

@@ -11,9 +11,10 @@ export interface SubscriptionSink {
   write(bytes: Uint8Array): boolean;
   /**
    * Sends the subscription's first burst (snapshot or catch-up). Never refused for size: the slow-reader limit
-   * applies on top of it, so a document bigger than the limit still reaches a reader that keeps up.
+   * applies on top of it, so a document bigger than the limit still reaches a reader that keeps up. Several
+   * parts (a catch-up's versions) go out in order without being joined into one copy first.
    */
-  writeInitial(bytes: Uint8Array): void;
+  writeInitial(bytes: Uint8Array | readonly Uint8Array[]): void;
   /** Ends the stream (server shutdown, resource gone). */
   close(): void;
   /** Registers a listener called once when the sink closes for any reason. */

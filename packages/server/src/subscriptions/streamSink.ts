@@ -33,10 +33,14 @@ export class StreamSink implements SubscriptionSink {
   }
 
   /** The first burst (snapshot or catch-up): always written, and allowed on top of the limit. */
-  writeInitial(bytes: Uint8Array): void {
+  writeInitial(bytes: Uint8Array | readonly Uint8Array[]): void {
     if (this.isClosed) return;
-    this.allowance = this.maxBufferedBytes + bytes.length;
-    this.send(bytes);
+    const parts = bytes instanceof Uint8Array ? [bytes] : bytes;
+    let length = 0;
+    for (const part of parts) length += part.length;
+    this.allowance = this.maxBufferedBytes + length;
+    // (Sent in one tick: the parts after the first are corked into one socket write.)
+    for (const part of parts) this.send(part);
   }
 
   write(bytes: Uint8Array): boolean {
