@@ -84,6 +84,11 @@ const requests: Record<string, (i: number) => Promise<number>> = {
   splices,
   keys,
   largest: (i) => largest[i % largest.length](),
+  // Four of the largest writes at once, from four connections.
+  parallel: async (i) => {
+    const statuses = await Promise.all([0, 1, 2, 3].map((k) => largest[(4 * i + k) % largest.length]()));
+    return Math.max(...statuses);
+  },
   eight,
   items: (i) => all[i & 1](),
 };
@@ -97,6 +102,7 @@ const paths: Record<string, string> = {
   splices: '/text',
   keys: '/keys',
   largest: '/big/l1',
+  parallel: '/big/l1',
   eight: '/big/0',
   items: '/items',
 };

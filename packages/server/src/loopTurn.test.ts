@@ -48,6 +48,33 @@ describe('LoopTurn', () => {
     expect(order).toEqual(['timer', 'slice', 'slice']);
   });
 
+  it('queueBeforeBigStep: big steps begun in one I/O callback each get a loop iteration of their own', async () => {
+    const order: string[] = [];
+    const iterations = countLoopIterations();
+    const at: number[] = [];
+    await new Promise<void>((done) => {
+      readFile(__filename, async () => {
+        setTimeout(() => order.push('timer'), 0);
+        for (const start = performance.now(); performance.now() - start < 2; );
+        // Two bodies ended in this poll phase; neither turn is due, both are about to decode 4 MiB.
+        const steps = ['a', 'b'].map(async (name) => {
+          const turn = new LoopTurn();
+          await turn.queueBeforeBigStep();
+          order.push(name);
+          at.push(iterations.count);
+          // Resumed by the queue and not due: the step goes on at once.
+          await turn.queueBeforeBigStep();
+          order.push(`${name} again`);
+        });
+        await Promise.all(steps);
+        done();
+      });
+    });
+    iterations.stop();
+    expect(order).toEqual(['timer', 'a', 'a again', 'b', 'b again']);
+    expect(at[1]).toBeGreaterThan(at[0]);
+  });
+
   it('does not wait when the turn is not due', async () => {
     const turn = new LoopTurn();
     let other = false;
