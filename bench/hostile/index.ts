@@ -135,6 +135,21 @@ async function main(): Promise<void> {
     );
     largestRow.note = `RSS ${largestRow.hostile.rssBeforeMiB.toFixed(0)} → ${largestRow.hostile.rssAfterMiB.toFixed(0)} MiB`;
 
+    // Not in the issue's table: the same largest write from 4 connections at once (their bodies end together).
+    const writeAtOnce = Array.from({ length: 4 }, (_, i) =>
+      server.prepare(`/huge/p${i}`, [{ range: '.s', content: largest }]),
+    );
+    await row(
+      '4 of the largest writes at once (4 connections)',
+      async () => summarize(await Promise.all(writeAtOnce.map((write) => write()))),
+      async () =>
+        summarize(
+          await Promise.all(
+            [0, 1, 2, 3].map(() => server.put('/plain/big4', [{ range: '.s[-0:-0]', content: 'x' }])),
+          ),
+        ),
+    );
+
     const faultName = 'one injected ENOSPC on fsync, then the next write';
     const fault =
       only?.test(faultName) === false
