@@ -28,8 +28,9 @@ export class MultiplexedSink implements SubscriptionSink {
 
   writeInitial(bytes: Uint8Array | readonly Uint8Array[]): void {
     if (this.isClosed) return;
-    if (bytes instanceof Uint8Array) {
-      this.mux.writeFrame(this.id, bytes, true);
+    // (Array.isArray, not instanceof Uint8Array: bytes may come from another realm's Uint8Array, jsdom's.)
+    if (!Array.isArray(bytes)) {
+      this.mux.writeFrame(this.id, bytes as Uint8Array, true);
       return;
     }
     // Small parts joined into frames of up to FRAME_JOIN_BYTES (a catch-up of many small versions is not a
@@ -41,7 +42,7 @@ export class MultiplexedSink implements SubscriptionSink {
       run = [];
       runBytes = 0;
     };
-    for (const part of bytes) {
+    for (const part of bytes as readonly Uint8Array[]) {
       if (runBytes + part.length > FRAME_JOIN_BYTES) flush();
       run.push(part);
       runBytes += part.length;

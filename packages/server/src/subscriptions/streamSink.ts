@@ -35,7 +35,8 @@ export class StreamSink implements SubscriptionSink {
   /** The first burst (snapshot or catch-up): always written, and allowed on top of the limit. */
   writeInitial(bytes: Uint8Array | readonly Uint8Array[]): void {
     if (this.isClosed) return;
-    const parts = bytes instanceof Uint8Array ? [bytes] : bytes;
+    // (Array.isArray, not instanceof Uint8Array: bytes may come from another realm's Uint8Array, jsdom's.)
+    const parts = Array.isArray(bytes) ? bytes : [bytes as Uint8Array];
     let length = 0;
     for (const part of parts) length += part.length;
     this.allowance = this.maxBufferedBytes + length;
