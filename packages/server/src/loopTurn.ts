@@ -43,12 +43,7 @@ function waitForTurn(afterIo: boolean): Promise<void> {
 }
 
 export class LoopTurn {
-  private started: number;
-
-  /** `due`: the turn gives the loop back at its first pause (its caller's own turn may just have run long). */
-  constructor(due = false) {
-    this.started = due ? Number.NEGATIVE_INFINITY : performance.now();
-  }
+  private started = performance.now();
   /** Whether the turn goes on from a resume of the queue (in the check phase), not from I/O. */
   private resumedByQueue = false;
 
@@ -70,14 +65,15 @@ export class LoopTurn {
    */
   async queueBeforeBigStep(): Promise<void> {
     if (this.resumedByQueue && !this.due) return;
-    await waitForTurn(!this.resumedByQueue);
-    this.resumedByQueue = true;
-    this.started = performance.now();
+    await this.giveBack();
   }
 
   /** Gives the loop back when the turn is due (a macrotask: timers and I/O run), else resolves at once. */
   async pause(): Promise<void> {
-    if (!this.due) return;
+    if (this.due) await this.giveBack();
+  }
+
+  private async giveBack(): Promise<void> {
     await waitForTurn(!this.resumedByQueue);
     this.resumedByQueue = true;
     this.started = performance.now();

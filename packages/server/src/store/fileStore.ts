@@ -133,8 +133,9 @@ export function fileStore(dir: string, options: FileStoreOptions = {}): FileStor
         if (first.done) return queue.append(first.value);
         // A big record (its frame would hold the loop): encoded in turns, from now on, and written in its own
         // place in the queue (alone: its failure is its own too).
-        const turn = new LoopTurn(true);
-        const frame = turn.pause().then(() => runInTurns(steps, turn));
+        // (In a turn of the queue from the start: the caller's own turn may just have run long.)
+        const turn = new LoopTurn();
+        const frame = turn.queueBeforeBigStep().then(() => runInTurns(steps, turn));
         frame.catch(() => {}); // (reported by the append)
         return queue.exclusive(async () => writeFrames([await frame]));
       } catch (error) {
