@@ -22,7 +22,7 @@ const MAX_GAP_MS = MAX_DELAY_MS + 2 * TICK_MS;
 const MiB = 2 ** 20;
 
 interface ClientMessage {
-  type: 'ready' | 'start' | 'done';
+  type: 'ready' | 'prepared' | 'done';
   answer?: string;
   setMs?: number;
   immerMs?: number;
@@ -192,10 +192,12 @@ async function main(): Promise<void> {
       const stop = plainRes.subscribe(() => {});
       await plainRes.ready;
       let report: ClientMessage | undefined;
+      app.send({ type: 'prepare', origin: server.origin, path: '/items' });
+      await app.next((m) => m.type === 'prepared', 300_000);
       const clientRow = await row(
         'client recipe touching 200,000 items',
         async () => {
-          app.send({ type: 'run', origin: server.origin, path: '/items' });
+          app.send({ type: 'run' });
           report = await app.next((m) => m.type === 'done', 300_000);
           return report.answer ?? '';
         },

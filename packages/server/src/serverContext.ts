@@ -1,7 +1,8 @@
 import { BodyBytesInFlight } from './bodyBytesInFlight';
+import { DiscardRate } from './discardRate';
 import { HttpError } from './errors';
 import { type ResolvedCors, resolveCors } from './http/cors';
-import type { ShutdownRegistry } from './http/exchange';
+import type { DiscardLimits, ShutdownRegistry } from './http/exchange';
 import { type BraidLimits, resolveLimits } from './limits';
 import { MultiplexerRegistry } from './multiplex/multiplexRoutes';
 import { ResourceRegistry } from './resource/registry';
@@ -22,6 +23,7 @@ export class ServerContext {
   readonly subscriptionFraming: 'close' | 'chunked';
   readonly registry: ResourceRegistry;
   readonly bodiesInFlight: BodyBytesInFlight;
+  readonly discardLimits: DiscardLimits;
   readonly heartbeats = new HeartbeatTimers();
   readonly multiplexers = new MultiplexerRegistry();
   readonly sinkStats: SinkStats = { cutOffs: 0, peakBufferedBytes: 0 };
@@ -42,6 +44,10 @@ export class ServerContext {
       options.onError ?? ((error, context) => console.error(`braid-live server: ${context}:`, error));
     this.registry = new ResourceRegistry(this, this.limits.maxLoadedResources);
     this.bodiesInFlight = new BodyBytesInFlight(this.limits.maxBodyBytesInFlight);
+    this.discardLimits = {
+      timeoutMs: this.limits.bodyTimeoutMs,
+      rate: new DiscardRate(this.limits.maxDiscardBytesPerSecond),
+    };
   }
 
   reportError(error: unknown, context: string): void {

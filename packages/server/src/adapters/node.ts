@@ -4,6 +4,7 @@ import { dispatch } from '../http/dispatch';
 import type {
   BodyLimits,
   ByteStream,
+  DiscardLimits,
   IncomingRequest,
   Responder,
   SendOptions,
@@ -56,8 +57,8 @@ class NodeIncomingRequest implements IncomingRequest {
     return readNodeBody(this.native, limits, onShutdown);
   }
 
-  discardUnreadBody(timeoutMs: number, onShutdown: ShutdownRegistry): void {
-    if (hasUnreadBody(this.native)) discardNodeBody(this.native, timeoutMs, onShutdown);
+  discardUnreadBody(limits: DiscardLimits, onShutdown: ShutdownRegistry): void {
+    if (hasUnreadBody(this.native)) discardNodeBody(this.native, limits, onShutdown);
   }
 }
 

@@ -48,7 +48,7 @@ export function dispatch(
     try {
       // A stalled body (408) is not coming: close. Otherwise the client may still be sending: let it finish.
       const stalled = error instanceof HttpError && error.status === 408;
-      if (!stalled) req.discardUnreadBody(ctx.limits.bodyTimeoutMs, ctx.onShutdown);
+      if (!stalled) req.discardUnreadBody(ctx.discardLimits, ctx.onShutdown);
       sendError(res, error, { withBody: req.method !== 'HEAD', closeConnection: stalled });
     } catch (sendFailure) {
       ctx.reportError(sendFailure, 'sending an error response');

@@ -1,4 +1,5 @@
 import type { BodyBytesInFlight } from '../bodyBytesInFlight';
+import type { DiscardRate } from '../discardRate';
 import type { HttpError } from '../errors';
 import type { NativeRequest } from '../types';
 
@@ -30,7 +31,14 @@ export interface IncomingRequest {
    */
   readBody(limits: BodyLimits, onShutdown: ShutdownRegistry): Promise<Uint8Array>;
   /** A body nobody read (a refused write): the adapter lets the client finish sending it, within bounds. */
-  discardUnreadBody(timeoutMs: number, onShutdown: ShutdownRegistry): void;
+  discardUnreadBody(limits: DiscardLimits, onShutdown: ShutdownRegistry): void;
+}
+
+export interface DiscardLimits {
+  /** Longest the rest of a refused body is waited for (the adapter may bound it further). */
+  timeoutMs: number;
+  /** The server-wide pace of reading refused bodies. */
+  rate: DiscardRate;
 }
 
 export interface BodyLimits {
