@@ -25,7 +25,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-function exchange(headers: http2.OutgoingHttpHeaders, body?: string) {
+function exchange(headers: http2.OutgoingHttpHeaders, body?: string | Buffer) {
   return new Promise<{ status: number; headers: http2.IncomingHttpHeaders; text: string }>(
     (resolve, reject) => {
       const stream = client.request(headers);
@@ -66,4 +66,17 @@ it('serves GET, subscriptions and writes over HTTP/2', async () => {
   expect(updates[1].version).toEqual(['h2-1']);
   sub.close();
   await eventually(() => braid.stats().subscribers === 0, 5000, 'the stream to close');
+});
+
+it('answers a body over maxBodyBytes 413 on its stream, drains it at its pace, and the session serves on', async () => {
+  const big = Buffer.alloc(8 * 1024 * 1024 + 1, 0x31);
+  const refused = await exchange(
+    { ':path': '/doc', ':method': 'PUT', 'content-range': 'json .n', 'content-length': String(big.length) },
+    big,
+  );
+  expect(refused.status).toBe(413);
+  expect(refused.text).toMatch(/request body too large/);
+  const get = await exchange({ ':path': '/doc' });
+  expect(get.status).toBe(200);
+  expect(client.closed || client.destroyed).toBe(false);
 });
