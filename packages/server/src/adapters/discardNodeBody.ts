@@ -41,18 +41,14 @@ export function discardNodeBody(
     unregister();
     req.off('end', onEnd);
     req.off('close', onEnd);
-    if (!disconnect) {
-      clearTimeout(paced);
-      req.off('data', onData);
+    if (disconnect && isHttp1(req)) {
+      // (onData stays, and its pace: what still arrives is read and dropped until the socket goes.)
+      closeGracefully(req, onShutdown);
       return;
     }
-    // (onData stays, and its pace: what still arrives is read and dropped until the socket goes.)
-    if (isHttp1(req)) closeGracefully(req, onShutdown);
-    else {
-      clearTimeout(paced);
-      req.off('data', onData);
-      (req as Http2ServerRequest).stream.close();
-    }
+    clearTimeout(paced);
+    req.off('data', onData);
+    if (disconnect) (req as Http2ServerRequest).stream.close();
   };
   const onData = (chunk: Buffer) => {
     discarded += chunk.length;

@@ -57,8 +57,10 @@ export class ServerResource extends StoredResourceBase {
   private history!: History;
   private readonly subscribers = new SubscriberSet();
   private readonly pages = new HistoryPages();
-  /** The head as JSON, made once per version (GET, HEAD, snapshots, resume budget). */
-  /** The head as a subscription's first update (`wire`) and as a GET's body (`body`, a view into it). */
+  /**
+   * The head as a subscription's first update (`wire`) and as a GET's body (`body`, a view into it), made once
+   * per version (GET, HEAD, snapshots, resume budget).
+   */
   private headBytesCache?: { seq: number; wire: Buffer; body: Buffer };
   private headBytesMaking?: { seq: number; made: Promise<void> };
 
@@ -413,9 +415,10 @@ export class ServerResource extends StoredResourceBase {
 
   /**
    * The versions after `from`, as their bytes (not joined: a catch-up may be as big as the snapshot, and a
-   * copy of 8 MiB held the loop 25 ms; the sink writes them in one tick). A catch-up that would be larger than both the
-   * snapshot and CATCH_UP_FLOOR_BYTES is replaced by the snapshot: a long-gone client gets the cheaper of the two,
-   * while a short resume stays "only the versions after Parents" even when patches outweigh a tiny document.
+   * copy of 8 MiB held the loop 25 ms; the sink writes them in one tick). A catch-up that would be larger than
+   * both the snapshot and CATCH_UP_FLOOR_BYTES is replaced by the snapshot: a long-gone client gets the cheaper
+   * of the two, while a short resume stays "only the versions after Parents" even when patches outweigh a tiny
+   * document.
    */
   private catchUpWire(from: number): Uint8Array | Uint8Array[] {
     return this.catchUpParts(from) ?? this.snapshotWire();
